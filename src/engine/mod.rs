@@ -1,0 +1,51 @@
+//! The pure engine: every decision of WebChatService, no I/O.
+//!
+//! The engine never touches `JsValue`, the DOM, the clock, timers or the network. The shell
+//! (or a test) feeds it inputs — bus commands, HTTP answers, timer expiries — with the
+//! current time as an argument, and drains its outputs with [`Session::poll_action`]: HTTP
+//! requests to send, replies that settle bus commands, events to publish, data keys to set,
+//! bus commands for other plugins, console lines. [`Session::poll_timeout`] gives the one
+//! deadline the shell must wake it at. Synchronous facilities that only the page has
+//! (cookies, the typing-preview input, preprocessor functions) come in through [`Host`].
+//!
+//! That shape ("sans-IO", as in quinn-proto and rustls) is what lets the whole behaviour be
+//! tested natively with a simulated clock.
+
+pub mod agents;
+pub mod command;
+pub mod config;
+pub mod filter;
+pub mod form;
+pub mod gms;
+pub mod host;
+pub mod output;
+pub mod polling;
+pub mod texts;
+pub mod transcript;
+pub mod value;
+
+pub use command::{Command, PageInfo, RegexSpec};
+pub use config::Config;
+pub use gms::Session;
+pub use host::Host;
+pub use output::{Action, Body, HttpRequest, HttpResponse, NetError, Outcome, ReplyValue};
+
+/// Milliseconds since the Unix epoch, as `Date.now()` gives them.
+pub type Millis = u64;
+
+/// Identifies one bus command so that its deferred can be settled later.
+pub type CommandId = u64;
+
+/// Identifies one HTTP request so that its answer finds its way back.
+pub type RequestId = u64;
+
+/// The cookie names of the shipped plugin (before the `main.deploymentID` prefix, which
+/// the shell applies together with `main.cookieOptions`).
+pub mod keys {
+    pub const SESSION: &str = "_genesys.widgets.webchat.state.session";
+    pub const KEYS: &str = "_genesys.widgets.webchat.state.keys";
+    pub const PING: &str = "_genesys.widgets.webchat.state.ping";
+    pub const INDEX: &str = "_genesys.widgets.webchat.state.index";
+    pub const FILTERS: &str = "_genesys.widgets.webchat.state.filters";
+    pub const START_LOCK: &str = "_genesys.widgets.webchat.state.chatStartLock";
+}
