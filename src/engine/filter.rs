@@ -7,16 +7,69 @@
 //! `\s` is JavaScript's whitespace set, `.` stops at all four line terminators unless `s`.
 
 use super::command::RegexSpec;
-use regex::Regex;
+use regex_lite::Regex;
 
 /// The co-browse token filter that always exists: `/\{start\:[0-9]{9}\}/`.
 pub fn standard_filter() -> RegexSpec {
     RegexSpec::new(r"\{start\:[0-9]{9}\}", "")
 }
 
-const JS_SPACE: &str = r"\t\n\x{0B}\x{0C}\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
-const JS_WORD: &str = "0-9A-Za-z_";
-const JS_DIGIT: &str = "0-9";
+/// JavaScript's `\s`: its whitespace and line terminators, as sorted code-point ranges.
+const JS_SPACE: &[(u32, u32)] = &[
+    (0x09, 0x0D), (0x20, 0x20), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+    (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000), (0xFEFF, 0xFEFF),
+];
+/// `\w` without the `u` flag: ASCII only.
+const JS_WORD: &[(u32, u32)] = &[(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)];
+const JS_DIGIT: &[(u32, u32)] = &[(0x30, 0x39)];
+/// Never matches (a position cannot be a word boundary and not one).
+const NEVER: &str = r"(?:\b\B)";
+
+fn complement(ranges: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for &(lo, hi) in ranges {
+        if lo > next {
+            out.push((next, lo - 1));
+        }
+        next = hi + 1;
+    }
+    if next <= 0x10FFFF {
+        out.push((next, 0x10FFFF));
+    }
+    out
+}
+
+fn push_ranges(ranges: &[(u32, u32)], out: &mut String) {
+    for &(lo, hi) in ranges {
+        push_char(lo, out);
+        if hi != lo {
+            out.push('-');
+            push_char(hi, out);
+        }
+    }
+}
+
+/// A code point as an escape: no literal ever needs context-dependent escaping.
+fn push_char(cp: u32, out: &mut String) {
+    match char::from_u32(cp) {
+        Some(c) if c.is_ascii_alphanumeric() => out.push(c),
+        _ => out.push_str(&format!("\\x{{{cp:X}}}")),
+    }
+}
+
+/// The other cases of `c` that JavaScript's `i` flag (without `u`) treats as equal.
+fn case_variants(c: char) -> Vec<char> {
+    let mut v = Vec::new();
+    for candidate in c.to_lowercase().chain(c.to_uppercase()) {
+        let single = c.to_lowercase().count() == 1 && c.to_uppercase().count() == 1;
+        // JS never folds a non-ASCII character onto an ASCII one.
+        if single && candidate != c && (c.is_ascii() || !candidate.is_ascii()) && !v.contains(&candidate) {
+            v.push(candidate);
+        }
+    }
+    v
+}
 
 /// One compiled filter with the spec it came from.
 #[derive(Debug, Clone)]
@@ -47,17 +100,18 @@ pub struct FilterSet {
 impl Default for FilterSet {
     fn default() -> Self {
         // The standard filter is a constant pattern the translator is tested on.
+        // A constant pattern the translator is tested on; should it ever fail, the set
+        // still works (with a filter that never matches) rather than panic.
         let standard = Filter::compile(&standard_filter()).unwrap_or_else(|_| Filter {
             spec: standard_filter(),
-            regex: Regex::new(r"\{start:[0-9]{9}\}").unwrap_or_else(|_| unreachable_regex()),
+            regex: never_regex(),
         });
         FilterSet { standard, custom: Vec::new() }
     }
 }
 
-fn unreachable_regex() -> Regex {
-    // `[^\x{0}-\x{10FFFF}]` is valid syntax for an empty class; it never matches.
-    Regex::new(r"[^\x{0}-\x{10FFFF}]").expect("constant empty-class pattern")
+fn never_regex() -> Regex {
+    Regex::new(NEVER).expect("constant pattern")
 }
 
 impl FilterSet {
@@ -94,240 +148,279 @@ impl FilterSet {
     }
 }
 
-/// Translates a JavaScript pattern and flags into `regex` crate syntax.
+/// One unit of a JavaScript pattern after escapes are resolved.
+enum Atom {
+    Char(u32),
+    /// A set of code points (`\d`, `\S`, ...), as sorted ranges.
+    Set(Vec<(u32, u32)>),
+    /// An assertion passed through as is (`\b`, `\B`: ASCII in both engines).
+    Raw(&'static str),
+}
+
+/// Translates a JavaScript pattern and flags into `regex-lite` syntax. Every literal is
+/// written as an escape and every class as explicit ranges, so no JavaScript character can
+/// mean something else to `regex-lite`.
 pub fn translate(source: &str, flags: &str) -> Result<String, String> {
-    let mut out = String::new();
-    let unicode_mode = flags.contains('u');
     for f in flags.chars() {
-        match f {
-            'i' | 'm' | 's' | 'u' | 'g' | 'y' | 'd' | 'v' => {}
-            other => return Err(format!("unknown RegExp flag '{other}'")),
+        if !"imsugyd".contains(f) {
+            return Err(format!("unknown RegExp flag '{f}'"));
         }
     }
-    if flags.contains('i') {
+    let ci = flags.contains('i');
+    let unicode = flags.contains('u');
+    let dot_all = flags.contains('s');
+    let mut out = String::new();
+    if ci {
         out.push_str("(?i)");
     }
     if flags.contains('m') {
         out.push_str("(?m)");
     }
-    let dot_all = flags.contains('s');
     let chars: Vec<char> = source.chars().collect();
     let mut i = 0;
-    let mut in_class = false;
     while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' {
-            i += 1;
-            let Some(&e) = chars.get(i) else { return Err("pattern ends with a lone backslash".into()) };
-            i = translate_escape(&chars, i, e, in_class, unicode_mode, &mut out)?;
-            continue;
-        }
-        if in_class {
-            match c {
-                ']' => {
-                    in_class = false;
-                    out.push(']');
-                }
-                '[' | '&' | '~' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                _ => out.push(c),
+        match chars[i] {
+            '\\' => {
+                let (atom, next) = escape(&chars, i + 1, unicode, false)?;
+                emit_atom(&atom, ci, &mut out);
+                i = next;
             }
-            i += 1;
-            continue;
-        }
-        match c {
-            '[' => {
-                if chars.get(i + 1) == Some(&']') {
-                    out.push_str(r"[^\x{0}-\x{10FFFF}]");
-                    i += 2;
-                    continue;
+            '[' => i = class(&chars, i, ci, unicode, &mut out)?,
+            '.' => {
+                out.push_str(if dot_all { "(?s:.)" } else { r"[^\n\r\x{2028}\x{2029}]" });
+                i += 1;
+            }
+            '(' => {
+                let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+                if rest.starts_with("(?=") || rest.starts_with("(?!") {
+                    return Err("look-ahead is not supported".into());
                 }
-                if chars.get(i + 1) == Some(&'^') && chars.get(i + 2) == Some(&']') {
-                    out.push_str("(?s:.)");
+                if rest.starts_with("(?<=") || rest.starts_with("(?<!") {
+                    return Err("look-behind is not supported".into());
+                }
+                if rest.starts_with("(?<") {
+                    out.push_str("(?P<");
                     i += 3;
-                    continue;
-                }
-                in_class = true;
-                out.push('[');
-                if chars.get(i + 1) == Some(&'^') {
-                    out.push('^');
+                } else {
+                    out.push('(');
                     i += 1;
                 }
             }
-            '.' if dot_all => out.push_str("(?s:.)"),
-            '.' => out.push_str(r"[^\n\r\x{2028}\x{2029}]"),
-            '(' => {
-                if chars.get(i + 1) == Some(&'?') {
-                    match (chars.get(i + 2), chars.get(i + 3)) {
-                        (Some('='), _) | (Some('!'), _) => return Err("look-ahead is not supported".into()),
-                        (Some('<'), Some('=')) | (Some('<'), Some('!')) => {
-                            return Err("look-behind is not supported".into())
-                        }
-                        _ => {}
-                    }
+            '{' => match quantifier(&chars, i) {
+                Some(end) => {
+                    out.extend(&chars[i..=end]);
+                    i = end + 1;
                 }
-                out.push('(');
-            }
-            '{' => {
-                // A brace that does not open a valid {n}, {n,} or {n,m} is a literal in JS.
-                let rest: String = chars[i..].iter().take_while(|&&ch| ch != '}').collect();
-                let body = &rest[1..];
-                let valid = chars[i..].contains(&'}')
-                    && !body.is_empty()
-                    && body.split(',').count() <= 2
-                    && body.split(',').next().is_some_and(|n| !n.is_empty() && n.chars().all(|d| d.is_ascii_digit()))
-                    && body.split(',').nth(1).is_none_or(|m| m.chars().all(|d| d.is_ascii_digit()));
-                out.push_str(if valid { "{" } else { r"\{" });
-            }
-            '}' => {
-                // Closing brace of a quantifier we opened, else a literal.
-                if out_has_open_quantifier(&out) {
-                    out.push('}');
-                } else {
-                    out.push_str(r"\}");
+                None => {
+                    push_char('{' as u32, &mut out);
+                    i += 1;
                 }
-            }
-            ']' => out.push_str(r"\]"),
-            '#' | ' ' => {
-                out.push('\\');
+            },
+            c @ (')' | '|' | '*' | '+' | '?' | '^' | '$') => {
                 out.push(c);
+                i += 1;
             }
-            _ => out.push(c),
+            c => {
+                emit_atom(&Atom::Char(c as u32), ci, &mut out);
+                i += 1;
+            }
         }
-        i += 1;
-    }
-    if in_class {
-        return Err("unterminated character class".into());
     }
     Ok(out)
 }
 
-fn out_has_open_quantifier(out: &str) -> bool {
-    let last_open = out.rfind('{');
-    let last_close = out.rfind('}');
-    match last_open {
-        Some(o) if o == 0 || out.as_bytes()[o - 1] != b'\\' => last_close.is_none_or(|c| c < o),
-        _ => false,
+/// The index of the `}` closing a valid `{n}`, `{n,}` or `{n,m}` at `i`; JavaScript reads
+/// any other brace as a literal.
+fn quantifier(chars: &[char], i: usize) -> Option<usize> {
+    let end = chars[i..].iter().position(|&c| c == '}')? + i;
+    let body: String = chars[i + 1..end].iter().collect();
+    let (n, m) = match body.split_once(',') {
+        Some((n, m)) => (n, Some(m)),
+        None => (body.as_str(), None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    (digits(n) && m.is_none_or(|m| m.is_empty() || digits(m))).then_some(end)
+}
+
+fn emit_atom(atom: &Atom, ci: bool, out: &mut String) {
+    match atom {
+        Atom::Char(cp) => {
+            let variants = if ci { char::from_u32(*cp).map(case_variants).unwrap_or_default() } else { Vec::new() };
+            if variants.is_empty() || (*cp < 0x80) {
+                push_char(*cp, out);
+            } else {
+                out.push('[');
+                push_char(*cp, out);
+                for v in variants {
+                    push_char(v as u32, out);
+                }
+                out.push(']');
+            }
+        }
+        Atom::Set(ranges) => {
+            out.push('[');
+            push_ranges(ranges, out);
+            out.push(']');
+        }
+        Atom::Raw(s) => out.push_str(s),
     }
 }
 
-/// Translates the escape whose letter `e` is at `chars[i]`; returns the next index.
-fn translate_escape(
-    chars: &[char],
-    i: usize,
-    e: char,
-    in_class: bool,
-    unicode_mode: bool,
-    out: &mut String,
-) -> Result<usize, String> {
-    let class = |body: &str, negated: bool, out: &mut String| {
-        match (in_class, negated) {
-            (true, false) => out.push_str(body),
-            (_, true) => {
-                out.push_str("[^");
-                out.push_str(body);
-                out.push(']');
-            }
-            (false, false) => {
-                out.push('[');
-                out.push_str(body);
-                out.push(']');
-            }
+/// Reads a class starting at `chars[i] == '['`, writes it, returns the index after it.
+fn class(chars: &[char], i: usize, ci: bool, unicode: bool, out: &mut String) -> Result<usize, String> {
+    let mut j = i + 1;
+    let negated = chars.get(j) == Some(&'^');
+    if negated {
+        j += 1;
+    }
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    loop {
+        let Some(&c) = chars.get(j) else { return Err("unterminated character class".into()) };
+        if c == ']' {
+            j += 1;
+            break;
         }
-    };
-    let hex = |from: usize, len: usize| -> Option<u32> {
-        let s: String = chars.get(from..from + len)?.iter().collect();
-        if s.len() == len && s.chars().all(|c| c.is_ascii_hexdigit()) {
-            u32::from_str_radix(&s, 16).ok()
-        } else {
-            None
-        }
-    };
-    let push_cp = |cp: u32, out: &mut String| -> Result<(), String> {
-        if (0xD800..=0xDFFF).contains(&cp) {
-            return Err("lone surrogate escapes are not supported".into());
-        }
-        out.push_str(&format!("\\x{{{cp:X}}}"));
-        Ok(())
-    };
-    match e {
-        'd' => class(JS_DIGIT, false, out),
-        'D' => class(JS_DIGIT, true, out),
-        'w' => class(JS_WORD, false, out),
-        'W' => class(JS_WORD, true, out),
-        's' => class(JS_SPACE, false, out),
-        'S' => class(JS_SPACE, true, out),
-        'b' if in_class => out.push_str(r"\x{8}"),
-        'b' => out.push_str(r"(?-u:\b)"),
-        'B' => out.push_str(r"(?-u:\B)"),
-        'n' => out.push_str(r"\n"),
-        'r' => out.push_str(r"\r"),
-        't' => out.push_str(r"\t"),
-        'f' => out.push_str(r"\x{0C}"),
-        'v' => out.push_str(r"\x{0B}"),
-        '0' if !chars.get(i + 1).is_some_and(char::is_ascii_digit) => out.push_str(r"\x{0}"),
-        '1'..='9' => return Err("back-references are not supported".into()),
-        'k' if chars.get(i + 1) == Some(&'<') => return Err("named back-references are not supported".into()),
-        'x' => match hex(i + 1, 2) {
-            Some(cp) => {
-                push_cp(cp, out)?;
-                return Ok(i + 3);
-            }
-            None => out.push('x'),
-        },
-        'u' => {
-            if unicode_mode && chars.get(i + 1) == Some(&'{') {
-                let end = chars[i..].iter().position(|&c| c == '}').map(|p| p + i);
-                let Some(end) = end else { return Err("unterminated \\u{...} escape".into()) };
-                let s: String = chars[i + 2..end].iter().collect();
-                let cp = u32::from_str_radix(&s, 16).map_err(|_| format!("bad \\u{{{s}}} escape"))?;
-                push_cp(cp, out)?;
-                return Ok(end + 1);
-            }
-            match hex(i + 1, 4) {
-                Some(hi) if (0xD800..0xDC00).contains(&hi) => {
-                    // A surrogate pair written as two escapes is one code point.
-                    if chars.get(i + 5) == Some(&'\\') && chars.get(i + 6) == Some(&'u') {
-                        if let Some(lo) = hex(i + 7, 4).filter(|lo| (0xDC00..0xE000).contains(lo)) {
-                            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                            push_cp(cp, out)?;
-                            return Ok(i + 11);
-                        }
+        let (first, next) = class_atom(chars, j, unicode)?;
+        j = next;
+        let is_range = chars.get(j) == Some(&'-') && chars.get(j + 1).is_some_and(|&c| c != ']');
+        match (first, is_range) {
+            (Atom::Char(lo), true) => {
+                let (second, next) = class_atom(chars, j + 1, unicode)?;
+                match second {
+                    Atom::Char(hi) if hi >= lo => {
+                        ranges.push((lo, hi));
+                        j = next;
                     }
-                    return Err("lone surrogate escapes are not supported".into());
+                    Atom::Char(_) => return Err("character class range out of order".into()),
+                    // `[a-\d]`: annex B reads the dash literally.
+                    Atom::Set(set) => {
+                        ranges.push((lo, lo));
+                        ranges.push(('-' as u32, '-' as u32));
+                        ranges.extend(set);
+                        j = next;
+                    }
+                    Atom::Raw(_) => return Err("unsupported escape in a class range".into()),
                 }
-                Some(cp) => {
-                    push_cp(cp, out)?;
-                    return Ok(i + 5);
-                }
-                None => out.push('u'),
             }
-        }
-        'c' => match chars.get(i + 1) {
-            Some(l) if l.is_ascii_alphabetic() => {
-                push_cp((*l as u32) % 32, out)?;
-                return Ok(i + 2);
-            }
-            _ => out.push_str(r"\\c"),
-        },
-        'p' | 'P' if unicode_mode => return Err("Unicode property escapes are not supported".into()),
-        other if other.is_ascii_alphanumeric() => {
-            // Identity escape of a letter (annex B): the letter itself.
-            out.push(other);
-        }
-        other => {
-            // Escaped punctuation or any other character: a literal.
-            let s = other.to_string();
-            let escaped = regex::escape(&s);
-            if in_class && escaped == s && matches!(other, '[' | ']' | '-' | '^' | '&' | '~') {
-                out.push('\\');
-            }
-            out.push_str(&escaped);
+            (Atom::Char(cp), false) => ranges.push((cp, cp)),
+            (Atom::Set(set), _) => ranges.extend(set),
+            (Atom::Raw(_), _) => return Err("unsupported escape in a character class".into()),
         }
     }
-    Ok(i + 1)
+    if ci {
+        let mut extra = Vec::new();
+        for &(lo, hi) in &ranges {
+            if hi - lo <= 512 {
+                for cp in lo.max(0x80)..=hi {
+                    if let Some(c) = char::from_u32(cp) {
+                        extra.extend(case_variants(c).into_iter().map(|v| (v as u32, v as u32)));
+                    }
+                }
+            }
+        }
+        ranges.extend(extra);
+    }
+    let ranges = normalize_ranges(ranges);
+    match (ranges.is_empty(), negated) {
+        (true, true) => out.push_str("(?s:.)"),
+        (true, false) => out.push_str(NEVER),
+        (false, _) => {
+            out.push('[');
+            if negated {
+                out.push('^');
+            }
+            push_ranges(&ranges, out);
+            out.push(']');
+        }
+    }
+    Ok(j)
+}
+
+fn class_atom(chars: &[char], j: usize, unicode: bool) -> Result<(Atom, usize), String> {
+    match chars.get(j) {
+        Some('\\') => match chars.get(j + 1) {
+            Some('b') => Ok((Atom::Char(8), j + 2)),
+            Some('-') => Ok((Atom::Char('-' as u32), j + 2)),
+            _ => escape(chars, j + 1, unicode, true),
+        },
+        Some(&c) => Ok((Atom::Char(c as u32), j + 1)),
+        None => Err("unterminated character class".into()),
+    }
+}
+
+fn normalize_ranges(mut ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for (lo, hi) in ranges {
+        match out.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+/// Resolves the escape whose letter is at `chars[j]`; returns the atom and the next index.
+fn escape(chars: &[char], j: usize, unicode: bool, in_class: bool) -> Result<(Atom, usize), String> {
+    let Some(&e) = chars.get(j) else { return Err("pattern ends with a lone backslash".into()) };
+    let hex = |from: usize, len: usize| -> Option<u32> {
+        let s: String = chars.get(from..from + len)?.iter().collect();
+        s.chars().all(|c| c.is_ascii_hexdigit()).then(|| u32::from_str_radix(&s, 16).ok()).flatten()
+    };
+    let one = |cp: u32| Ok((Atom::Char(cp), j + 1));
+    match e {
+        'd' => Ok((Atom::Set(JS_DIGIT.to_vec()), j + 1)),
+        'D' => Ok((Atom::Set(complement(JS_DIGIT)), j + 1)),
+        'w' => Ok((Atom::Set(JS_WORD.to_vec()), j + 1)),
+        'W' => Ok((Atom::Set(complement(JS_WORD)), j + 1)),
+        's' => Ok((Atom::Set(JS_SPACE.to_vec()), j + 1)),
+        'S' => Ok((Atom::Set(complement(JS_SPACE)), j + 1)),
+        'b' if !in_class => Ok((Atom::Raw(r"\b"), j + 1)),
+        'B' if !in_class => Ok((Atom::Raw(r"\B"), j + 1)),
+        'n' => one(0x0A),
+        'r' => one(0x0D),
+        't' => one(0x09),
+        'f' => one(0x0C),
+        'v' => one(0x0B),
+        '0' if !chars.get(j + 1).is_some_and(char::is_ascii_digit) => one(0),
+        '1'..='9' => Err("back-references are not supported".into()),
+        'k' if chars.get(j + 1) == Some(&'<') => Err("named back-references are not supported".into()),
+        'x' => match hex(j + 1, 2) {
+            Some(cp) => Ok((Atom::Char(cp), j + 3)),
+            None => one('x' as u32),
+        },
+        'u' if unicode && chars.get(j + 1) == Some(&'{') => {
+            let end = chars[j..].iter().position(|&c| c == '}').map(|p| p + j).ok_or("unterminated \\u{...} escape")?;
+            let s: String = chars[j + 2..end].iter().collect();
+            let cp = u32::from_str_radix(&s, 16).map_err(|_| format!("bad \\u{{{s}}} escape"))?;
+            if char::from_u32(cp).is_none() {
+                return Err("lone surrogates cannot be matched".into());
+            }
+            Ok((Atom::Char(cp), end + 1))
+        }
+        'u' => match hex(j + 1, 4) {
+            Some(hi) if (0xD800..0xDC00).contains(&hi) => {
+                let lo = (chars.get(j + 5) == Some(&'\\') && chars.get(j + 6) == Some(&'u'))
+                    .then(|| hex(j + 7, 4))
+                    .flatten()
+                    .filter(|lo| (0xDC00..0xE000).contains(lo));
+                match lo {
+                    Some(lo) => Ok((Atom::Char(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)), j + 11)),
+                    None => Err("lone surrogates cannot be matched".into()),
+                }
+            }
+            Some(cp) if (0xDC00..0xE000).contains(&cp) => Err("lone surrogates cannot be matched".into()),
+            Some(cp) => Ok((Atom::Char(cp), j + 5)),
+            None => one('u' as u32),
+        },
+        'c' => match chars.get(j + 1) {
+            Some(l) if l.is_ascii_alphabetic() => Ok((Atom::Char(*l as u32 % 32), j + 2)),
+            _ => Err("\\c must be followed by a letter".into()),
+        },
+        'p' | 'P' if unicode => Err("Unicode property escapes are not supported".into()),
+        // Identity escapes: the character itself.
+        other => one(other as u32),
+    }
 }
 
 #[cfg(test)]

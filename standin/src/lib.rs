@@ -1,1 +1,107 @@
-//! placeholder
+//! A local stand-in for the backends WebChatService talks to, for the demo page and the
+//! tests: Genesys Engage GMS Chat API v2 (`/genesys/2/chat/{service}`), with a scripted
+//! agent, a control API (`/control/...`) for injecting agent actions and faults, CORS for
+//! any origin, and the demo page and built plugin as static files.
+//!
+//! It is written from the protocol reference, never from the plugin's code, and shares no
+//! wire-format code with it: a codec bug must not be mirrored on both sides.
+
+pub mod agent;
+pub mod control;
+pub mod files;
+pub mod form;
+pub mod gms;
+pub mod world;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub use files::Roots;
+pub use world::{Shared, World};
+
+impl Roots {
+    /// `www/`, `dist/` and `tests/fixtures/` of the repository this crate sits in.
+    pub fn of_repo() -> Roots {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        Roots { www: repo.join("www"), dist: repo.join("dist"), fixtures: repo.join("tests/fixtures") }
+    }
+}
+
+/// CORS for any origin (the plugin runs on the integrator's page, the backend elsewhere).
+async fn cors(req: Request, next: Next) -> Response {
+    let origin = req.headers().get("origin").cloned();
+    let mut resp = if req.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    match origin {
+        Some(o) => {
+            h.insert("access-control-allow-origin", o);
+            h.insert("access-control-allow-credentials", HeaderValue::from_static("true"));
+            h.insert("vary", HeaderValue::from_static("Origin"));
+        }
+        None => {
+            h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        }
+    }
+    h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
+    h.insert("access-control-allow-headers", HeaderValue::from_static("content-type, apikey, authorization"));
+    h.insert("access-control-max-age", HeaderValue::from_static("600"));
+    resp
+}
+
+pub fn router(world: Shared, roots: Roots) -> Router {
+    Router::new()
+        .route("/genesys/2/chat/{*rest}", post(gms::handle))
+        .route("/control/chats", get(control::chats))
+        .route("/control/log", get(control::log))
+        .route("/control/chats/{id}/act", post(control::act))
+        .route("/control/faults", post(control::faults))
+        .route("/control/agent", put(control::set_agent))
+        .route("/control/apikey", put(control::set_apikey))
+        .route("/control/reset", post(control::reset))
+        .fallback(move |uri| files::serve(roots.clone(), uri))
+        .layer(middleware::from_fn(cors))
+        .with_state(world)
+}
+
+/// A running stand-in: its address and state. Dropping it stops the server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub world: Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the stand-in on 127.0.0.1:`port` (0 = any free port).
+pub async fn start(port: u16, roots: Roots) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let world = World::shared();
+    let app = router(world.clone(), roots);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("stand-in server stopped: {e}");
+        }
+    });
+    Ok(Running { addr, world, task })
+}

@@ -6,7 +6,7 @@ use super::Session;
 use crate::engine::host::Host;
 use crate::engine::transcript::{normalize, sender_type};
 use crate::engine::value::{str_of, u64_of};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 impl Session {
     pub(super) fn ingest(&mut self, messages: &[Value], restoring: bool, idle_countdown: Option<Value>, host: &mut dyn Host) {

@@ -1,0 +1,85 @@
+//! The control API tests and people use to steer the stand-in: inspect chats and the
+//! request log, make the agent act, queue faults, change the agent script, reset.
+
+use crate::agent;
+use crate::world::{lock, now_ms, AgentScript, Fault, Shared, World};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+pub async fn chats(State(world): State<Shared>) -> Json<Value> {
+    let w = lock(&world);
+    Json(json!({"chats": w.chats.values().collect::<Vec<_>>()}))
+}
+
+pub async fn log(State(world): State<Shared>) -> Json<Value> {
+    Json(json!({"requests": lock(&world).log}))
+}
+
+/// `{action: say|typing|stopTyping|join|leave|end|notice|bot, text?, name?}`, or a raw
+/// transcript entry (with `type` and `from`), appended with the next index.
+pub async fn act(State(world): State<Shared>, Path(chat_id): Path<String>, Json(body): Json<Value>) -> Response {
+    if body.get("type").is_some() {
+        let mut w = lock(&world);
+        let Some(chat) = w.chats.get_mut(&chat_id) else { return (StatusCode::NOT_FOUND, "no such chat").into_response() };
+        let index = chat.push(body);
+        return Json(json!({"index": index})).into_response();
+    }
+    let text = body.get("text").and_then(Value::as_str);
+    let ok = match body.get("action").and_then(Value::as_str).unwrap_or("") {
+        "say" => agent::push_agent(&world, &chat_id, "Message", Some(text.unwrap_or("Hello"))),
+        "typing" => agent::push_agent(&world, &chat_id, "TypingStarted", None),
+        "stopTyping" => agent::push_agent(&world, &chat_id, "TypingStopped", None),
+        "join" => agent::push_agent(&world, &chat_id, "ParticipantJoined", None),
+        "leave" => agent::push_agent(&world, &chat_id, "ParticipantLeft", None),
+        "notice" => agent::push_agent(&world, &chat_id, "Notice", Some(text.unwrap_or("Notice"))),
+        "bot" => {
+            let mut w = lock(&world);
+            let Some(chat) = w.chats.get_mut(&chat_id) else { return (StatusCode::NOT_FOUND, "no such chat").into_response() };
+            chat.push(json!({"from": {"nickname": "Bot", "participantId": 3, "type": "External"},
+                "type": "ParticipantJoined", "utcTime": now_ms(),
+                "eventAttributes": {"GCTI_SYSTEM": {"party-info": {"style": "BOT"}}}}));
+            true
+        }
+        "end" => {
+            agent::end_chat(&world, &chat_id);
+            true
+        }
+        other => return (StatusCode::BAD_REQUEST, format!("unknown action '{other}'")).into_response(),
+    };
+    if ok { StatusCode::NO_CONTENT.into_response() } else { (StatusCode::CONFLICT, "chat missing or ended").into_response() }
+}
+
+/// Queues one fault or a list of them.
+pub async fn faults(State(world): State<Shared>, Json(body): Json<Value>) -> Response {
+    let list: Result<Vec<Fault>, _> = if body.is_array() {
+        serde_json::from_value(body)
+    } else {
+        serde_json::from_value(body).map(|f| vec![f])
+    };
+    match list {
+        Ok(list) => {
+            lock(&world).faults.extend(list);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, format!("bad fault: {e}")).into_response(),
+    }
+}
+
+pub async fn set_agent(State(world): State<Shared>, Json(script): Json<AgentScript>) -> StatusCode {
+    lock(&world).agent = script;
+    StatusCode::NO_CONTENT
+}
+
+/// `{apikey: "..."}` requires that header on every GMS request; `{apikey: null}` lifts it.
+pub async fn set_apikey(State(world): State<Shared>, Json(body): Json<Value>) -> StatusCode {
+    lock(&world).required_apikey = body.get("apikey").and_then(Value::as_str).map(str::to_owned);
+    StatusCode::NO_CONTENT
+}
+
+pub async fn reset(State(world): State<Shared>) -> StatusCode {
+    *lock(&world) = World::default();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,50 @@
+//! `standin [--port N] [--port-file PATH] [--exit-after SECONDS]`: serves the stand-in
+//! backends, the demo page and the built plugin on 127.0.0.1.
+
+use std::time::Duration;
+
+fn usage() -> ! {
+    eprintln!("usage: standin [--port N] [--port-file PATH] [--exit-after SECONDS]");
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() {
+    let mut port: u16 = 8765;
+    let mut port_file = None;
+    let mut exit_after = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage());
+        match a.as_str() {
+            "--port" => port = value().parse().unwrap_or_else(|_| usage()),
+            "--port-file" => port_file = Some(value()),
+            "--exit-after" => exit_after = Some(value().parse::<u64>().unwrap_or_else(|_| usage())),
+            _ => usage(),
+        }
+    }
+    let running = match standin::start(port, standin::Roots::of_repo()).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("standin: cannot listen on 127.0.0.1:{port}: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Some(f) = port_file {
+        if let Err(e) = std::fs::write(&f, running.addr.port().to_string()) {
+            eprintln!("standin: cannot write {f}: {e}");
+            std::process::exit(1);
+        }
+    }
+    println!("WebChatService demo: {}/  (stand-in GMS at {}/genesys/2/chat/customer-support)", running.url(), running.url());
+    let stop = async {
+        match exit_after {
+            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = stop => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,83 @@
+//! End to end: a real headless Chromium (WebDriver) loads the demo page from the stand-in
+//! with the one-script-tag installation, chats with the scripted agent, reloads mid-chat,
+//! finds the transcript restored exactly once and the chat going on, then ends it.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use fantoccini::{Client, Locator};
+use support::webdriver::{browser, start_driver, wait_for};
+
+fn transcript_count(text: &str) -> String {
+    format!(
+        "Array.from(document.querySelectorAll('#transcript li')).filter(l => l.textContent.includes({})).length",
+        serde_json::to_string(text).unwrap_or_default()
+    )
+}
+
+async fn send(c: &Client, text: &str) -> Result<(), String> {
+    let input = c.find(Locator::Id("message")).await.map_err(|e| format!("message box: {e}"))?;
+    input.send_keys(text).await.map_err(|e| format!("typing: {e}"))?;
+    c.find(Locator::Id("send")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())
+}
+
+async fn chat_and_reload(c: &Client, base: &str) -> Result<(), String> {
+    c.goto(&format!("{base}/")).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the start form", "!document.getElementById('start-form').hidden", 15).await?;
+    c.find(Locator::Id("nickname")).await.map_err(|e| e.to_string())?.send_keys("Jane").await.map_err(|e| e.to_string())?;
+    c.find(Locator::Id("start")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello Jane! I'm Anna"), 15).await?;
+    send(c, "first question").await?;
+    wait_for(c, "the agent's answer", &transcript_count("You said: first question"), 15).await?;
+
+    c.refresh().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the restored transcript", &transcript_count("You said: first question"), 15).await?;
+    let status = wait_for(c, "the restored status", "document.getElementById('status').textContent === 'restored' || document.getElementById('status').textContent", 5).await?;
+    // Give late polls a moment, then check that nothing was shown twice.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for text in ["Hello Jane! I'm Anna", "first question", "You said: first question"] {
+        let n = c.execute(&format!("return {};", transcript_count(text)), vec![]).await.map_err(|e| e.to_string())?;
+        if n != serde_json::json!(if text == "first question" { 2 } else { 1 }) {
+            return Err(format!("after reload '{text}' appears {n} times (status {status})"));
+        }
+    }
+    send(c, "after reload").await?;
+    wait_for(c, "the answer after reload", &transcript_count("You said: after reload"), 15).await?;
+    c.find(Locator::Id("end")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the end of the chat", &transcript_count("The chat has ended."), 10).await?;
+    Ok(())
+}
+
+/// A visitor chats with the agent, reloads the page mid-chat, and carries on in the same chat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_chats_reloads_and_keeps_the_chat() {
+    let roots = standin::Roots::of_repo();
+    assert!(
+        roots.dist.join("webchatservice.min.js").exists(),
+        "dist/ is not built: run scripts/build.sh (scripts/test.sh does)"
+    );
+    let server = standin::start(0, roots).await.expect("stand-in starts");
+    {
+        let mut w = standin::world::lock(&server.world);
+        w.agent.join_delay_ms = 200;
+        w.agent.typing_delay_ms = 100;
+        w.agent.reply_delay_ms = 300;
+    }
+    let driver = start_driver().expect("chromedriver starts");
+    let client = browser(&driver).await.expect("a browser session opens");
+    let outcome = chat_and_reload(&client, &server.url()).await;
+    let _ = client.close().await;
+    outcome.expect("the chat survives a reload");
+
+    let w = standin::world::lock(&server.world);
+    let chat = w.chats.values().next().expect("one chat was requested");
+    assert!(chat.ended, "endChat disconnected the chat on the server");
+    let sent: Vec<_> = chat
+        .transcript
+        .iter()
+        .filter(|m| m["type"] == "Message" && m["from"]["type"] == "Client")
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sent, ["first question", "after reload"], "each message reached the server exactly once");
+    assert_eq!(w.chats.len(), 1, "the reload restored the chat instead of starting another");
+}

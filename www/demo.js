@@ -1,0 +1,129 @@
+/*
+ * The demo chat UI. It uses only WebChatService bus commands and events, like any
+ * integrator's custom UI, and shows every text with textContent (never innerHTML).
+ */
+(function () {
+  'use strict';
+  var bus = window.CXBus;
+  var ui = bus.registerPlugin('DemoChat');
+  var $ = function (id) { return document.getElementById(id); };
+  var typingTimer = null;
+
+  function status(text) { $('status').textContent = text; }
+  function showError(text) {
+    $('error').textContent = text || '';
+    $('error').hidden = !text;
+  }
+  function show(chatting) {
+    $('start-form').hidden = chatting;
+    $('chat').hidden = !chatting;
+    if (chatting) { $('message').focus(); }
+  }
+  function line(className, text, index, who) {
+    var li = document.createElement('li');
+    li.className = className;
+    if (index !== undefined) { li.setAttribute('data-index', String(index)); }
+    if (who) {
+      var w = document.createElement('span');
+      w.className = 'who';
+      w.textContent = who;
+      li.appendChild(w);
+    }
+    var t = document.createElement('span');
+    t.className = 'text';
+    t.textContent = text;
+    li.appendChild(t);
+    $('transcript').appendChild(li);
+    $('transcript').scrollTop = $('transcript').scrollHeight;
+  }
+  function render(m) {
+    var name = (m.from && m.from.name) || '';
+    var type = (m.from && m.from.type) || '';
+    switch (m.type) {
+      case 'Message':
+      case 'PushUrl':
+        line('msg msg-' + type, m.text || '', m.index, name);
+        break;
+      case 'ParticipantJoined':
+        line('system', name + ' joined the chat', m.index);
+        break;
+      case 'ParticipantLeft':
+        line('system', name + ' left the chat', m.index);
+        break;
+      case 'Notice':
+      case 'CustomNotice':
+        line('system', m.text || '', m.index);
+        break;
+      default:
+        break;
+    }
+  }
+  function describe(err) {
+    if (typeof err === 'string') { return err; }
+    if (err && err.errors && err.errors.length) { return err.errors.map(function (e) { return e.advice || e.code; }).join(', '); }
+    if (err && err.status === 0) { return 'The chat server cannot be reached.'; }
+    return 'Something went wrong.';
+  }
+
+  ui.subscribe('WebChatService.ready', function () {
+    status('ready');
+    // Like the Genesys WebChat UI: try to restore first; the service restores by itself
+    // after a reload, so only show the form when there is nothing to restore.
+    ui.command('WebChatService.verifySession').done(function (r) {
+      if (!r.sessionActive) { show(false); }
+    });
+    ui.command('WebChatService.registerTypingPreviewInput', { input: $('message') });
+  });
+  ui.subscribe('WebChatService.started', function () { status('connected'); show(true); });
+  ui.subscribe('WebChatService.restored', function () { status('restored'); show(true); });
+  ui.subscribe('WebChatService.messageReceived', function (e) { e.data.messages.forEach(render); });
+  ui.subscribe('WebChatService.agentTypingStarted', function (e) {
+    var name = (e.data.from && e.data.from.name) || 'Agent';
+    $('agent-typing').textContent = name + ' is typing…';
+    $('agent-typing').hidden = false;
+  });
+  ui.subscribe('WebChatService.agentTypingStopped', function () { $('agent-typing').hidden = true; });
+  ui.subscribe('WebChatService.disconnected', function () { status('connection lost, retrying…'); });
+  ui.subscribe('WebChatService.reconnected', function () { status('connected'); });
+  ui.subscribe('WebChatService.chatServerWentOffline', function () { status('chat server offline'); });
+  ui.subscribe('WebChatService.chatServerBackOnline', function () { status('connected'); });
+  ui.subscribe('WebChatService.restoreTimeout', function () { show(false); status('previous chat expired'); });
+  ui.subscribe('WebChatService.restoreFailed', function () { show(false); status('could not restore the chat'); });
+  ui.subscribe('WebChatService.ended', function () {
+    status('chat ended');
+    $('agent-typing').hidden = true;
+    line('system', 'The chat has ended.');
+    $('message').disabled = true;
+    $('send').disabled = true;
+    $('end').textContent = 'New chat';
+  });
+
+  $('start-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError('');
+    $('transcript').textContent = '';
+    $('message').disabled = false;
+    $('send').disabled = false;
+    $('end').textContent = 'End chat';
+    ui.command('WebChatService.startChat', {
+      form: { nickname: $('nickname').value, email: $('email').value, subject: $('subject').value },
+      userData: { page: 'demo' }
+    }).fail(function (err) { showError(describe(err)); });
+  });
+  $('send-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var text = $('message').value;
+    if (!text.trim()) { return; }
+    $('message').value = '';
+    ui.command('WebChatService.sendMessage', { message: text }).fail(function (err) { showError(describe(err)); });
+  });
+  $('message').addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' || ev.key.length > 1 && ev.key !== 'Backspace') { return; }
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { ui.command('WebChatService.sendTyping', {}); }, 0);
+  });
+  $('end').addEventListener('click', function () {
+    if ($('end').textContent === 'New chat') { show(false); return; }
+    ui.command('WebChatService.endChat').fail(function (err) { showError(describe(err)); });
+  });
+})();

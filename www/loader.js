@@ -1,0 +1,51 @@
+/*
+ * The drop-in loader. Built into dist/webchatservice.min.js around the wasm-bindgen glue
+ * (see scripts/build.sh), so that one classic <script> tag — or CXBus lazy loading from
+ * pluginsPath / pluginMap — is the whole installation.
+ *
+ * It must register 'WebChatService' synchronously, while the script runs: CXBus re-dispatches
+ * the command that triggered a lazy load at the script's `load` event and fails it if nothing
+ * is registered by then; once registered, the bus buffers commands until ready(). Everything
+ * else (waiting for App.ready, configuration, commands) happens in the wasm.
+ */
+  var script = document.currentScript;
+  var wasmUrl = (script && script.src ? script.src.replace(/[^\/?#]*([?#].*)?$/, '') : './') + '@WASM_FILE@';
+
+  function findBus() {
+    var g = window._genesys && window._genesys.widgets;
+    if (g && g.bus && typeof g.bus.registerPlugin === 'function') { return g.bus; }
+    if (window.CXBus && typeof window.CXBus.registerPlugin === 'function') { return window.CXBus; }
+    return null;
+  }
+
+  function load(bus) {
+    var plugin = bus.registerPlugin('WebChatService');
+    if (!plugin) {
+      console.info('WebChatService (wasm): the name WebChatService is already registered on this bus, ' +
+        'so the JavaScript service is on the page (e.g. widgets.min.js). This copy stays idle.');
+      return;
+    }
+    wasm_bindgen({ module_or_path: wasmUrl }).then(function () {
+      wasm_bindgen.start(plugin, (window._genesys && window._genesys.widgets) || undefined);
+    }, function (err) {
+      console.error('WebChatService (wasm): could not load ' + wasmUrl + ': ' + err);
+    });
+  }
+
+  var bus = findBus();
+  if (bus) {
+    load(bus);
+  } else {
+    // The bus may be defined by a script after this one: wait for it, but not forever.
+    var waited = 0;
+    var timer = setInterval(function () {
+      var b = findBus();
+      waited += 50;
+      if (b) { clearInterval(timer); load(b); }
+      else if (waited >= 10000) {
+        clearInterval(timer);
+        console.error('WebChatService (wasm): no bus after 10 s. Load cxbus.min.js or widgets-core ' +
+          '(window.CXBus or window._genesys.widgets.bus) before webchatservice.min.js.');
+      }
+    }, 50);
+  }
