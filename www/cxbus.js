@@ -16,6 +16,8 @@
   'use strict';
   if (global.CXBus && global.CXBus.__standin) { return; }
 
+  /* Each call builds an independent bus; tests use CXBus.__create() for a fresh page. */
+  function createBus() {
   var CANCELLED = "Command was cancelled by a 'before' function.";
   var LOAD_FAILED = 'Could not load plugin file in given location. Check your plugins path option.';
 
@@ -300,7 +302,11 @@
       document.head.appendChild(s);
       return d.promise();
     },
-    Deferred: Deferred
+    Deferred: Deferred,
+    __create: createBus
   };
-  global.CXBus = CXBus;
+  return CXBus;
+  }
+
+  global.CXBus = createBus();
 })(window);

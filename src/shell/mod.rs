@@ -39,6 +39,15 @@ pub fn start(plugin: JsValue, widgets: JsValue) {
         web_sys::console::warn_1(&"WebChatService (wasm): started twice on this page; the second start is ignored.".into());
         return;
     }
+    if let Some(rt) = launch(plugin, widgets) {
+        RUNNING.with(|r| *r.borrow_mut() = Some(rt));
+    }
+}
+
+/// Starts the plugin on a registered plugin interface and returns its running state
+/// once it is configured (`None` while it waits for `App.ready`, which then owns it).
+/// `start` is the page's entry; tests call this directly, once per fresh bus.
+pub fn launch(plugin: JsValue, widgets: JsValue) -> Option<runtime::Shared> {
     let plugin: PluginApi = plugin.unchecked_into();
     let events = js_sys::Array::new();
     for e in crate::engine::command::EVENT_NAMES {
@@ -56,13 +65,16 @@ pub fn start(plugin: JsValue, widgets: JsValue) {
             }
             let root = get(&e, "data");
             let root = if root.is_object() && !get(&root, "webchat").is_undefined() { root } else { widgets_root() };
-            boot(plugin2.clone(), root, true);
+            let rt = boot(plugin2.clone(), root, true);
+            RUNNING.with(|r| *r.borrow_mut() = Some(rt));
         });
         let _ = plugin.subscribe("App.ready", cb.as_ref().unchecked_ref());
+        // Owned by the bus subscription for the life of the page.
         cb.forget();
+        None
     } else {
         let root = if widgets.is_object() { widgets } else { widgets_root() };
-        boot(plugin, root, false);
+        Some(boot(plugin, root, false))
     }
 }
 
@@ -73,7 +85,7 @@ fn widgets_root() -> JsValue {
     if widgets.is_object() { widgets } else { get(&g, "cxwidget") }
 }
 
-fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool) {
+fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool) -> runtime::Shared {
     let main = get(&widgets, "main");
     let config = get(&widgets, "webchat");
     if !config.is_object() {
@@ -90,5 +102,5 @@ fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool) {
     runtime::register_commands(&rt);
     runtime::follow_page_visibility(&rt);
     runtime::configure_and_ready(&rt, config);
-    RUNNING.with(|r| *r.borrow_mut() = Some(rt));
+    rt
 }

@@ -55,6 +55,9 @@ async fn cors(req: Request, next: Next) -> Response {
     h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
     h.insert("access-control-allow-headers", HeaderValue::from_static("content-type, apikey, authorization"));
     h.insert("access-control-max-age", HeaderValue::from_static("600"));
+    // Pages that isolate themselves (COEP require-corp, as the wasm-bindgen test runner's
+    // page does) may still load the bus stand-in and the plugin from here.
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
     resp
 }
 

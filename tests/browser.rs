@@ -1,0 +1,264 @@
+//! Browser tests: the real plugin (this crate compiled to wasm) in headless Chromium,
+//! registered on the bus stand-in (`www/cxbus.js`, a fresh bus per test as after a page
+//! load), talking to the stand-in server over the network (`STANDIN_URL`, started by
+//! scripts/test.sh). The agent is driven through the stand-in's control API.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const STANDIN: Option<&str> = option_env!("STANDIN_URL");
+
+fn standin() -> &'static str {
+    STANDIN.expect("STANDIN_URL is not set: run the browser tests through scripts/test.sh")
+}
+
+fn js(args: &str, body: &str) -> Function {
+    Function::new_with_args(args, body)
+}
+
+async fn settle(p: JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(Promise::from(p)).await
+}
+
+async fn sleep(ms: u32) {
+    let _ = settle(js("ms", "return new Promise(r => setTimeout(r, ms))").call1(&JsValue::NULL, &ms.into()).unwrap()).await;
+}
+
+/// Calls the stand-in's control API; returns the body text.
+async fn control(method: &str, path: &str, body: &str) -> String {
+    let f = js("url, method, body", "return fetch(url, {method, headers: body ? {'content-type': 'application/json'} : {}, body: body || undefined}).then(r => r.text())");
+    let url = format!("{}{}", standin(), path);
+    let p = f.call3(&JsValue::NULL, &url.into(), &method.into(), &body.into()).unwrap();
+    settle(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+async fn control_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&control("GET", path, "").await).unwrap_or(serde_json::Value::Null)
+}
+
+/// A page: a fresh bus, the plugin on it, and a tester plugin recording every event.
+struct Page {
+    page: JsValue,
+    _rt: Option<webchatservice::shell::runtime::Shared>,
+}
+
+const EVENTS: &str = "['ready','restored','restoreTimeout','restoreFailed','restoredOffline','messageReceived','error','started','ended','agentTypingStarted','agentTypingStopped','pollingStarted','pollingStopped','clientConnected','clientDisconnected','agentConnected','agentDisconnected','supervisorConnected','supervisorDisconnected','botConnected','botDisconnected','clientTypingStarted','clientTypingStopped','disconnected','reconnected','chatServerWentOffline','chatServerBackOnline']";
+
+impl Page {
+    async fn open(extra_config: &str) -> Page {
+        let load = js("url", "return new Promise((res, rej) => { if (window.CXBus) return res(); const s = document.createElement('script'); s.src = url; s.onload = () => res(); s.onerror = () => rej('cannot load ' + url); document.head.appendChild(s); })");
+        settle(load.call1(&JsValue::NULL, &format!("{}/cxbus.js", standin()).into()).unwrap()).await.expect("the bus stand-in loads");
+        let make = js("dataURL, extra, names", "const bus = CXBus.__create(); const svc = bus.registerPlugin('WebChatService'); const t = bus.registerPlugin('Tester'); const events = []; names.forEach(n => t.subscribe('WebChatService.' + n, e => events.push(e))); const webchat = Object.assign({dataURL}, extra); return {bus, svc, t, events, widgets: {main: {}, webchat}};");
+        let names = js("", &format!("return {EVENTS};")).call0(&JsValue::NULL).unwrap();
+        let extra = js("s", "return JSON.parse(s)").call1(&JsValue::NULL, &extra_config.into()).unwrap();
+        let url = format!("{}/genesys/2/chat/customer-support", standin());
+        let page = make.call3(&JsValue::NULL, &url.into(), &extra, &names).unwrap();
+        let get = |k: &str| Reflect::get(&page, &k.into()).unwrap();
+        let rt = webchatservice::shell::launch(get("svc"), get("widgets"));
+        Page { page, _rt: rt }
+    }
+
+    fn get(&self, k: &str) -> JsValue {
+        Reflect::get(&self.page, &k.into()).unwrap()
+    }
+
+    /// Sends a command as the Tester plugin, now (not when awaited); the future gives
+    /// Ok = resolved, Err = rejected.
+    fn command(&self, name: &str, data: JsValue) -> JsFuture {
+        let f = js("t, name, data", "return new Promise((res, rej) => t.command(name, data).done(res).fail(rej))");
+        JsFuture::from(Promise::from(f.call3(&JsValue::NULL, &self.get("t"), &name.into(), &data).unwrap()))
+    }
+
+    /// Waits for the next not yet consumed `WebChatService.<name>` event; returns its data.
+    async fn event(&self, name: &str, timeout_ms: u32) -> Result<JsValue, String> {
+        let f = js("page, name, timeout", "return new Promise((res, rej) => { const start = Date.now(); (function check() { const e = page.events.find(e => e.event === 'WebChatService.' + name && !e.seen); if (e) { e.seen = true; return res(e.data); } if (Date.now() - start > timeout) return rej('no ' + name + ' within ' + timeout + ' ms; saw ' + page.events.map(e => e.event).join(', ')); setTimeout(check, 20); })(); })");
+        let p = f.call3(&JsValue::NULL, &self.page, &name.into(), &timeout_ms.into()).unwrap();
+        settle(p).await.map_err(|e| e.as_string().unwrap_or_default())
+    }
+
+    /// How many `WebChatService.<name>` events arrived so far.
+    fn count(&self, name: &str) -> u32 {
+        let f = js("page, name", "return page.events.filter(e => e.event === 'WebChatService.' + name).length");
+        f.call2(&JsValue::NULL, &self.page, &name.into()).unwrap().as_f64().unwrap_or(0.0) as u32
+    }
+}
+
+fn obj(json: &str) -> JsValue {
+    js("s", "return JSON.parse(s)").call1(&JsValue::NULL, &json.into()).unwrap()
+}
+
+fn field(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+async fn fresh_world() {
+    js("", "document.cookie.split('; ').forEach(c => { const n = c.split('=')[0]; if (n.includes('_genesys')) document.cookie = n + '=; max-age=0; path=/'; })").call0(&JsValue::NULL).unwrap();
+    control("POST", "/control/reset", "").await;
+    control("PUT", "/control/agent", r#"{"auto": false}"#).await;
+}
+
+async fn chat_id() -> String {
+    let chats = control_json("/control/chats").await;
+    chats["chats"][0]["chat_id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn act(action: &str, text: &str) {
+    let id = chat_id().await;
+    let body = serde_json::json!({"action": action, "text": text}).to_string();
+    control("POST", &format!("/control/chats/{id}/act"), &body).await;
+}
+
+/// The plugin registers, configures itself, and answers a command that the bus buffered before ready().
+#[wasm_bindgen_test]
+async fn buffered_commands_are_answered_after_ready() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let early = page.command("WebChatService.verifySession", obj("{}"));
+    let answer = early.await.expect("verifySession resolves");
+    assert_eq!(field(&answer, "sessionActive"), JsValue::FALSE);
+    page.event("ready", 2000).await.expect("ready is published");
+    let registry = js("bus", "return bus.registerPlugin('Late').registry()").call1(&JsValue::NULL, &page.get("bus")).unwrap();
+    let commands = field(&registry, "WebChatService.commands");
+    assert!(js("c", "return c.includes('startChat') && c.includes('sendMessage') && c.includes('LOAD')").call1(&JsValue::NULL, &commands).unwrap().is_truthy());
+}
+
+/// The private poll command refuses any other commander with the exact shipped text.
+#[wasm_bindgen_test]
+async fn poll_is_private() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let err = page.command("WebChatService.poll", obj("{}")).await.expect_err("poll from Tester is refused");
+    assert_eq!(err.as_string().as_deref(), Some("Access Denied to private command. Only WebChatService is allowed to invoke this command"));
+}
+
+/// A chat starts, polling brings the agent's join and message, and two quick sends arrive in order.
+#[wasm_bindgen_test]
+async fn a_chat_starts_polls_and_sends_in_order() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let resp = page.command("WebChatService.startChat", obj(r#"{"nickname": "Tess", "email": "t@example.com", "userData": {"order": "42"}}"#)).await.expect("startChat resolves");
+    assert_eq!(field(&resp, "statusCode").as_f64(), Some(0.0));
+    let started = page.event("started", 3000).await.unwrap();
+    assert!(field(&started, "sessionID").as_string().is_some_and(|s| !s.is_empty()));
+    let first = page.event("messageReceived", 3000).await.unwrap();
+    assert_eq!(field(&first, "messages.0.type").as_string().as_deref(), Some("ParticipantJoined"));
+    assert_eq!(field(&first, "messages.0.from.type").as_string().as_deref(), Some("Client"));
+    page.event("clientConnected", 1000).await.unwrap();
+
+    act("join", "").await;
+    act("say", "How can I help?").await;
+    let joined = page.event("agentConnected", 5000).await.unwrap();
+    assert_eq!(field(&joined, "numAgentsConnected").as_f64(), Some(1.0));
+    let mut texts = Vec::new();
+    while !texts.iter().any(|t: &String| t == "How can I help?") {
+        let m = page.event("messageReceived", 5000).await.unwrap();
+        let n = field(&m, "messages.length").as_f64().unwrap_or(0.0) as u32;
+        for i in 0..n {
+            if let Some(t) = field(&m, &format!("messages.{i}.text")).as_string() {
+                texts.push(t);
+            }
+        }
+    }
+
+    let one = page.command("WebChatService.sendMessage", obj(r#"{"message": "one"}"#));
+    let two = page.command("WebChatService.sendMessage", obj(r#"{"message": "two"}"#));
+    two.await.expect("second send resolves");
+    one.await.expect("first send resolves");
+    let chats = control_json("/control/chats").await;
+    let sent: Vec<_> = chats["chats"][0]["transcript"].as_array().unwrap().iter()
+        .filter(|m| m["from"]["type"] == "Client" && m["type"] == "Message").map(|m| m["text"].clone()).collect();
+    assert_eq!(sent, vec![serde_json::json!("one"), serde_json::json!("two")]);
+    assert_eq!(chats["chats"][0]["user_data"]["order"], "42", "userData reached the server as bracket keys");
+}
+
+/// After a page load the chat is restored from cookies, its transcript replayed with restoring: true.
+#[wasm_bindgen_test]
+async fn a_new_page_restores_the_chat_from_cookies() {
+    fresh_world().await;
+    let first = Page::open("{}").await;
+    first.command("WebChatService.startChat", obj(r#"{"nickname": "Rita"}"#)).await.expect("starts");
+    act("join", "").await;
+    act("say", "before reload").await;
+    first.event("agentConnected", 5000).await.unwrap();
+    drop(first);
+
+    let second = Page::open("{}").await;
+    second.event("restored", 5000).await.expect("restored is published");
+    let replay = second.event("messageReceived", 3000).await.unwrap();
+    assert!(field(&replay, "restoring").is_truthy());
+    let n = field(&replay, "messages.length").as_f64().unwrap_or(0.0);
+    assert_eq!(n, 3.0, "client join, agent join, agent message, once each");
+    assert!(field(&replay, "messages.2.restoring").is_truthy());
+    let verify = second.command("WebChatService.verifySession", obj("{}")).await.unwrap();
+    assert_eq!(field(&verify, "sessionActive"), JsValue::TRUE);
+    assert_eq!(control_json("/control/chats").await["chats"].as_array().map(Vec::len), Some(1));
+}
+
+/// A message typed while the server is unreachable is sent once, after reconnecting, and only then resolves.
+#[wasm_bindgen_test]
+async fn a_message_typed_while_disconnected_is_sent_once_after_reconnect() {
+    fresh_world().await;
+    let page = Page::open(r#"{"ajaxTimeout": 800}"#).await;
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Dana"}"#)).await.expect("starts");
+    page.event("messageReceived", 3000).await.unwrap();
+    control("POST", "/control/faults", r#"{"kind": "slow", "delay_ms": 1200, "count": 2}"#).await;
+    page.event("disconnected", 6000).await.expect("disconnected after a timeout");
+    let send = page.command("WebChatService.sendMessage", obj(r#"{"message": "while offline"}"#));
+    page.event("reconnected", 10000).await.expect("reconnected once the server answers");
+    send.await.expect("the queued message resolves after reconnecting");
+    sleep(1500).await;
+    let chats = control_json("/control/chats").await;
+    let sent = chats["chats"][0]["transcript"].as_array().unwrap().iter()
+        .filter(|m| m["text"] == "while offline").count();
+    assert_eq!(sent, 1, "delivered exactly once");
+    assert_eq!(page.count("disconnected"), 1, "disconnected is published once per outage");
+}
+
+/// A prefilter hides matching agent messages, and a preprocessor's in-place edit is what subscribers see.
+#[wasm_bindgen_test]
+async fn prefilters_and_preprocessors_shape_what_is_published() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let filters = js("", "return {filters: /secret/i}").call0(&JsValue::NULL).unwrap();
+    let list = page.command("WebChatService.addPrefilter", filters).await.expect("addPrefilter resolves");
+    assert!(js("l", "return Array.isArray(l) && l[0] instanceof RegExp && l[0].source === 'secret'").call1(&JsValue::NULL, &list).unwrap().is_truthy());
+    let pre = js("", "return {preprocessor: function (m) { if (m.type === 'Message') { m.text = m.text + '!'; } return m; }}").call0(&JsValue::NULL).unwrap();
+    page.command("WebChatService.registerPreProcessor", pre).await.expect("registerPreProcessor resolves");
+    let bad = page.command("WebChatService.registerPreProcessor", obj(r#"{"preprocessor": 5}"#)).await.expect_err("a number is refused");
+    assert_eq!(bad.as_string().as_deref(), Some("No preprocessor function provided. Type provided was 'number'."));
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Fay"}"#)).await.expect("starts");
+    page.event("messageReceived", 3000).await.unwrap();
+    act("say", "the SECRET code").await;
+    act("say", "hello").await;
+    let m = page.event("messageReceived", 5000).await.unwrap();
+    assert_eq!(field(&m, "messages.length").as_f64(), Some(1.0), "the filtered message is not published");
+    assert_eq!(field(&m, "messages.0.text").as_string().as_deref(), Some("hello!"));
+}
+
+/// The typing-preview input's text rides on startTyping; the 2 s window then closes with stopTyping.
+#[wasm_bindgen_test]
+async fn typing_preview_rides_on_typing_requests() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let input = js("", "const i = document.createElement('input'); i.type = 'text'; i.value = 'draft text'; document.body.appendChild(i); return {input: i}").call0(&JsValue::NULL).unwrap();
+    page.command("WebChatService.registerTypingPreviewInput", input).await.expect("a text input is accepted");
+    let bad = js("", "return {input: document.createElement('div')}").call0(&JsValue::NULL).unwrap();
+    let err = page.command("WebChatService.registerTypingPreviewInput", bad).await.expect_err("a div is refused");
+    assert_eq!(err.as_string().as_deref(), Some("Invalid value provided for the 'input' property. An HTML element reference to a textarea or text input is required."));
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Gil"}"#)).await.expect("starts");
+    page.command("WebChatService.sendTyping", obj("{}")).await.expect("sendTyping resolves");
+    page.event("clientTypingStarted", 1000).await.unwrap();
+    page.event("clientTypingStopped", 4000).await.expect("the typing window closes after 2 s");
+    let log = control_json("/control/log").await;
+    let ops: Vec<_> = log["requests"].as_array().unwrap().iter().filter(|r| r["op"].as_str().is_some_and(|o| o.ends_with("Typing"))).collect();
+    assert_eq!(ops.len(), 2);
+    let message = |r: &serde_json::Value| r["fields"].as_array().unwrap().iter().find(|f| f[0] == "message").map(|f| f[1].clone());
+    assert_eq!(ops[0]["op"], "startTyping");
+    assert_eq!(message(ops[0]), Some(serde_json::json!("draft text")));
+    assert_eq!(ops[1]["op"], "stopTyping");
+}
