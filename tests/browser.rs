@@ -109,7 +109,7 @@ async fn chat_id() -> String {
 
 async fn act(action: &str, text: &str) {
     let id = chat_id().await;
-    let body = serde_json::json!({"action": action, "text": text}).to_string();
+    let body = serde_json::json!({"action": action, "text": text, "fixture": text}).to_string();
     control("POST", &format!("/control/chats/{id}/act"), &body).await;
 }
 
@@ -261,4 +261,20 @@ async fn typing_preview_rides_on_typing_requests() {
     assert_eq!(ops[0]["op"], "startTyping");
     assert_eq!(message(ops[0]), Some(serde_json::json!("draft text")));
     assert_eq!(ops[1]["op"], "stopTyping");
+}
+
+/// Recorded GMS entries (bot, structured content, supervisor, file) replayed by the stand-in arrive normalised, with their events.
+#[wasm_bindgen_test]
+async fn recorded_rich_entries_arrive_normalised() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Ria"}"#)).await.expect("starts");
+    page.event("messageReceived", 3000).await.unwrap();
+    act("replay", "gms/refresh-rich.json").await;
+    let bot = page.event("botConnected", 5000).await.expect("the BOT party is a bot");
+    assert_eq!(field(&bot, "message.from.type").as_string().as_deref(), Some("Bot"));
+    page.event("supervisorConnected", 1000).await.unwrap();
+    let m = page.event("messageReceived", 1000).await.unwrap();
+    assert_eq!(field(&m, "messages.1.text").as_string().as_deref(), Some("Pick an option"));
+    assert_eq!(field(&m, "messages.4.fileDetails.file-name").as_string().as_deref(), Some("invoice.pdf"));
 }

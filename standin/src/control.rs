@@ -2,7 +2,7 @@
 //! request log, make the agent act, queue faults, change the agent script, reset.
 
 use crate::agent;
-use crate::world::{lock, now_ms, AgentScript, Fault, Shared, World};
+use crate::world::{lock, now_ms, AgentScript, Fault, Shared};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -43,6 +43,24 @@ pub async fn act(State(world): State<Shared>, Path(chat_id): Path<String>, Json(
                 "eventAttributes": {"GCTI_SYSTEM": {"party-info": {"style": "BOT"}}}}));
             true
         }
+        "replay" => {
+            // Appends the transcript entries of a recorded payload (tests/fixtures/...).
+            let name = body.get("fixture").and_then(Value::as_str).unwrap_or("");
+            let mut w = lock(&world);
+            let path = w.fixtures.join(name);
+            if name.contains("..") {
+                return (StatusCode::BAD_REQUEST, "bad fixture name").into_response();
+            }
+            let recorded: Value = match std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok()) {
+                Some(v) => v,
+                None => return (StatusCode::NOT_FOUND, format!("no fixture {name}")).into_response(),
+            };
+            let Some(chat) = w.chats.get_mut(&chat_id) else { return (StatusCode::NOT_FOUND, "no such chat").into_response() };
+            for m in recorded.get("messages").and_then(Value::as_array).cloned().unwrap_or_default() {
+                chat.push(m);
+            }
+            true
+        }
         "end" => {
             agent::end_chat(&world, &chat_id);
             true
@@ -80,6 +98,6 @@ pub async fn set_apikey(State(world): State<Shared>, Json(body): Json<Value>) ->
 }
 
 pub async fn reset(State(world): State<Shared>) -> StatusCode {
-    *lock(&world) = World::default();
+    lock(&world).reset();
     StatusCode::NO_CONTENT
 }

@@ -100,6 +100,7 @@ pub async fn start(port: u16, roots: Roots) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let world = World::shared();
+    world::lock(&world).fixtures = roots.fixtures.clone();
     let app = router(world.clone(), roots);
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {

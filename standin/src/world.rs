@@ -105,12 +105,20 @@ pub struct World {
     pub faults: VecDeque<Fault>,
     pub log: Vec<Logged>,
     pub required_apikey: Option<String>,
+    /// Where recorded payloads live (`tests/fixtures/`), for the `replay` control action.
+    pub fixtures: std::path::PathBuf,
     next_id: u64,
 }
 
 impl World {
     pub fn shared() -> Shared {
         Arc::new(Mutex::new(World::default()))
+    }
+
+    /// Forgets chats, faults, the log and agent changes; keeps where fixtures are.
+    pub fn reset(&mut self) {
+        let fixtures = std::mem::take(&mut self.fixtures);
+        *self = World { fixtures, ..World::default() };
     }
 
     pub fn new_ids(&mut self) -> (String, String, String, String) {

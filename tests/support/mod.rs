@@ -1,1 +1,6 @@
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
+pub mod sim;
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
 pub mod webdriver;
