@@ -76,17 +76,81 @@ fn case_variants(c: char) -> Vec<char> {
 pub struct Filter {
     pub spec: RegexSpec,
     regex: Regex,
+    /// A literal every match contains (ASCII-lowercased when the filter ignores case).
+    /// `regex-lite` has no literal optimisations; checking this first makes the common
+    /// case (the text does not contain it) a plain substring search.
+    required: Option<String>,
+    ignore_case: bool,
 }
 
 impl Filter {
     pub fn compile(spec: &RegexSpec) -> Result<Filter, String> {
-        let translated = translate(&spec.source, &spec.flags)?;
-        let regex = Regex::new(&translated).map_err(|e| format!("{}: {e}", spec.display()))?;
-        Ok(Filter { spec: spec.clone(), regex })
+        let t = translate_with_literal(&spec.source, &spec.flags)?;
+        let regex = Regex::new(&t.pattern).map_err(|e| format!("{}: {e}", spec.display()))?;
+        Ok(Filter { spec: spec.clone(), regex, required: t.required, ignore_case: spec.flags.contains('i') })
     }
     /// `re.test(text)`.
     pub fn test(&self, text: &str) -> bool {
+        self.test_folded(text, &mut Seen::default())
+    }
+    /// `re.test(text)`, with the ASCII-lowercased text (and the sieves) computed at most
+    /// once per message across filters.
+    fn test_folded(&self, text: &str, seen: &mut Seen) -> bool {
+        if let Some(lit) = &self.required {
+            let (haystack, sieve) = if self.ignore_case { seen.folded(text) } else { seen.plain(text) };
+            if !sieve.may_contain(lit.as_bytes()) || !haystack.contains(lit.as_str()) {
+                return false;
+            }
+        }
         self.regex.is_match(text)
+    }
+}
+
+/// Which byte pairs a text contains, hashed into 4096 bits: a literal whose first pair is
+/// absent cannot occur, so most filters are dismissed with one bit test per message.
+struct Sieve([u64; 64]);
+
+impl Sieve {
+    fn bucket(a: u8, b: u8) -> usize {
+        ((a as usize) << 5 ^ (b as usize) ^ ((a as usize) >> 3)) & 4095
+    }
+    fn of(text: &str) -> Sieve {
+        let mut bits = [0u64; 64];
+        for w in text.as_bytes().windows(2) {
+            let i = Sieve::bucket(w[0], w[1]);
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        Sieve(bits)
+    }
+    fn may_contain(&self, literal: &[u8]) -> bool {
+        match literal {
+            [a, b, ..] => {
+                let i = Sieve::bucket(*a, *b);
+                self.0[i / 64] & (1 << (i % 64)) != 0
+            }
+            _ => true,
+        }
+    }
+}
+
+/// One message's text as the filters need it, each form built on first use.
+#[derive(Default)]
+struct Seen {
+    plain: Option<Sieve>,
+    folded: Option<(String, Sieve)>,
+}
+
+impl Seen {
+    fn plain<'a>(&'a mut self, text: &'a str) -> (&'a str, &'a Sieve) {
+        (text, self.plain.get_or_insert_with(|| Sieve::of(text)))
+    }
+    fn folded(&mut self, text: &str) -> (&str, &Sieve) {
+        let (lower, sieve) = self.folded.get_or_insert_with(|| {
+            let lower = text.to_ascii_lowercase();
+            let sieve = Sieve::of(&lower);
+            (lower, sieve)
+        });
+        (lower.as_str(), sieve)
     }
 }
 
@@ -105,6 +169,8 @@ impl Default for FilterSet {
         let standard = Filter::compile(&standard_filter()).unwrap_or_else(|_| Filter {
             spec: standard_filter(),
             regex: never_regex(),
+            required: None,
+            ignore_case: false,
         });
         FilterSet { standard, custom: Vec::new() }
     }
@@ -132,7 +198,8 @@ impl FilterSet {
         self.custom.clear();
     }
     pub fn matches(&self, text: &str) -> bool {
-        self.standard.test(text) || self.custom.iter().any(|f| f.test(text))
+        let mut seen = Seen::default();
+        self.standard.test_folded(text, &mut seen) || self.custom.iter().any(|f| f.test_folded(text, &mut seen))
     }
     /// The persisted form: `{"custom":[{"source":..,"flags":..}]}`.
     pub fn to_cookie(&self) -> String {
@@ -157,10 +224,51 @@ enum Atom {
     Raw(&'static str),
 }
 
+/// A translated pattern and the literal every match must contain, if one is known.
+pub struct Translated {
+    pub pattern: String,
+    pub required: Option<String>,
+}
+
 /// Translates a JavaScript pattern and flags into `regex-lite` syntax. Every literal is
 /// written as an escape and every class as explicit ranges, so no JavaScript character can
-/// mean something else to `regex-lite`.
+/// mean something else to `regex-lite`. Groups become non-capturing (filters only test).
 pub fn translate(source: &str, flags: &str) -> Result<String, String> {
+    translate_with_literal(source, flags).map(|t| t.pattern)
+}
+
+/// Tracks runs of top-level literal characters to find one every match must contain.
+#[derive(Default)]
+struct LiteralRuns {
+    current: String,
+    best: String,
+    /// A top-level `|`: no single literal is required.
+    alternation: bool,
+}
+
+impl LiteralRuns {
+    fn push(&mut self, c: char) {
+        self.current.push(c);
+    }
+    fn end(&mut self) {
+        if self.current.len() > self.best.len() {
+            self.best = std::mem::take(&mut self.current);
+        } else {
+            self.current.clear();
+        }
+    }
+    /// The character just pushed may repeat zero times (`?`, `*`, `{0…}`): not required.
+    fn optional_last(&mut self) {
+        self.current.pop();
+        self.end();
+    }
+    fn required(mut self) -> Option<String> {
+        self.end();
+        (!self.alternation && !self.best.is_empty()).then_some(self.best)
+    }
+}
+
+fn translate_with_literal(source: &str, flags: &str) -> Result<Translated, String> {
     for f in flags.chars() {
         if !"imsugyd".contains(f) {
             return Err(format!("unknown RegExp flag '{f}'"));
@@ -177,16 +285,43 @@ pub fn translate(source: &str, flags: &str) -> Result<String, String> {
         out.push_str("(?m)");
     }
     let chars: Vec<char> = source.chars().collect();
+    let mut runs = LiteralRuns::default();
+    let mut depth = 0usize;
+    // A literal at top level extends the current run, unless a quantifier that allows
+    // zero repetitions follows it; anything else ends the run.
+    let literal = |c: u32, next: Option<&char>, depth: usize, runs: &mut LiteralRuns| {
+        let usable = depth == 0 && char::from_u32(c).is_some_and(|ch| !ci || ch.is_ascii());
+        if !usable {
+            runs.end();
+            return;
+        }
+        let ch = char::from_u32(c).unwrap_or('\0');
+        runs.push(if ci { ch.to_ascii_lowercase() } else { ch });
+        match next {
+            Some('?') | Some('*') => runs.optional_last(),
+            Some('{') => runs.optional_last(),
+            Some('+') => runs.end(),
+            _ => {}
+        }
+    };
     let mut i = 0;
     while i < chars.len() {
         match chars[i] {
             '\\' => {
                 let (atom, next) = escape(&chars, i + 1, unicode, false)?;
+                match atom {
+                    Atom::Char(c) => literal(c, chars.get(next), depth, &mut runs),
+                    _ => runs.end(),
+                }
                 emit_atom(&atom, ci, &mut out);
                 i = next;
             }
-            '[' => i = class(&chars, i, ci, unicode, &mut out)?,
+            '[' => {
+                runs.end();
+                i = class(&chars, i, ci, unicode, &mut out)?;
+            }
             '.' => {
+                runs.end();
                 out.push_str(if dot_all { "(?s:.)" } else { r"[^\n\r\x{2028}\x{2029}]" });
                 i += 1;
             }
@@ -198,11 +333,18 @@ pub fn translate(source: &str, flags: &str) -> Result<String, String> {
                 if rest.starts_with("(?<=") || rest.starts_with("(?<!") {
                     return Err("look-behind is not supported".into());
                 }
+                runs.end();
+                depth += 1;
                 if rest.starts_with("(?<") {
-                    out.push_str("(?P<");
+                    // A named group: only tested, never captured.
+                    let close = chars[i..].iter().position(|&c| c == '>').ok_or("unterminated group name")?;
+                    out.push_str("(?:");
+                    i += close + 1;
+                } else if rest.starts_with("(?:") {
+                    out.push_str("(?:");
                     i += 3;
                 } else {
-                    out.push('(');
+                    out.push_str("(?:");
                     i += 1;
                 }
             }
@@ -212,21 +354,29 @@ pub fn translate(source: &str, flags: &str) -> Result<String, String> {
                     i = end + 1;
                 }
                 None => {
+                    literal('{' as u32, chars.get(i + 1), depth, &mut runs);
                     push_char('{' as u32, &mut out);
                     i += 1;
                 }
             },
             c @ (')' | '|' | '*' | '+' | '?' | '^' | '$') => {
+                match c {
+                    ')' => depth = depth.saturating_sub(1),
+                    '|' if depth == 0 => runs.alternation = true,
+                    _ => {}
+                }
+                runs.end();
                 out.push(c);
                 i += 1;
             }
             c => {
+                literal(c as u32, chars.get(i + 1), depth, &mut runs);
                 emit_atom(&Atom::Char(c as u32), ci, &mut out);
                 i += 1;
             }
         }
     }
-    Ok(out)
+    Ok(Translated { pattern: out, required: runs.required() })
 }
 
 /// The index of the `}` closing a valid `{n}`, `{n,}` or `{n,m}` at `i`; JavaScript reads
@@ -470,6 +620,36 @@ mod tests {
     fn unsupported_patterns_are_refused_with_a_reason() {
         for p in [r"(?=x)", r"(?<!x)y", r"(a)\1", r"[abc"] {
             assert!(Filter::compile(&RegexSpec::new(p, "")).is_err(), "{p}");
+        }
+    }
+
+    #[test]
+    fn required_literals_are_found_only_where_every_match_has_them() {
+        let lit = |src: &str, flags: &str| translate_with_literal(src, flags).unwrap().required;
+        assert_eq!(lit(r"\{start\:[0-9]{9}\}", ""), Some("{start:".into()));
+        assert_eq!(lit("Secret(s)?", "i"), Some("secret".into()));
+        assert_eq!(lit("colou?r", ""), Some("colo".into()));
+        assert_eq!(lit("ab*c", ""), Some("a".into()), "b may be absent, so 'abc' is not required");
+        assert_eq!(lit("cat|dog", ""), None);
+        assert_eq!(lit("(cat|dog)food", ""), Some("food".into()));
+        assert_eq!(lit("x{0,3}yz", ""), Some("yz".into()));
+        assert_eq!(lit("été", "i"), Some("t".into()), "non-ASCII letters fold outside the ASCII prefilter");
+        // The prefilter never changes an answer.
+        for (src, flags, text, expected) in [("Secret", "i", "a SECRET b", true), ("colou?r", "", "color", true),
+            ("(cat|dog)food", "", "dogfood", true), ("(cat|dog)food", "", "catnip", false)] {
+            assert_eq!(test(src, flags, text), expected, "{src}");
+        }
+    }
+
+    #[test]
+    fn the_sieve_never_dismisses_a_match() {
+        let mut set = FilterSet::default();
+        let specs: Vec<_> = (0..60).map(|i| RegexSpec::new(format!("needle{i}x"), if i % 2 == 0 { "i" } else { "" })).collect();
+        set.add(&specs).unwrap();
+        for i in 0..60 {
+            let word = if i % 2 == 0 { format!("NEEDLE{i}X") } else { format!("needle{i}x") };
+            assert!(set.matches(&format!("hay {word} stack")), "{word}");
+            assert!(!set.matches(&format!("hay needle{i} stack")));
         }
     }
 

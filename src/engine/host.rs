@@ -17,10 +17,11 @@ pub trait Host {
     fn storage_remove(&mut self, key: &str);
     /// The current text of the registered typing-preview input, if one is registered.
     fn preview_text(&self) -> Option<String>;
-    /// Runs the registered preprocessors, in registration order, over one raw transcript
-    /// message and returns the message as they left it. Legacy GMS semantics: the
-    /// functions get the raw message and only in-place mutation counts.
-    fn preprocess(&mut self, message: Value) -> Value;
+    /// Runs the registered preprocessors, in registration order, over each raw transcript
+    /// message of a batch and returns the messages as they left them. Legacy GMS
+    /// semantics: the functions get the raw message and only in-place mutation counts.
+    /// A batch, so that the browser converts the messages once each way, not per message.
+    fn preprocess(&mut self, messages: Vec<Value>) -> Vec<Value>;
     /// The `Authorization` value of `main.header` (App data `requestHeader`), read at send
     /// time so that `App.updateAJAXHeader` takes effect; used when `enableCustomHeader`.
     fn authorization(&self) -> Option<String>;
@@ -49,13 +50,15 @@ impl Host for MemoryHost {
     fn preview_text(&self) -> Option<String> {
         self.preview.clone()
     }
-    fn preprocess(&mut self, mut message: Value) -> Value {
+    fn preprocess(&mut self, mut messages: Vec<Value>) -> Vec<Value> {
         if let Some(suffix) = &self.append_to_text {
-            if let Some(Value::String(text)) = message.get_mut("text") {
-                text.push_str(suffix);
+            for message in &mut messages {
+                if let Some(Value::String(text)) = message.get_mut("text") {
+                    text.push_str(suffix);
+                }
             }
         }
-        message
+        messages
     }
     fn authorization(&self) -> Option<String> {
         self.authorization.clone()

@@ -119,9 +119,9 @@ impl Transcript {
         }
     }
 
-    pub fn push(&mut self, original: Value, normalized: Value) {
-        self.originals.push(original);
-        self.messages.push(normalized);
+    pub fn extend(&mut self, originals: &[Value], normalized: &[Value]) {
+        self.originals.extend_from_slice(originals);
+        self.messages.extend_from_slice(normalized);
     }
 
     /// `getStats`: first and last timestamps, `false` when there are none.

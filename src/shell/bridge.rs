@@ -7,7 +7,6 @@
 use crate::engine::command::{Command, PageInfo, RegexSpec};
 use crate::engine::output::ReplyValue;
 use js_sys::{Array, Object, Reflect};
-use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -68,9 +67,30 @@ fn number(n: f64) -> Value {
     }
 }
 
-/// JSON to a plain JavaScript value (objects, arrays, numbers).
+/// JSON to a plain JavaScript value (objects, arrays, numbers). One `JSON.parse` of the
+/// serialised text: for the large payloads (a restored transcript, ajaxResponse) that is
+/// far cheaper than building the objects property by property across the boundary.
 pub fn to_js(v: &Value) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
+    match v {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::String(s) => JsValue::from_str(s),
+        _ => serde_json::to_string(v)
+            .ok()
+            .and_then(|text| js_sys::JSON::parse(&text).ok())
+            .unwrap_or(JsValue::UNDEFINED),
+    }
+}
+
+/// A JavaScript value built from JSON-compatible data (such as a message a preprocessor
+/// edited) back to JSON, through one `JSON.stringify`; values `JSON.stringify` refuses
+/// (cycles, BigInt) fall back to the walking conversion.
+pub fn to_json_fast(v: &JsValue) -> Value {
+    js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_else(|| to_json(v))
 }
 
 /// The argument a deferred settles with.

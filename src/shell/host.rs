@@ -2,12 +2,12 @@
 //! App request header.
 
 use crate::engine::host::Host;
-use crate::shell::bridge::{get, to_js, to_json};
+use crate::shell::bridge::{get, to_js, to_json_fast};
 use crate::shell::bus::PluginApi;
 use crate::shell::cookie::CookieJar;
 use crate::shell::dom::input_text;
 use serde_json::Value;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub struct BrowserHost {
     pub cookies: CookieJar,
@@ -31,17 +31,23 @@ impl Host for BrowserHost {
     fn preview_text(&self) -> Option<String> {
         self.preview.as_ref().map(input_text)
     }
-    fn preprocess(&mut self, message: Value) -> Value {
+    fn preprocess(&mut self, messages: Vec<Value>) -> Vec<Value> {
         if self.preprocessors.is_empty() {
-            return message;
+            return messages;
         }
-        let obj = to_js(&message);
-        for f in &self.preprocessors {
-            if let Err(e) = f.call1(&JsValue::NULL, &obj) {
-                web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message is shown as it was.".into(), &e);
+        let batch = to_js(&Value::Array(messages));
+        let Some(array) = batch.dyn_ref::<js_sys::Array>() else { return Vec::new() };
+        for message in array.iter() {
+            for f in &self.preprocessors {
+                if let Err(e) = f.call1(&JsValue::NULL, &message) {
+                    web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was left.".into(), &e);
+                }
             }
         }
-        to_json(&obj)
+        match to_json_fast(&batch) {
+            Value::Array(edited) => edited,
+            _ => Vec::new(),
+        }
     }
     fn authorization(&self) -> Option<String> {
         let from_app = self.plugin.get_data("App.requestHeader").ok().map(|h| get(&h, "Authorization"));

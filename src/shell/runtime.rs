@@ -134,9 +134,31 @@ fn settle(deferred: &JsValue, ok: bool, arg: Option<&JsValue>) {
     };
 }
 
+/// The JavaScript values of every event and data payload of one engine step, converted
+/// with a single `JSON.parse` (a restore can publish thousands of events at once).
+fn payloads(actions: &[Action]) -> Vec<JsValue> {
+    let values: Vec<&serde_json::Value> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Publish { data, .. } => Some(data),
+            Action::Data { value, .. } => Some(value),
+            _ => None,
+        })
+        .collect();
+    if values.len() < 2 {
+        return values.into_iter().map(to_js).collect();
+    }
+    let parsed = serde_json::to_string(&values).ok().and_then(|t| js_sys::JSON::parse(&t).ok());
+    match parsed.as_ref().and_then(|p| p.dyn_ref::<js_sys::Array>()) {
+        Some(array) => array.iter().collect(),
+        None => values.into_iter().map(to_js).collect(),
+    }
+}
+
 /// Executes the engine's actions in order, then re-arms the timer.
 fn execute(rt: &Shared, actions: Vec<Action>) {
     let plugin = rt.borrow().plugin.clone();
+    let mut converted = payloads(&actions).into_iter();
     for action in actions {
         match action {
             Action::Http(req) => {
@@ -163,15 +185,15 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
                     settle(&d, ok, bridge::reply_to_js(value).as_ref());
                 }
             }
-            Action::Publish { event, data, direct } => {
-                let js = to_js(&data);
+            Action::Publish { event, direct, .. } => {
+                let js = converted.next().unwrap_or(JsValue::UNDEFINED);
                 let sent = if direct { plugin.publish_direct(event, &js) } else { plugin.publish(event, &js) };
                 if sent.is_err() && direct {
                     let _ = plugin.publish(event, &js);
                 }
             }
-            Action::Data { key, value } => {
-                let _ = plugin.set_data(key, &to_js(&value));
+            Action::Data { key, .. } => {
+                let _ = plugin.set_data(key, &converted.next().unwrap_or(JsValue::UNDEFINED));
             }
             Action::BusCommand { command, data } => {
                 let _ = plugin.command(command, &to_js(&data));

@@ -61,6 +61,19 @@ pub async fn act(State(world): State<Shared>, Path(chat_id): Path<String>, Json(
             }
             true
         }
+        "bulk" => {
+            // `count` agent messages at once (benchmarks: a long transcript to restore).
+            let count = body.get("count").and_then(Value::as_u64).unwrap_or(100).min(100_000);
+            let mut w = lock(&world);
+            let name = w.agent.name.clone();
+            let Some(chat) = w.chats.get_mut(&chat_id) else { return (StatusCode::NOT_FOUND, "no such chat").into_response() };
+            for i in 0..count {
+                chat.push(json!({"from": {"nickname": name, "participantId": agent::AGENT_ID, "type": "Agent"},
+                    "type": "Message", "text": format!("Message number {i} with a little text in it, like a real one."),
+                    "utcTime": now_ms()}));
+            }
+            true
+        }
         "end" => {
             agent::end_chat(&world, &chat_id);
             true

@@ -94,7 +94,7 @@ impl Session {
                     self.app_command("App.registerAutoLoad");
                     self.activate(host);
                     let idle = resp.get("idleTimerExpire").cloned();
-                    self.ingest(&wire::messages(&resp), true, idle, host);
+                    self.ingest(wire::messages(&resp), true, idle, host);
                     self.data("sessionActive", Value::Bool(true));
                     self.start_polling(now);
                     self.write_session_cookies(host);
@@ -139,7 +139,7 @@ impl Session {
                     _ => {}
                 }
                 let idle = resp.get("idleTimerExpire").cloned();
-                self.ingest(&wire::messages(&resp), false, idle, host);
+                self.ingest(wire::messages(&resp), false, idle, host);
                 host.storage_set(keys::INDEX, &self.transcript.next_position.to_string());
                 let ended = wire::chat_ended(&resp) == Some(true);
                 self.reply(cmd, Outcome::resolve_json(resp));

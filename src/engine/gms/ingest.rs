@@ -9,37 +9,32 @@ use crate::engine::value::{str_of, u64_of};
 use serde_json::{Map, Value};
 
 impl Session {
-    pub(super) fn ingest(&mut self, messages: &[Value], restoring: bool, idle_countdown: Option<Value>, host: &mut dyn Host) {
-        let mut published = Vec::new();
-        let mut originals = Vec::new();
+    pub(super) fn ingest(&mut self, messages: Vec<Value>, restoring: bool, idle_countdown: Option<Value>, host: &mut dyn Host) {
+        let mut kept = Vec::new();
         for raw in messages {
-            if !self.transcript.admit(raw) {
+            if !self.transcript.admit(&raw) {
                 continue;
             }
-            let kind = str_of(raw, "type").unwrap_or("");
-            let from = sender_type(raw);
-            let text = str_of(raw, "text");
+            let kind = str_of(&raw, "type").unwrap_or("");
+            let from = sender_type(&raw);
+            let text = str_of(&raw, "text");
             if kind == "Message" && from == "Client" {
                 if let Some(t) = text {
-                    self.outbox_saw_own_message(t, u64_of(raw, "index"));
+                    self.outbox_saw_own_message(t, u64_of(&raw, "index"));
                 }
             }
-            let normalized = normalize(raw, restoring);
-            self.participant_events(kind, &from, raw, &normalized);
+            self.participant_events(kind, &from, &raw, restoring);
             if kind == "Message" && text.is_some_and(|t| self.filters.matches(t)) {
                 continue;
             }
-            let processed = host.preprocess(raw.clone());
-            let normalized = normalize(&processed, restoring);
-            originals.push(processed);
-            published.push(normalized);
+            kept.push(raw);
         }
-        if published.is_empty() {
+        if kept.is_empty() {
             return;
         }
-        for (o, m) in originals.iter().zip(&published) {
-            self.transcript.push(o.clone(), m.clone());
-        }
+        let originals = host.preprocess(kept);
+        let published: Vec<Value> = originals.iter().map(|m| normalize(m, restoring)).collect();
+        self.transcript.extend(&originals, &published);
         let mut payload = Map::new();
         payload.insert("originalMessages".into(), Value::Array(originals));
         payload.insert("messages".into(), Value::Array(published));
@@ -52,16 +47,19 @@ impl Session {
         self.publish("messageReceived", Value::Object(payload));
     }
 
-    /// The connected / disconnected / typing events one transcript entry implies.
-    fn participant_events(&mut self, kind: &str, from: &str, raw: &Value, message: &Value) {
-        let id = raw
-            .get("from")
-            .and_then(|f| f.get("participantId"))
-            .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
-            .unwrap_or_default();
-        let name = raw.get("from").and_then(|f| f.get("nickname")).cloned().unwrap_or(Value::Null);
-        let at = raw.get("utcTime").cloned().unwrap_or(Value::Null);
+    /// The connected / disconnected / typing events one transcript entry implies. The
+    /// normalised message (their payload) is built only when an event is published.
+    fn participant_events(&mut self, kind: &str, from: &str, raw: &Value, restoring: bool) {
         let staff = matches!(from, "Agent" | "Supervisor");
+        let message = || normalize(raw, restoring);
+        let id = || {
+            raw.get("from")
+                .and_then(|f| f.get("participantId"))
+                .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                .unwrap_or_default()
+        };
+        let name = || raw.get("from").and_then(|f| f.get("nickname")).cloned().unwrap_or(Value::Null);
+        let at = || raw.get("utcTime").cloned().unwrap_or(Value::Null);
         match kind {
             "ParticipantJoined" => {
                 let event = match from {
@@ -72,9 +70,9 @@ impl Session {
                     _ => return,
                 };
                 if from != "Client" {
-                    self.agents.joined(&id, name, from == "Supervisor", at);
+                    self.agents.joined(&id(), name(), from == "Supervisor", at());
                 }
-                let data = self.agents.event(message.clone());
+                let data = self.agents.event(message());
                 self.publish(event, data);
             }
             "ParticipantLeft" => {
@@ -86,29 +84,30 @@ impl Session {
                     _ => return,
                 };
                 if from != "Client" {
-                    self.agents.left(&id, at);
+                    self.agents.left(&id(), at());
                 }
-                let data = self.agents.event(message.clone());
+                let m = message();
+                let data = self.agents.event(m.clone());
                 self.publish(event, data);
                 if staff {
-                    self.agent_typing_stopped(message);
+                    self.agent_typing_stopped(m);
                 }
             }
             "TypingStarted" if staff => {
-                self.publish("agentTypingStarted", message.clone());
+                self.publish("agentTypingStarted", message());
                 if !self.agent_typing {
                     self.agent_typing = true;
                     self.data("agentTyping", Value::Bool(true));
                 }
             }
-            "TypingStopped" if staff => self.agent_typing_stopped(message),
-            "Message" | "PushUrl" | "Notice" if staff => self.agent_typing_stopped(message),
+            "TypingStopped" if staff => self.agent_typing_stopped(message()),
+            "Message" | "PushUrl" | "Notice" if staff => self.agent_typing_stopped(message()),
             _ => {}
         }
     }
 
-    fn agent_typing_stopped(&mut self, message: &Value) {
-        self.publish("agentTypingStopped", message.clone());
+    fn agent_typing_stopped(&mut self, message: Value) {
+        self.publish("agentTypingStopped", message);
         if self.agent_typing {
             self.agent_typing = false;
             self.data("agentTyping", Value::Bool(false));
