@@ -400,7 +400,7 @@ fn server_ends_the_chat() {
     let ended = events.iter().position(|e| *e == "ended").unwrap();
     assert!(received < ended, "messages first, then ended: {events:?}");
     assert!(events.contains(&"pollingStopped"));
-    assert!(sim.host.store.get(keys::SESSION).is_none());
+    assert!(!sim.host.store.contains_key(keys::SESSION));
 }
 
 /// Another tab ended the chat (session cookie gone): the next poll ends it here without a request.
@@ -459,7 +459,7 @@ fn restore_from_expired_cookies() {
     let sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(Some(60_000)));
     assert!(sim.http.is_empty());
     assert!(sim.events().contains(&"restoreTimeout"));
-    assert!(sim.host.store.get(keys::SESSION).is_none());
+    assert!(!sim.host.store.contains_key(keys::SESSION));
 }
 
 /// Garbage cookies are removed and restore says there is nothing to restore.
@@ -470,7 +470,7 @@ fn restore_from_garbage_cookies() {
     host.store.insert(keys::KEYS.into(), "{not json".into());
     let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), host);
     assert!(sim.http.is_empty());
-    assert!(sim.host.store.get(keys::SESSION).is_none());
+    assert!(!sim.host.store.contains_key(keys::SESSION));
     let id = sim.command(Command::Restore);
     assert_eq!(sim.rejected_with(id), "No chat session found to restore.");
 }
@@ -485,14 +485,14 @@ fn restore_outcomes_when_the_chat_is_gone_or_unreachable() {
     sim.mark();
     sim.answer(&req, answer);
     assert!(sim.events().contains(&"restoreTimeout"));
-    assert!(sim.host.store.get(keys::SESSION).is_none());
+    assert!(!sim.host.store.contains_key(keys::SESSION));
 
     let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(None));
     let req = sim.next_request();
     sim.mark();
     sim.fail(&req, NetError::Timeout);
     assert!(sim.events().contains(&"restoreFailed"));
-    assert!(sim.host.store.get(keys::SESSION).is_some(), "a later page load may still restore");
+    assert!(sim.host.store.contains_key(keys::SESSION), "a later page load may still restore");
 }
 
 /// A restore answer with statusCode 1 publishes restoredOffline after restored.

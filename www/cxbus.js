@@ -256,10 +256,16 @@
       url = options.pluginsPath + options.pluginFilenameFormat.replace('plugin', first).toLowerCase();
     }
     loadedFiles[lower] = true;
+    return inject(url, 'Could not load plugin file: ');
+  }
+
+  /* Adds a classic <script>; the promise settles on its load or error event. */
+  function inject(url, failurePrefix) {
+    var d = Deferred();
     var s = document.createElement('script');
     s.src = url;
     s.onload = function () { d.resolve(); };
-    s.onerror = function () { d.reject('Could not load plugin file: ' + url); };
+    s.onerror = function () { d.reject(failurePrefix + url); };
     document.head.appendChild(s);
     return d.promise();
   }
@@ -292,15 +298,9 @@
     data: function (key, value) { return arguments.length >= 2 ? self.data(key, value) : self.data(key); },
     loadPlugin: loadPlugin,
     loadFile: function (url) {
-      var d = Deferred();
-      if (loadedFiles[url]) { later(function () { d.reject(); }); return d.promise(); }
+      if (loadedFiles[url]) { var d = Deferred(); later(function () { d.reject(); }); return d.promise(); }
       loadedFiles[url] = true;
-      var s = document.createElement('script');
-      s.src = url;
-      s.onload = function () { d.resolve(); };
-      s.onerror = function () { d.reject('Could not load file: ' + url); };
-      document.head.appendChild(s);
-      return d.promise();
+      return inject(url, 'Could not load file: ');
     },
     Deferred: Deferred,
     __create: createBus
