@@ -51,13 +51,23 @@ const EVENTS: &str = "['ready','restored','restoreTimeout','restoreFailed','rest
 
 impl Page {
     async fn open(extra_config: &str) -> Page {
+        Page::open_with(extra_config, "{}", false).await
+    }
+
+    /// `main` is `_genesys.widgets.main`; with `app`, a stand-in Genesys App plugin is on the
+    /// bus first (it records the commands it gets in `page.app`), and `App.ready` is
+    /// republished only when the test calls `app_ready`.
+    async fn open_with(extra_config: &str, main: &str, app: bool) -> Page {
         let load = js("url", "return new Promise((res, rej) => { if (window.CXBus) return res(); const s = document.createElement('script'); s.src = url; s.onload = () => res(); s.onerror = () => rej('cannot load ' + url); document.head.appendChild(s); })");
         settle(load.call1(&JsValue::NULL, &format!("{}/cxbus.js", standin()).into()).unwrap()).await.expect("the bus stand-in loads");
-        let make = js("dataURL, extra, names", "const bus = CXBus.__create(); const svc = bus.registerPlugin('WebChatService'); const t = bus.registerPlugin('Tester'); const events = []; names.forEach(n => t.subscribe('WebChatService.' + n, e => events.push(e))); const webchat = Object.assign({dataURL}, extra); return {bus, svc, t, events, widgets: {main: {}, webchat}};");
+        let make = js("dataURL, extra, names, main, withApp", "const bus = CXBus.__create(); const page = {bus, app: []}; if (withApp) { const app = bus.registerPlugin('App'); ['registerAutoLoad', 'deregisterAutoLoad'].forEach(c => app.registerCommand(c, e => { page.app.push(c + ':' + e.commander + ':' + JSON.stringify(e.data)); e.deferred.resolve(); })); app.ready(); page.appPlugin = app; } const svc = bus.registerPlugin('WebChatService'); const t = bus.registerPlugin('Tester'); const events = []; names.forEach(n => t.subscribe('WebChatService.' + n, e => events.push(e))); const webchat = Object.assign({dataURL}, extra); return Object.assign(page, {svc, t, events, widgets: {main, webchat}});");
         let names = js("", &format!("return {EVENTS};")).call0(&JsValue::NULL).unwrap();
-        let extra = js("s", "return JSON.parse(s)").call1(&JsValue::NULL, &extra_config.into()).unwrap();
+        let parse = js("s", "return JSON.parse(s)");
+        let extra = parse.call1(&JsValue::NULL, &extra_config.into()).unwrap();
+        let main = parse.call1(&JsValue::NULL, &main.into()).unwrap();
         let url = format!("{}/genesys/2/chat/customer-support", standin());
-        let page = make.call3(&JsValue::NULL, &url.into(), &extra, &names).unwrap();
+        let args = js_sys::Array::of5(&url.into(), &extra, &names, &main, &JsValue::from_bool(app));
+        let page = make.apply(&JsValue::NULL, &args).unwrap();
         let get = |k: &str| Reflect::get(&page, &k.into()).unwrap();
         let rt = webchatservice::shell::launch(get("svc"), get("widgets"));
         Page { page, _rt: rt }
@@ -79,6 +89,17 @@ impl Page {
         let f = js("page, name, timeout", "return new Promise((res, rej) => { const start = Date.now(); (function check() { const e = page.events.find(e => e.event === 'WebChatService.' + name && !e.seen); if (e) { e.seen = true; return res(e.data); } if (Date.now() - start > timeout) return rej('no ' + name + ' within ' + timeout + ' ms; saw ' + page.events.map(e => e.event).join(', ')); setTimeout(check, 20); })(); })");
         let p = f.call3(&JsValue::NULL, &self.page, &name.into(), &timeout_ms.into()).unwrap();
         settle(p).await.map_err(|e| e.as_string().unwrap_or_default())
+    }
+
+    /// The stand-in App plugin republishes `App.ready` with the whole widgets config.
+    fn app_ready(&self) {
+        js("page", "page.appPlugin.republish('ready', page.widgets)").call1(&JsValue::NULL, &self.page).unwrap();
+    }
+
+    /// The commands the stand-in App plugin received, as `name:commander:data`.
+    fn app_commands(&self) -> Vec<String> {
+        let list = js("page", "return page.app.slice()").call1(&JsValue::NULL, &self.page).unwrap();
+        js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
     }
 
     /// How many `WebChatService.<name>` events arrived so far.
@@ -277,4 +298,38 @@ async fn recorded_rich_entries_arrive_normalised() {
     let m = page.event("messageReceived", 1000).await.unwrap();
     assert_eq!(field(&m, "messages.1.text").as_string().as_deref(), Some("Pick an option"));
     assert_eq!(field(&m, "messages.4.fileDetails.file-name").as_string().as_deref(), Some("invoice.pdf"));
+}
+
+/// With the Genesys App plugin on the page the plugin waits for App.ready, then asks App to autoload it on start and not after the end.
+#[wasm_bindgen_test]
+async fn with_the_app_plugin_it_waits_for_app_ready_and_manages_autoload() {
+    fresh_world().await;
+    let page = Page::open_with("{}", "{}", true).await;
+    let early = page.command("WebChatService.verifySession", obj("{}"));
+    sleep(300).await;
+    assert_eq!(page.count("ready"), 0, "not ready before App.ready");
+    page.app_ready();
+    let answer = early.await.expect("answered once App is ready");
+    assert_eq!(field(&answer, "sessionActive"), JsValue::FALSE);
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Ann"}"#)).await.expect("starts");
+    page.command("WebChatService.endChat", obj("{}")).await.expect("ends");
+    sleep(100).await;
+    assert_eq!(page.app_commands(), vec![
+        r#"registerAutoLoad:WebChatService:{"name":"WebChatService"}"#.to_owned(),
+        r#"deregisterAutoLoad:WebChatService:{"name":"WebChatService"}"#.to_owned(),
+    ]);
+}
+
+/// main.deploymentID prefixes every cookie name, and the session cookies are gone after endChat.
+#[wasm_bindgen_test]
+async fn deployment_id_prefixes_the_cookies() {
+    fresh_world().await;
+    let page = Page::open_with("{}", r#"{"deploymentID": "dep7"}"#, false).await;
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Pia"}"#)).await.expect("starts");
+    let cookies = js("", "return document.cookie").call0(&JsValue::NULL).unwrap().as_string().unwrap_or_default();
+    assert!(cookies.contains("dep7._genesys.widgets.webchat.state.session="), "{cookies}");
+    assert!(cookies.contains("dep7._genesys.widgets.webchat.state.keys="), "{cookies}");
+    page.command("WebChatService.endChat", obj("{}")).await.expect("ends");
+    let cookies = js("", "return document.cookie").call0(&JsValue::NULL).unwrap().as_string().unwrap_or_default();
+    assert!(!cookies.contains("state.session="), "{cookies}");
 }
