@@ -43,6 +43,10 @@ async fn chat_and_reload(c: &Client, base: &str) -> Result<(), String> {
     }
     send(c, "after reload").await?;
     wait_for(c, "the answer after reload", &transcript_count("You said: after reload"), 15).await?;
+    // For people: what the chat looked like (target/e2e-chat.png).
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/target/e2e-chat.png"), png);
+    }
     c.find(Locator::Id("end")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
     wait_for(c, "the end of the chat", &transcript_count("The chat has ended."), 10).await?;
     Ok(())

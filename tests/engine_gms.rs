@@ -704,3 +704,39 @@ fn every_command_settles_under_random_sequences() {
         }
     }
 }
+
+/// After a chat ended, commands answer as when idle, the last transcript stays readable, and a new chat can start.
+#[test]
+fn commands_after_the_chat_ended() {
+    let mut sim = Sim::new();
+    sim.started();
+    sim.tick();
+    let poll = sim.next_request();
+    sim.answer(&poll, refresh(json!([msg(2, "Message", "Agent", "A", 2, Some("last words"))])));
+    let end = sim.command(Command::EndChat);
+    let req = sim.next_request();
+    sim.answer(&req, json!({"statusCode": 0, "chatEnded": true, "chatId": "00048aAPEQJ8000U"}));
+    assert!(sim.reply(end).is_some());
+    for (cmd, expected) in [
+        (Command::SendMessage(text("late")), "There is no active chat session"),
+        (Command::EndChat, "There is no active chat session"),
+        (Command::SendTyping(json!({})), "There is no active chat session"),
+        (Command::StopPoll, "No active chat session"),
+        (Command::Restore, "No chat session found to restore."),
+    ] {
+        let label = format!("{cmd:?}");
+        let id = sim.command(cmd);
+        assert_eq!(sim.rejected_with(id), expected, "{label}");
+    }
+    let verify = sim.command(Command::VerifySession);
+    assert_eq!(sim.resolved(verify), json!({"sessionActive": false}));
+    let transcript = sim.command(Command::GetTranscript);
+    assert_eq!(sim.resolved(transcript)["messages"][0]["text"], "last words", "the ended chat's transcript stays readable");
+    assert!(sim.s.poll_timeout().is_none(), "nothing runs after the end");
+    let again = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
+    let req = sim.next_request();
+    sim.answer(&req, started_body());
+    assert_eq!(sim.resolved(again)["statusCode"], 0, "a new chat starts");
+    let transcript = sim.command(Command::GetTranscript);
+    assert_eq!(sim.resolved(transcript)["messages"], json!([]), "a new chat starts a new transcript");
+}

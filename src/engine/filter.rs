@@ -654,6 +654,28 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_patterns_never_panic() {
+        // Integrators' RegExps are outside input: any source and flags must translate or
+        // be refused, never panic. Seeded, so a failure reproduces.
+        let alphabet: Vec<char> = r"\[]{}()^$.|?*+-,:=!<>0123456789abcdefuxkpPbBcdDwWsSnrtv/é😀 ".chars().collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next(12);
+            let source: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let flags = ["", "i", "u", "s", "m", "iu", "gimsuy", "z"][next(8)];
+            if let Ok(f) = Filter::compile(&RegexSpec::new(source, flags)) {
+                let _ = f.test("some text {start:123456789} with é and 😀");
+            }
+        }
+    }
+
+    #[test]
     fn catastrophic_patterns_run_in_linear_time() {
         let f = Filter::compile(&RegexSpec::new("^(a+)+$", "")).unwrap();
         let text = "a".repeat(5000) + "!";
