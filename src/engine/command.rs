@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 /// A JavaScript `RegExp` as source and flags (`String(re) == "/" + source + "/" + flags`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegexSpec {
     pub source: String,
     pub flags: String,

@@ -203,14 +203,31 @@ impl FilterSet {
     }
     /// The persisted form: `{"custom":[{"source":..,"flags":..}]}`.
     pub fn to_cookie(&self) -> String {
-        serde_json::json!({ "custom": self.custom_specs() }).to_string()
+        let list = self
+            .custom
+            .iter()
+            .map(|f| {
+                let mut m = serde_json::Map::new();
+                m.insert("source".into(), serde_json::Value::String(f.spec.source.clone()));
+                m.insert("flags".into(), serde_json::Value::String(f.spec.flags.clone()));
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        let mut root = serde_json::Map::new();
+        root.insert("custom".into(), serde_json::Value::Array(list));
+        serde_json::Value::Object(root).to_string()
     }
     /// Reads the persisted form; unreadable entries are skipped.
     pub fn specs_from_cookie(text: &str) -> Vec<RegexSpec> {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
         v.get("custom")
             .and_then(|c| c.as_array())
-            .map(|items| items.iter().filter_map(|i| serde_json::from_value(i.clone()).ok()).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| Some(RegexSpec::new(i.get("source")?.as_str()?, i.get("flags").and_then(|f| f.as_str()).unwrap_or(""))))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

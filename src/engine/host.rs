@@ -22,6 +22,9 @@ pub trait Host {
     /// semantics: the functions get the raw message and only in-place mutation counts.
     /// A batch, so that the browser converts the messages once each way, not per message.
     fn preprocess(&mut self, messages: Vec<Value>) -> Vec<Value>;
+    /// Nextgen semantics (guest chat): the preprocessors get each *normalised* message and
+    /// what they return is used (`fn(msg) || msg`).
+    fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value>;
     /// The `Authorization` value of `main.header` (App data `requestHeader`), read at send
     /// time so that `App.updateAJAXHeader` takes effect; used when `enableCustomHeader`.
     fn authorization(&self) -> Option<String>;
@@ -59,6 +62,9 @@ impl Host for MemoryHost {
             }
         }
         messages
+    }
+    fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value> {
+        self.preprocess(messages)
     }
     fn authorization(&self) -> Option<String> {
         self.authorization.clone()

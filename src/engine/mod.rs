@@ -12,23 +12,29 @@
 //! tested natively with a simulated clock.
 
 pub mod agents;
+pub mod backoff;
 pub mod command;
 pub mod config;
 pub mod filter;
 pub mod form;
 pub mod gms;
+pub mod guest;
 pub mod host;
 pub mod output;
+pub mod pending;
 pub mod polling;
+pub mod service;
 pub mod texts;
+pub mod time;
 pub mod transcript;
 pub mod value;
 
 pub use command::{Command, PageInfo, RegexSpec};
 pub use config::Config;
 pub use gms::Session;
+pub use service::Service;
 pub use host::Host;
-pub use output::{Action, Body, HttpRequest, HttpResponse, NetError, Outcome, ReplyValue};
+pub use output::{Action, Body, HttpRequest, HttpResponse, NetError, Outcome, ReplyValue, SocketEvent, SocketId};
 
 /// Milliseconds since the Unix epoch, as `Date.now()` gives them.
 pub type Millis = u64;

@@ -21,6 +21,23 @@ pub enum Action {
     BusCommand { command: &'static str, data: Value },
     /// A console line: configuration mistakes and refused filters are explained here.
     Log { level: LogLevel, message: String },
+    /// Open a WebSocket (the guest chat event stream); report with `handle_socket(id, ..)`.
+    SocketOpen { id: SocketId, url: String },
+    /// Close that WebSocket; no more events from it are expected or used.
+    SocketClose { id: SocketId },
+}
+
+/// Identifies one WebSocket, so that events of a replaced socket are told apart.
+pub type SocketId = u64;
+
+/// What a WebSocket reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SocketEvent {
+    Opened,
+    /// A text frame.
+    Message(String),
+    /// Closed (by the server, the network, or after an error).
+    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,6 @@
 
 use super::value::{parse_int, str_of, u64_of};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
 
 /// The sender type after the shipped rules (`Bot` when the party-info style says so).
 pub fn sender_type(raw: &Value) -> String {
@@ -91,7 +90,8 @@ pub fn normalize(raw: &Value, restoring: bool) -> Value {
 pub struct Transcript {
     pub messages: Vec<Value>,
     pub originals: Vec<Value>,
-    seen: BTreeSet<u64>,
+    /// Indexes seen, sorted (they arrive in increasing order, so inserts append).
+    seen: Vec<u64>,
     /// The next transcript position to ask for (`transcriptPosition`), 1-based.
     pub next_position: u64,
 }
@@ -106,8 +106,9 @@ impl Transcript {
     pub fn admit(&mut self, raw: &Value) -> bool {
         match u64_of(raw, "index") {
             Some(i) => {
-                if !self.seen.insert(i) {
-                    return false;
+                match self.seen.binary_search(&i) {
+                    Ok(_) => return false,
+                    Err(at) => self.seen.insert(at, i),
                 }
                 if i >= self.next_position {
                     self.next_position = i + 1;

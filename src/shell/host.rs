@@ -49,6 +49,30 @@ impl Host for BrowserHost {
             _ => Vec::new(),
         }
     }
+    fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value> {
+        if self.preprocessors.is_empty() {
+            return messages;
+        }
+        let batch = to_js(&Value::Array(messages));
+        let Some(array) = batch.dyn_ref::<js_sys::Array>() else { return Vec::new() };
+        let out = js_sys::Array::new();
+        for message in array.iter() {
+            let mut current = message;
+            for f in &self.preprocessors {
+                match f.call1(&JsValue::NULL, &current) {
+                    // `fn(msg) || msg`: a falsy return keeps the message as it was.
+                    Ok(returned) if returned.is_truthy() => current = returned,
+                    Ok(_) => {}
+                    Err(e) => web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was.".into(), &e),
+                }
+            }
+            out.push(&current);
+        }
+        match to_json_fast(&out) {
+            Value::Array(edited) => edited,
+            _ => Vec::new(),
+        }
+    }
     fn authorization(&self) -> Option<String> {
         let from_app = self.plugin.get_data("App.requestHeader").ok().map(|h| get(&h, "Authorization"));
         from_app

@@ -11,6 +11,7 @@ pub mod dom;
 pub mod host;
 pub mod http;
 pub mod runtime;
+pub mod socket;
 
 use bridge::get;
 use bus::PluginApi;

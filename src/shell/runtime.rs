@@ -7,12 +7,14 @@
 
 use crate::engine::output::{Action, LogLevel, Outcome};
 use crate::engine::texts;
-use crate::engine::{CommandId, Session};
+use crate::engine::output::{SocketEvent, SocketId};
+use crate::engine::{CommandId, Service};
 use crate::shell::bridge::{self, get, to_js};
 use crate::shell::bus::PluginApi;
 use crate::shell::dom;
 use crate::shell::host::BrowserHost;
 use crate::shell::http;
+use crate::shell::socket::Socket;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -20,7 +22,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 pub struct Runtime {
-    session: Session,
+    session: Service,
     host: BrowserHost,
     plugin: PluginApi,
     deferreds: HashMap<CommandId, JsValue>,
@@ -28,6 +30,8 @@ pub struct Runtime {
     timer: Option<Timeout>,
     /// The handlers registered on the bus; owned here so they live as long as the plugin.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    /// Open WebSockets by id (at most one in practice); dropping one closes it.
+    sockets: HashMap<SocketId, Socket>,
 }
 
 pub type Shared = Rc<RefCell<Runtime>>;
@@ -39,13 +43,14 @@ fn now() -> u64 {
 impl Runtime {
     pub fn new(plugin: PluginApi, host: BrowserHost, app_present: bool) -> Shared {
         Rc::new(RefCell::new(Runtime {
-            session: Session::new(app_present),
+            session: Service::new(app_present, (js_sys::Math::random() * 9.0e15) as u64),
             host,
             plugin,
             deferreds: HashMap::new(),
             next_command: 1,
             timer: None,
             handlers: Vec::new(),
+            sockets: HashMap::new(),
         }))
     }
 }
@@ -198,6 +203,28 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
             Action::BusCommand { command, data } => {
                 let _ = plugin.command(command, &to_js(&data));
             }
+            Action::SocketOpen { id, url } => {
+                let weak = Rc::downgrade(rt);
+                let report = move |id: SocketId, ev: SocketEvent| {
+                    if let Some(rt) = weak.upgrade() {
+                        on_socket(&rt, id, ev);
+                    }
+                };
+                match Socket::open(&url, id, report) {
+                    Ok(socket) => {
+                        rt.borrow_mut().sockets.insert(id, socket);
+                    }
+                    Err(e) => {
+                        web_sys::console::error_2(&format!("WebChatService: cannot open the event stream {url}").into(), &e);
+                        let rt2 = rt.clone();
+                        Timeout::new(0, move || on_socket(&rt2, id, SocketEvent::Closed)).forget();
+                    }
+                }
+            }
+            Action::SocketClose { id } => {
+                let socket = rt.borrow_mut().sockets.remove(&id);
+                drop(socket);
+            }
             Action::Log { level, message } => {
                 let m = JsValue::from_str(&message);
                 match level {
@@ -209,6 +236,25 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
         }
     }
     arm_timer(rt);
+}
+
+/// One WebSocket event into the engine.
+fn on_socket(rt: &Shared, id: SocketId, event: SocketEvent) {
+    if rt.try_borrow_mut().is_err() {
+        let rt = rt.clone();
+        Timeout::new(0, move || on_socket(&rt, id, event)).forget();
+        return;
+    }
+    if event == SocketEvent::Closed {
+        rt.borrow_mut().sockets.remove(&id);
+    }
+    let actions = {
+        let mut r = rt.borrow_mut();
+        let r = &mut *r;
+        r.session.handle_socket(id, event, now(), &mut r.host);
+        drain(r)
+    };
+    execute(rt, actions);
 }
 
 /// Keeps one timeout armed at the engine's next deadline.
@@ -261,10 +307,19 @@ pub fn configure_and_ready(rt: &Shared, config: JsValue) {
     let plugin = rt.borrow().plugin.clone();
     let data = if config.is_object() { config } else { js_sys::Object::new().into() };
     let promise = plugin.command("WebChatService.configure", &data).unwrap_or(JsValue::UNDEFINED);
-    let plugin2 = plugin.clone();
+    let weak = Rc::downgrade(rt);
     let done = Closure::once_into_js(move |_: JsValue| {
-        let _ = plugin2.ready();
-        let _ = plugin2.republish("ready", &js_sys::Object::new().into());
+        let Some(rt) = weak.upgrade() else { return };
+        let plugin = rt.borrow().plugin.clone();
+        let _ = plugin.ready();
+        let _ = plugin.republish("ready", &js_sys::Object::new().into());
+        let actions = {
+            let mut r = rt.borrow_mut();
+            let r = &mut *r;
+            r.session.after_ready(now(), &mut r.host);
+            drain(r)
+        };
+        execute(&rt, actions);
     });
     match get(&promise, "always").dyn_ref::<js_sys::Function>() {
         Some(always) => {

@@ -168,6 +168,8 @@ impl Sim {
                 Action::BusCommand { command, .. } => format!("bus:{command}"),
                 Action::Http(r) => format!("http:{}", r.url.rsplit('/').next().unwrap_or("")),
                 Action::Log { .. } => "log".into(),
+                Action::SocketOpen { id, .. } => format!("socket-open:{id}"),
+                Action::SocketClose { id } => format!("socket-close:{id}"),
             })
             .collect()
     }

@@ -21,7 +21,8 @@ use super::transcript::Transcript;
 use super::{CommandId, Millis, RequestId};
 use outbox::Outgoing;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, VecDeque};
+use super::pending::InFlight;
+use std::collections::VecDeque;
 use wire::Ids;
 
 /// Where the chat is. Commands are answered by phase.
@@ -82,7 +83,7 @@ pub struct Session {
     /// Whether our own session cookie reads back (cross-tab end detection needs it).
     cookies_work: bool,
     user_data: Map<String, Value>,
-    requests: BTreeMap<RequestId, Pending>,
+    requests: InFlight<Pending>,
     outbox: VecDeque<Outgoing>,
     verify_waiters: Vec<CommandId>,
     actions: VecDeque<Action>,
@@ -114,13 +115,18 @@ impl Session {
             agent_typing: false,
             cookies_work: false,
             user_data: Map::new(),
-            requests: BTreeMap::new(),
+            requests: InFlight::default(),
             outbox: VecDeque::new(),
             verify_waiters: Vec::new(),
             actions: VecDeque::new(),
             next_request: 1,
             app_present,
         }
+    }
+
+    /// Puts an action at the head of the queue (the Service's pre-configure outputs).
+    pub(crate) fn push_front(&mut self, action: Action) {
+        self.actions.push_front(action);
     }
 
     pub fn phase(&self) -> Phase {
