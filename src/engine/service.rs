@@ -9,9 +9,11 @@ use super::output::{Action, HttpResponse, LogLevel, NetError, Outcome, SocketEve
 use super::{gms, texts, CommandId, Millis, RequestId};
 use serde_json::Value;
 
+const INVALID_TRANSPORT: &str = "Invalid transport configuration";
+
 pub enum Service {
-    /// Before `configure`: nothing to forward to yet.
-    Unconfigured { app_present: bool, seed: u64, early: Vec<Action> },
+    /// Before `configure` (or after one that failed, `refusal` then saying why).
+    Unconfigured { app_present: bool, seed: u64, early: Vec<Action>, refusal: Option<&'static str> },
     Gms(gms::Session),
     Guest(guest::Session),
 }
@@ -19,13 +21,14 @@ pub enum Service {
 impl Service {
     /// `seed` feeds the reconnect jitter (the shell passes a random number).
     pub fn new(app_present: bool, seed: u64) -> Self {
-        Service::Unconfigured { app_present, seed, early: Vec::new() }
+        Service::Unconfigured { app_present, seed, early: Vec::new(), refusal: None }
     }
 
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
-        if let Service::Unconfigured { app_present, seed, early } = self {
+        if let Service::Unconfigured { app_present, seed, early, refusal } = self {
             let Command::Configure(config) = &cmd else {
-                early.push(Action::Reply { id, outcome: Outcome::reject_text(texts::INVALID_CONFIGURATION) });
+                let text = refusal.unwrap_or(texts::INVALID_CONFIGURATION);
+                early.push(Action::Reply { id, outcome: Outcome::reject_text(text) });
                 return;
             };
             let (app_present, seed) = (*app_present, *seed);
@@ -44,7 +47,8 @@ impl Service {
                     }
                     Err(reason) => {
                         early.push(Action::Log { level: LogLevel::Error, message: reason });
-                        early.push(Action::Reply { id, outcome: Outcome::reject_text("Invalid transport configuration") });
+                        early.push(Action::Reply { id, outcome: Outcome::reject_text(INVALID_TRANSPORT) });
+                        *refusal = Some(INVALID_TRANSPORT);
                         // Stay unconfigured: every command keeps settling with a rejection.
                         return;
                     }

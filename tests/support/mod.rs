@@ -4,3 +4,6 @@ pub mod sim;
 #[cfg(not(target_arch = "wasm32"))]
 #[allow(dead_code)]
 pub mod webdriver;
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
+pub mod guest_sim;
