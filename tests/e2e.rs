@@ -85,3 +85,63 @@ async fn a_visitor_chats_reloads_and_keeps_the_chat() {
     assert_eq!(sent, ["first question", "after reload"], "each message reached the server exactly once");
     assert_eq!(w.chats.len(), 1, "the reload restored the chat instead of starting another");
 }
+
+async fn guest_chat(c: &Client, server: &standin::Running) -> Result<(), String> {
+    let base = server.url();
+    c.goto(&format!("{base}/?transport=guest")).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the start form", "!document.getElementById('start-form').hidden", 15).await?;
+    c.find(Locator::Id("nickname")).await.map_err(|e| e.to_string())?.send_keys("Gwen").await.map_err(|e| e.to_string())?;
+    c.find(Locator::Id("start")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello Gwen! I'm Anna"), 15).await?;
+    send(c, "over the socket").await?;
+    wait_for(c, "the agent's answer", &transcript_count("You said: over the socket"), 15).await?;
+
+    // The server drops the event stream; the plugin reconnects by itself.
+    let conv = standin::world::lock(&server.world).guest.keys().next().cloned().ok_or("no conversation")?;
+    standin::world::lock(&server.world).guest.get_mut(&conv).ok_or("no conversation")?.close_streams();
+    wait_for(c, "the disconnected status", "document.getElementById('status').textContent.includes('retrying')", 10).await?;
+    send(c, "typed during the drop").await?;
+    wait_for(c, "the answer after reconnecting", &transcript_count("You said: typed during the drop"), 20).await?;
+
+    c.refresh().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the restored transcript", &transcript_count("You said: typed during the drop"), 15).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    for (text, n) in [("Hello Gwen! I'm Anna", 1), ("You said: over the socket", 1), ("typed during the drop", 2)] {
+        let got = c.execute(&format!("return {};", transcript_count(text)), vec![]).await.map_err(|e| e.to_string())?;
+        if got != serde_json::json!(n) {
+            return Err(format!("after reload '{text}' appears {got} times"));
+        }
+    }
+    send(c, "after reload").await?;
+    wait_for(c, "the answer after reload", &transcript_count("You said: after reload"), 15).await?;
+    c.find(Locator::Id("end")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the end of the chat", &transcript_count("The chat has ended."), 10).await?;
+    Ok(())
+}
+
+/// Genesys Cloud guest chat on the demo page: chat, the stream dropped mid-chat, a message typed then, a reload, the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_chat_survives_a_dropped_stream_and_a_reload() {
+    let roots = standin::Roots::of_repo();
+    assert!(roots.dist.join("webchatservice.min.js").exists(), "dist/ is not built: run scripts/build.sh");
+    let server = standin::start(0, roots).await.expect("stand-in starts");
+    {
+        let mut w = standin::world::lock(&server.world);
+        w.agent.join_delay_ms = 200;
+        w.agent.typing_delay_ms = 100;
+        w.agent.reply_delay_ms = 300;
+    }
+    let driver = start_driver().expect("chromedriver starts");
+    let client = browser(&driver).await.expect("a browser session opens");
+    let outcome = guest_chat(&client, &server).await;
+    let _ = client.close().await;
+    outcome.expect("the guest chat survives a drop and a reload");
+    let w = standin::world::lock(&server.world);
+    assert_eq!(w.guest.len(), 1, "the reload restored the conversation instead of creating another");
+    let conv = w.guest.values().next().expect("one conversation");
+    let sent: Vec<_> = conv.messages.iter()
+        .filter(|m| m["sender"]["id"] == serde_json::json!(conv.customer) && m["bodyType"] == "standard")
+        .map(|m| m["body"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(sent, ["over the socket", "typed during the drop", "after reload"], "each message reached the server once");
+    assert!(conv.ended, "endChat left the conversation");
+}

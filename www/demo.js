@@ -65,17 +65,21 @@
     return 'Something went wrong.';
   }
 
+  var restored = false;
+  $('transport').textContent = window._genesys.widgets.webchat.transport ? '(Genesys Cloud guest chat)' : '(GMS)';
   ui.subscribe('WebChatService.ready', function () {
     status('ready');
-    // Like the Genesys WebChat UI: try to restore first; the service restores by itself
-    // after a reload, so only show the form when there is nothing to restore.
+    // The service restores by itself after a reload; show the form when there is nothing
+    // to restore (guest chat has no verifySession: its refusal means "look at restore").
     ui.command('WebChatService.verifySession').done(function (r) {
       if (!r.sessionActive) { show(false); }
+    }).fail(function () {
+      setTimeout(function () { if (!restored) { show(false); } }, 300);
     });
     ui.command('WebChatService.registerTypingPreviewInput', { input: $('message') });
   });
   ui.subscribe('WebChatService.started', function () { status('connected'); show(true); });
-  ui.subscribe('WebChatService.restored', function () { status('restored'); show(true); });
+  ui.subscribe('WebChatService.restored', function () { restored = true; status('restored'); show(true); });
   ui.subscribe('WebChatService.messageReceived', function (e) { e.data.messages.forEach(render); });
   ui.subscribe('WebChatService.agentTypingStarted', function (e) {
     var name = (e.data.from && e.data.from.name) || 'Agent';
@@ -83,6 +87,7 @@
     $('agent-typing').hidden = false;
   });
   ui.subscribe('WebChatService.agentTypingStopped', function () { $('agent-typing').hidden = true; });
+  ui.subscribe('WebChatService.agentTypingTimeout', function () { $('agent-typing').hidden = true; });
   ui.subscribe('WebChatService.disconnected', function () { status('connection lost, retrying…'); });
   ui.subscribe('WebChatService.reconnected', function () { status('connected'); });
   ui.subscribe('WebChatService.chatServerWentOffline', function () { status('chat server offline'); });

@@ -114,3 +114,80 @@ pub async fn reset(State(world): State<Shared>) -> StatusCode {
     lock(&world).reset();
     StatusCode::NO_CONTENT
 }
+
+pub async fn guest_conversations(State(world): State<Shared>) -> Json<Value> {
+    let w = lock(&world);
+    Json(json!({"conversations": w.guest.values().collect::<Vec<_>>()}))
+}
+
+/// Guest chat: `{action: join|say|typing|leave|bot|bot-leave|end|drop, text?}`.
+/// `drop` closes the conversation's streams from the server side; `end` disconnects the
+/// visitor's member (the conversation is over).
+pub async fn guest_act(State(world): State<Shared>, Path(conv): Path<String>, Json(body): Json<Value>) -> Response {
+    use crate::guest_agent as agent;
+    let text = body.get("text").and_then(Value::as_str).unwrap_or("Hello");
+    let ok = match body.get("action").and_then(Value::as_str).unwrap_or("") {
+        "join" => agent::agent_join(&world, &conv),
+        "say" => agent::agent_says(&world, &conv, text),
+        "typing" => agent::agent_types(&world, &conv),
+        "leave" => {
+            crate::guest::disconnect_member(&world, &conv, crate::guest::AGENT_ID);
+            true
+        }
+        "bot" | "bot-leave" => {
+            let joining = body["action"] == "bot";
+            let mut w = lock(&world);
+            let n = w.seq();
+            match w.guest.get_mut(&conv) {
+                Some(c) => {
+                    if c.member("bot-0001").is_none() {
+                        c.members.push(crate::guest_world::GMember {
+                            id: "bot-0001".into(), role: "WORKFLOW".into(), display_name: "Helper".into(),
+                            state: "CONNECTED".into(), avatar: None, join_date: crate::guest_world::iso(now_ms()), custom_fields: None,
+                        });
+                    }
+                    if joining {
+                        c.set_state("bot-0001", "CONNECTED");
+                        c.post("bot-0001", "", "member-join", n);
+                    } else {
+                        c.set_state("bot-0001", "DISCONNECTED");
+                        c.post("bot-0001", "", "member-leave", n);
+                    }
+                    true
+                }
+                None => false,
+            }
+        }
+        "end" => {
+            let customer = lock(&world).guest.get(&conv).map(|c| c.customer.clone());
+            match customer {
+                Some(c) => {
+                    crate::guest::disconnect_member(&world, &conv, &c);
+                    true
+                }
+                None => false,
+            }
+        }
+        "drop" => match lock(&world).guest.get_mut(&conv) {
+            Some(c) => {
+                c.close_streams();
+                true
+            }
+            None => false,
+        },
+        other => return (StatusCode::BAD_REQUEST, format!("unknown action '{other}'")).into_response(),
+    };
+    if ok { StatusCode::NO_CONTENT.into_response() } else { (StatusCode::CONFLICT, "conversation missing or ended").into_response() }
+}
+
+/// `{interval_ms?: n, enabled?: bool}`: heartbeat frames on guest streams.
+pub async fn guest_heartbeats(State(world): State<Shared>, Json(body): Json<Value>) -> StatusCode {
+    let mut w = lock(&world);
+    if let Some(ms) = body.get("interval_ms").and_then(Value::as_u64) {
+        w.heartbeat_ms = ms;
+    }
+    if let Some(on) = body.get("enabled").and_then(Value::as_bool) {
+        w.heartbeats_off = !on;
+    }
+    StatusCode::NO_CONTENT
+}

@@ -1,6 +1,7 @@
 //! A local stand-in for the backends WebChatService talks to, for the demo page and the
-//! tests: Genesys Engage GMS Chat API v2 (`/genesys/2/chat/{service}`), with a scripted
-//! agent, a control API (`/control/...`) for injecting agent actions and faults, CORS for
+//! tests: Genesys Engage GMS Chat API v2 (`/genesys/2/chat/{service}`) and Genesys Cloud
+//! guest chat (`/api/v2/webchat/guest/conversations` + its WebSocket event stream), with a
+//! scripted agent, a control API (`/control/...`) for injecting agent actions and faults, CORS for
 //! any origin, and the demo page and built plugin as static files.
 //!
 //! It is written from the protocol reference, never from the plugin's code, and shares no
@@ -11,6 +12,9 @@ pub mod control;
 pub mod files;
 pub mod form;
 pub mod gms;
+pub mod guest;
+pub mod guest_agent;
+pub mod guest_world;
 pub mod world;
 
 use axum::extract::Request;
@@ -18,6 +22,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+
+const GUEST: &str = "/api/v2/webchat/guest/conversations";
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -64,6 +70,16 @@ async fn cors(req: Request, next: Next) -> Response {
 pub fn router(world: Shared, roots: Roots) -> Router {
     Router::new()
         .route("/genesys/2/chat/{*rest}", post(gms::handle))
+        .route(GUEST, post(guest::create))
+        .route(&format!("{GUEST}/{{conv}}/members"), get(guest::members))
+        .route(&format!("{GUEST}/{{conv}}/members/{{member}}"), get(guest::member).delete(guest::leave))
+        .route(&format!("{GUEST}/{{conv}}/members/{{member}}/messages"), post(guest::post_message))
+        .route(&format!("{GUEST}/{{conv}}/members/{{member}}/typing"), post(guest::typing))
+        .route(&format!("{GUEST}/{{conv}}/messages"), get(guest::messages))
+        .route("/guest/stream/{token}", get(guest::stream))
+        .route("/control/guest", get(control::guest_conversations))
+        .route("/control/guest/{conv}/act", post(control::guest_act))
+        .route("/control/guest/heartbeats", put(control::guest_heartbeats))
         .route("/control/chats", get(control::chats))
         .route("/control/log", get(control::log))
         .route("/control/chats/{id}/act", post(control::act))

@@ -107,6 +107,11 @@ pub struct World {
     pub required_apikey: Option<String>,
     /// Where recorded payloads live (`tests/fixtures/`), for the `replay` control action.
     pub fixtures: std::path::PathBuf,
+    /// Genesys Cloud guest chat conversations by id.
+    pub guest: BTreeMap<String, crate::guest_world::Conversation>,
+    /// Heartbeat frames on guest streams: interval, and whether they are sent at all.
+    pub heartbeat_ms: u64,
+    pub heartbeats_off: bool,
     next_id: u64,
 }
 
@@ -119,6 +124,12 @@ impl World {
     pub fn reset(&mut self) {
         let fixtures = std::mem::take(&mut self.fixtures);
         *self = World { fixtures, ..World::default() };
+    }
+
+    /// A fresh number for ids and correlation ids.
+    pub fn seq(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
     }
 
     pub fn new_ids(&mut self) -> (String, String, String, String) {
