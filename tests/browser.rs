@@ -47,7 +47,7 @@ struct Page {
     _rt: Option<webchatservice::shell::runtime::Shared>,
 }
 
-const EVENTS: &str = "['ready','restored','restoreTimeout','restoreFailed','restoredOffline','messageReceived','error','started','ended','agentTypingStarted','agentTypingStopped','pollingStarted','pollingStopped','clientConnected','clientDisconnected','agentConnected','agentDisconnected','supervisorConnected','supervisorDisconnected','botConnected','botDisconnected','clientTypingStarted','clientTypingStopped','disconnected','reconnected','chatServerWentOffline','chatServerBackOnline']";
+const EVENTS: &str = "['ready','restored','restoreTimeout','restoreFailed','restoredOffline','messageReceived','error','started','ended','agentTypingStarted','agentTypingStopped','pollingStarted','pollingStopped','clientConnected','clientDisconnected','agentConnected','agentDisconnected','supervisorConnected','supervisorDisconnected','botConnected','botDisconnected','clientTypingStarted','clientTypingStopped','disconnected','reconnected','chatServerWentOffline','chatServerBackOnline','agentTypingTimeout','capabilitiesChanged']";
 
 impl Page {
     async fn open(extra_config: &str) -> Page {
@@ -57,6 +57,17 @@ impl Page {
     /// `main` is `_genesys.widgets.main`; with `app`, a stand-in Genesys App plugin is on the
     /// bus first (it records the commands it gets in `page.app`), and `App.ready` is
     /// republished only when the test calls `app_ready`.
+    /// A page configured for Genesys Cloud guest chat against the stand-in; `transport`
+    /// adds or overrides transport options.
+    async fn open_guest(transport: &str) -> Page {
+        let mut t = serde_json::json!({"type": "purecloud-v2-sockets", "dataURL": standin(), "deploymentKey": "dep", "orgGuid": "org",
+            "interactionData": {"routing": {"targetAddress": "Support"}}});
+        if let (Some(t), Ok(serde_json::Value::Object(extra))) = (t.as_object_mut(), serde_json::from_str::<serde_json::Value>(transport)) {
+            t.extend(extra);
+        }
+        Page::open_with(&serde_json::json!({"transport": t}).to_string(), "{}", false).await
+    }
+
     async fn open_with(extra_config: &str, main: &str, app: bool) -> Page {
         let load = js("url", "return new Promise((res, rej) => { if (window.CXBus) return res(); const s = document.createElement('script'); s.src = url; s.onload = () => res(); s.onerror = () => rej('cannot load ' + url); document.head.appendChild(s); })");
         settle(load.call1(&JsValue::NULL, &format!("{}/cxbus.js", standin()).into()).unwrap()).await.expect("the bus stand-in loads");
@@ -332,4 +343,86 @@ async fn deployment_id_prefixes_the_cookies() {
     page.command("WebChatService.endChat", obj("{}")).await.expect("ends");
     let cookies = js("", "return document.cookie").call0(&JsValue::NULL).unwrap().as_string().unwrap_or_default();
     assert!(!cookies.contains("state.session="), "{cookies}");
+}
+
+async fn guest_act(action: &str, text: &str) {
+    let list = control_json("/control/guest").await;
+    let id = list["conversations"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let body = serde_json::json!({"action": action, "text": text}).to_string();
+    control("POST", &format!("/control/guest/{id}/act"), &body).await;
+}
+
+/// Guest chat: the stream delivers agent join, typing (timing out after 3 s) and messages; a send resolves with the server's message.
+#[wasm_bindgen_test]
+async fn guest_chat_streams_events_and_sends() {
+    fresh_world().await;
+    let page = Page::open_guest("{}").await;
+    page.command("WebChatService.startChat", obj(r#"{"form": {"nickname": "Gus"}}"#)).await.expect("startChat resolves once the stream is open");
+    let started = page.event("started", 3000).await.unwrap();
+    assert!(field(&started, "data.conversationId").as_string().is_some_and(|s| !s.is_empty()));
+    guest_act("join", "").await;
+    let joined = page.event("agentConnected", 5000).await.expect("the agent's join comes over the stream");
+    assert_eq!(field(&joined, "message.role").as_string().as_deref(), Some("AGENT"));
+    guest_act("typing", "").await;
+    page.event("agentTypingStarted", 3000).await.unwrap();
+    page.event("agentTypingTimeout", 4500).await.expect("typing times out after 3 s");
+    guest_act("say", "over the stream").await;
+    let mut found = false;
+    for _ in 0..4 {
+        let m = page.event("messageReceived", 3000).await.unwrap();
+        if field(&m, "messages.0.text").as_string().as_deref() == Some("over the stream") {
+            assert_eq!(field(&m, "messages.0.from.type").as_string().as_deref(), Some("Agent"));
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "the agent's message is published");
+    let sent = page.command("WebChatService.sendMessage", obj(r#"{"message": "from the visitor"}"#)).await.expect("sendMessage resolves");
+    assert_eq!(field(&sent, "body").as_string().as_deref(), Some("from the visitor"));
+    let err = page.command("WebChatService.startPoll", obj("{}")).await.expect_err("no polling here");
+    assert_eq!(err.as_string().as_deref(), Some("This transport doesn't support polling."));
+}
+
+/// A stream that goes silent (no heartbeats) is declared lost and replaced; what was said meanwhile arrives once.
+#[wasm_bindgen_test]
+async fn guest_silent_stream_reconnects_and_catches_up() {
+    fresh_world().await;
+    control("PUT", "/control/guest/heartbeats", r#"{"interval_ms": 300, "enabled": true}"#).await;
+    let page = Page::open_guest(r#"{"socketHeartbeatTrackerInterval": 1500}"#).await;
+    page.command("WebChatService.startChat", obj(r#"{"form": {"nickname": "Hal"}}"#)).await.expect("starts");
+    guest_act("join", "").await;
+    page.event("agentConnected", 5000).await.unwrap();
+    control("PUT", "/control/guest/heartbeats", r#"{"enabled": false}"#).await;
+    page.event("disconnected", 5000).await.expect("silence is noticed");
+    control("PUT", "/control/guest/heartbeats", r#"{"enabled": true}"#).await;
+    guest_act("say", "said while silent").await;
+    page.event("reconnected", 5000).await.expect("a new stream replaces the silent one");
+    sleep(800).await;
+    let count = js("page", "return page.events.filter(e => e.event === 'WebChatService.messageReceived' && e.data.messages.some(m => m.text === 'said while silent')).length").call1(&JsValue::NULL, &page.page).unwrap();
+    assert_eq!(count.as_f64(), Some(1.0), "published exactly once");
+    control("PUT", "/control/guest/heartbeats", r#"{"interval_ms": 10000, "enabled": true}"#).await;
+}
+
+/// A new page restores the guest chat from its cookies: restored, the history with restoring: true; bot events when enabled.
+#[wasm_bindgen_test]
+async fn guest_new_page_restores_and_bot_events() {
+    fresh_world().await;
+    let first = Page::open_guest(r#"{"botEventsEnabled": true}"#).await;
+    first.command("WebChatService.startChat", obj(r#"{"form": {"nickname": "Ida"}}"#)).await.expect("starts");
+    guest_act("bot", "").await;
+    first.event("botConnected", 5000).await.expect("a workflow member is a bot");
+    guest_act("join", "").await;
+    guest_act("say", "before the reload").await;
+    first.event("agentConnected", 5000).await.unwrap();
+    sleep(300).await;
+    drop(first);
+    let second = Page::open_guest(r#"{"botEventsEnabled": true}"#).await;
+    second.event("restored", 5000).await.expect("restored");
+    let caps = second.event("capabilitiesChanged", 1000).await.unwrap();
+    assert_eq!(field(&caps, "fileUpload"), JsValue::FALSE);
+    let m = second.event("messageReceived", 5000).await.unwrap();
+    assert!(field(&m, "restoring").is_truthy());
+    let texts = js("m", "return m.messages.map(x => x.text).filter(Boolean)").call1(&JsValue::NULL, &m).unwrap();
+    assert!(js("t", "return t.includes('before the reload')").call1(&JsValue::NULL, &texts).unwrap().is_truthy());
+    assert_eq!(control_json("/control/guest").await["conversations"].as_array().map(Vec::len), Some(1));
 }
