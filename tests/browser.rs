@@ -357,6 +357,9 @@ async fn guest_act(action: &str, text: &str) {
 async fn guest_chat_streams_events_and_sends() {
     fresh_world().await;
     let page = Page::open_guest("{}").await;
+    // Nextgen preprocessors get the normalised message and what they return is used.
+    let pre = js("", "return {preprocessor: function (m) { return m.type === 'Message' ? Object.assign({}, m, {text: m.text.toUpperCase(), seen: true}) : undefined; }}").call0(&JsValue::NULL).unwrap();
+    page.command("WebChatService.registerPreProcessor", pre).await.expect("registers");
     page.command("WebChatService.startChat", obj(r#"{"form": {"nickname": "Gus"}}"#)).await.expect("startChat resolves once the stream is open");
     let started = page.event("started", 3000).await.unwrap();
     assert!(field(&started, "data.conversationId").as_string().is_some_and(|s| !s.is_empty()));
@@ -370,8 +373,9 @@ async fn guest_chat_streams_events_and_sends() {
     let mut found = false;
     for _ in 0..4 {
         let m = page.event("messageReceived", 3000).await.unwrap();
-        if field(&m, "messages.0.text").as_string().as_deref() == Some("over the stream") {
+        if field(&m, "messages.0.text").as_string().as_deref() == Some("OVER THE STREAM") {
             assert_eq!(field(&m, "messages.0.from.type").as_string().as_deref(), Some("Agent"));
+            assert!(field(&m, "messages.0.seen").is_truthy(), "the preprocessor's returned object is what is published");
             found = true;
             break;
         }
