@@ -17,7 +17,6 @@ use crate::shell::http;
 use crate::shell::socket::Socket;
 use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -25,13 +24,14 @@ pub struct Runtime {
     session: Service,
     host: BrowserHost,
     plugin: PluginApi,
-    deferreds: HashMap<CommandId, JsValue>,
+    /// Deferreds of commands not settled yet (a handful: a vector keeps hashbrown out of the wasm).
+    deferreds: Vec<(CommandId, JsValue)>,
     next_command: CommandId,
     timer: Option<Timeout>,
     /// The handlers registered on the bus; owned here so they live as long as the plugin.
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     /// Open WebSockets by id (at most one in practice); dropping one closes it.
-    sockets: HashMap<SocketId, Socket>,
+    sockets: Vec<(SocketId, Socket)>,
 }
 
 pub type Shared = Rc<RefCell<Runtime>>;
@@ -46,11 +46,11 @@ impl Runtime {
             session: Service::new(app_present, (js_sys::Math::random() * 9.0e15) as u64),
             host,
             plugin,
-            deferreds: HashMap::new(),
+            deferreds: Vec::new(),
             next_command: 1,
             timer: None,
             handlers: Vec::new(),
-            sockets: HashMap::new(),
+            sockets: Vec::new(),
         }))
     }
 }
@@ -118,7 +118,7 @@ fn on_command(rt: &Shared, name: &'static str, e: JsValue) {
         let r = &mut *r;
         let id = r.next_command;
         r.next_command += 1;
-        r.deferreds.insert(id, deferred);
+        r.deferreds.push((id, deferred));
         r.session.handle_command(id, cmd, now(), &mut r.host);
         drain(r)
     };
@@ -181,7 +181,10 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
                 });
             }
             Action::Reply { id, outcome } => {
-                let deferred = rt.borrow_mut().deferreds.remove(&id);
+                let deferred = {
+                    let mut r = rt.borrow_mut();
+                    r.deferreds.iter().position(|(i, _)| *i == id).map(|at| r.deferreds.remove(at).1)
+                };
                 if let Some(d) = deferred {
                     let (ok, value) = match &outcome {
                         Outcome::Resolve(v) => (true, v),
@@ -212,7 +215,7 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
                 };
                 match Socket::open(&url, id, report) {
                     Ok(socket) => {
-                        rt.borrow_mut().sockets.insert(id, socket);
+                        rt.borrow_mut().sockets.push((id, socket));
                     }
                     Err(e) => {
                         web_sys::console::error_2(&format!("WebChatService: cannot open the event stream {url}").into(), &e);
@@ -222,7 +225,10 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
                 }
             }
             Action::SocketClose { id } => {
-                let socket = rt.borrow_mut().sockets.remove(&id);
+                let socket = {
+                    let mut r = rt.borrow_mut();
+                    r.sockets.iter().position(|(i, _)| *i == id).map(|at| r.sockets.remove(at))
+                };
                 drop(socket);
             }
             Action::Log { level, message } => {
@@ -246,7 +252,11 @@ fn on_socket(rt: &Shared, id: SocketId, event: SocketEvent) {
         return;
     }
     if event == SocketEvent::Closed {
-        rt.borrow_mut().sockets.remove(&id);
+        let closed = {
+            let mut r = rt.borrow_mut();
+            r.sockets.iter().position(|(i, _)| *i == id).map(|at| r.sockets.remove(at))
+        };
+        drop(closed);
     }
     let actions = {
         let mut r = rt.borrow_mut();
