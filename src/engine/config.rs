@@ -70,7 +70,7 @@ impl ConfigError {
         match self {
             ConfigError::Empty => "WebChatService: no configuration found. Set window._genesys.widgets.webchat = { dataURL: 'https://<GMS host>/genesys/2/chat/<service>' } before loading the plugin.".into(),
             ConfigError::MissingDataUrl => "WebChatService: _genesys.widgets.webchat.dataURL is missing or not a string; chats cannot start. Set it to the GMS chat service URL, e.g. https://<GMS host>/genesys/2/chat/customer-support.".into(),
-            ConfigError::UnsupportedTransport(t) => format!("WebChatService: _genesys.widgets.webchat.transport.type '{t}' is not supported by this build (supported: none = GMS Chat API v2)."),
+            ConfigError::UnsupportedTransport(t) => format!("WebChatService: _genesys.widgets.webchat.transport.type '{t}' is not supported by this build (supported: none = GMS Chat API v2, and 'purecloud-v2-sockets')."),
         }
     }
 }

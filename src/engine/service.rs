@@ -14,8 +14,8 @@ const INVALID_TRANSPORT: &str = "Invalid transport configuration";
 pub enum Service {
     /// Before `configure` (or after one that failed, `refusal` then saying why).
     Unconfigured { app_present: bool, seed: u64, early: Vec<Action>, refusal: Option<&'static str> },
-    Gms(gms::Session),
-    Guest(guest::Session),
+    Gms(Box<gms::Session>),
+    Guest(Box<guest::Session>),
 }
 
 impl Service {
@@ -42,7 +42,7 @@ impl Service {
                         }
                         s.recall_filters(host);
                         let early = std::mem::take(early);
-                        *self = Service::Guest(s);
+                        *self = Service::Guest(Box::new(s));
                         self.put_back(early);
                     }
                     Err(reason) => {
@@ -55,7 +55,7 @@ impl Service {
                 }
             } else {
                 let early = std::mem::take(early);
-                *self = Service::Gms(gms::Session::new(app_present));
+                *self = Service::Gms(Box::new(gms::Session::new(app_present)));
                 self.put_back(early);
             }
         }
@@ -73,8 +73,8 @@ impl Service {
     fn put_back(&mut self, early: Vec<Action>) {
         for a in early.into_iter().rev() {
             match self {
-                Service::Gms(s) => s.push_front(a),
-                Service::Guest(s) => s.push_front(a),
+                Service::Gms(s) => s.out.push_front(a),
+                Service::Guest(s) => s.out.push_front(a),
                 Service::Unconfigured { .. } => {}
             }
         }

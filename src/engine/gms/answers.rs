@@ -37,16 +37,12 @@ impl Session {
         }
         if self.disconnected {
             self.disconnected = false;
-            self.publish("reconnected", object());
+            self.out.publish("reconnected", object());
         }
         if wire::ended_with_errors(resp) {
-            self.publish("error", resp.clone());
+            self.out.publish("error", resp.clone());
         }
-        self.actions.push_back(crate::engine::output::Action::Publish {
-            event: "ajaxResponse",
-            data: resp.clone(),
-            direct: true,
-        });
+        self.out.publish_direct("ajaxResponse", resp.clone());
     }
 
     /// What every failed request does: a lost connection while chatting is `disconnected`
@@ -55,7 +51,7 @@ impl Session {
         if f.is_network() && matches!(self.phase, Phase::Active | Phase::Ending) {
             if !self.disconnected {
                 self.disconnected = true;
-                self.publish("disconnected", object());
+                self.out.publish("disconnected", object());
             }
             return;
         }
@@ -65,7 +61,7 @@ impl Session {
             && payload.get("errors").and_then(Value::as_array).is_some_and(|e| e.is_empty())
             && !f.invalid_service();
         if !only_dropped {
-            self.publish("error", payload);
+            self.out.publish("error", payload);
         }
     }
 
@@ -77,46 +73,46 @@ impl Session {
                     self.transcript = crate::engine::transcript::Transcript::new();
                     self.agents.clear();
                     self.activate(host);
-                    self.data("sessionActive", Value::Bool(true));
+                    self.out.data("sessionActive", Value::Bool(true));
                     let sd = self.ids.session_data();
-                    self.publish("started", sd);
+                    self.out.publish("started", sd);
                     self.start_polling(now);
-                    self.app_command("App.registerAutoLoad");
-                    self.reply(Some(cmd), Outcome::resolve_json(resp));
+                    self.out.app_command("App.registerAutoLoad");
+                    self.out.reply(Some(cmd), Outcome::resolve_json(resp));
                 } else {
                     self.phase = Phase::Idle;
-                    self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(resp)));
+                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(resp)));
                 }
             }
             Pending::Restore { cmd } => {
                 if wire::chat_ended(&resp) == Some(false) {
-                    self.publish("restored", object());
-                    self.app_command("App.registerAutoLoad");
+                    self.out.publish("restored", object());
+                    self.out.app_command("App.registerAutoLoad");
                     self.activate(host);
                     let idle = resp.get("idleTimerExpire").cloned();
                     self.ingest(wire::messages(&resp), true, idle, host);
-                    self.data("sessionActive", Value::Bool(true));
+                    self.out.data("sessionActive", Value::Bool(true));
                     self.start_polling(now);
                     self.write_session_cookies(host);
                     if wire::status_code(&resp) == 1 {
                         self.offline = true;
-                        self.publish("restoredOffline", object());
+                        self.out.publish("restoredOffline", object());
                     }
-                    self.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
+                    self.out.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
                 } else {
                     // Ended while the visitor was away: the shipped plugin reuses restoreTimeout.
                     self.phase = Phase::Idle;
                     self.clear_session_cookies(host);
-                    self.publish("restoreTimeout", object());
-                    self.app_command("App.deregisterAutoLoad");
-                    self.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
+                    self.out.publish("restoreTimeout", object());
+                    self.out.app_command("App.deregisterAutoLoad");
+                    self.out.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
                 }
                 self.settle_verify_waiters();
             }
             Pending::Poll { cmd } => {
                 self.poller.answered();
                 if self.phase != Phase::Active {
-                    self.reply(cmd, Outcome::resolve_json(resp));
+                    self.out.reply(cmd, Outcome::resolve_json(resp));
                     return;
                 }
                 match wire::status_code(&resp) {
@@ -125,15 +121,15 @@ impl Session {
                         if self.exceptions > self.cfg.poll_exception_limit {
                             self.exceptions = 0;
                             self.offline = true;
-                            self.publish("chatServerWentOffline", object());
+                            self.out.publish("chatServerWentOffline", object());
                         }
                     }
                     0 => {
                         self.exceptions = 0;
                         if self.offline {
                             self.offline = false;
-                            self.publish("chatServerBackOnline", object());
-                            self.publish("reconnected", object());
+                            self.out.publish("chatServerBackOnline", object());
+                            self.out.publish("reconnected", object());
                         }
                     }
                     _ => {}
@@ -142,7 +138,7 @@ impl Session {
                 self.ingest(wire::messages(&resp), false, idle, host);
                 host.storage_set(keys::INDEX, &self.transcript.next_position.to_string());
                 let ended = wire::chat_ended(&resp) == Some(true);
-                self.reply(cmd, Outcome::resolve_json(resp));
+                self.out.reply(cmd, Outcome::resolve_json(resp));
                 if ended {
                     self.end_locally(host);
                 }
@@ -156,13 +152,13 @@ impl Session {
                     self.pump_outbox(now, host);
                 }
             }
-            Pending::StartTyping { cmd } => self.reply(Some(cmd), Outcome::resolve_json(resp)),
+            Pending::StartTyping { cmd } => self.out.reply(Some(cmd), Outcome::resolve_json(resp)),
             Pending::StopTyping => {}
-            Pending::Plain { cmd } => self.reply(cmd, Outcome::resolve_json(resp)),
+            Pending::Plain { cmd } => self.out.reply(cmd, Outcome::resolve_json(resp)),
             Pending::Disconnect { cmd } => {
                 self.publish_all_disconnected();
                 self.finish_end(host);
-                self.reply(Some(cmd), Outcome::resolve_json(resp));
+                self.out.reply(Some(cmd), Outcome::resolve_json(resp));
             }
         }
     }
@@ -173,18 +169,18 @@ impl Session {
             Pending::Start { cmd } => {
                 self.release_start_lock(host);
                 self.phase = Phase::Idle;
-                self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
             }
             Pending::Restore { cmd } => {
                 // Cookies stay: a later page load may restore once the server is reachable.
                 self.phase = Phase::Idle;
-                self.publish("restoreFailed", object());
-                self.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
+                self.out.publish("restoreFailed", object());
+                self.out.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
                 self.settle_verify_waiters();
             }
             Pending::Poll { cmd } => {
                 self.poller.answered();
-                self.reply(cmd, Outcome::Reject(ReplyValue::Json(payload)));
+                self.out.reply(cmd, Outcome::Reject(ReplyValue::Json(payload)));
             }
             Pending::Send => {
                 if f.is_network() && self.phase == Phase::Active {
@@ -194,21 +190,21 @@ impl Session {
                     self.pump_outbox(0, host);
                 }
             }
-            Pending::StartTyping { cmd } => self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload))),
+            Pending::StartTyping { cmd } => self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload))),
             Pending::StopTyping => {}
-            Pending::Plain { cmd } => self.reply(cmd, Outcome::Reject(ReplyValue::Json(payload))),
+            Pending::Plain { cmd } => self.out.reply(cmd, Outcome::Reject(ReplyValue::Json(payload))),
             Pending::Disconnect { cmd } => {
                 // The visitor asked to leave: end here even if the server cannot be told.
                 self.publish_all_disconnected();
                 self.finish_end(host);
-                self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
             }
         }
     }
 
     fn publish_all_disconnected(&mut self) {
         for e in ["supervisorDisconnected", "agentDisconnected", "clientDisconnected"] {
-            self.publish(e, json!({"numAgentsConnected": 0}));
+            self.out.publish(e, json!({"numAgentsConnected": 0}));
         }
     }
 

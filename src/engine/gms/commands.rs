@@ -5,7 +5,6 @@ use super::wire::Ids;
 use super::{Pending, Phase, Session, OWN_NAME, START_LOCK_MS, START_LOCK_REFRESH_MS, TYPING_WINDOW_MS};
 use crate::engine::command::{Command, PageInfo, RegexSpec};
 use crate::engine::config::{Config, ConfigError};
-use crate::engine::filter::FilterSet;
 use crate::engine::form::flatten;
 use crate::engine::host::Host;
 use crate::engine::keys;
@@ -22,95 +21,95 @@ impl Session {
         if !self.configured && !matches!(cmd, Command::Configure(_) | Command::Load) {
             // The shell configures before ready(), so this only happens if configure was
             // intercepted; say so instead of acting on defaults.
-            self.reject(id, texts::INVALID_CONFIGURATION);
+            self.out.reject(id, texts::INVALID_CONFIGURATION);
             return;
         }
         match cmd {
             Command::Configure(v) => self.configure(id, &v, now, host),
-            Command::Load => self.resolve_undefined(id),
+            Command::Load => self.out.resolve_undefined(id),
             Command::StartChat { data, page } => self.start_chat(id, &data, &page, now, host),
             Command::EndChat => self.end_chat(id, host),
             Command::SendMessage(data) => self.send_message(id, &data, now, host),
             Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, now, host),
             Command::SendCustomNotice(data) => self.send_custom_notice(id, &data, host),
             Command::SendTyping(data) => self.send_typing(id, &data, now, host),
-            Command::AddPrefilter(specs) => self.add_prefilter(id, specs, host),
+            Command::AddPrefilter(specs) => crate::engine::shared::add_prefilter(&mut self.out, &mut self.filters, host, id, specs),
             Command::UpdateUserData(data) => self.update_user_data(id, &data, host),
             Command::Poll { commander } => {
                 if commander != OWN_NAME {
-                    self.reject(id, texts::ACCESS_DENIED);
+                    self.out.reject(id, texts::ACCESS_DENIED);
                 } else if self.phase != Phase::Active {
-                    self.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
+                    self.out.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
                 } else if self.poller.in_flight {
-                    self.reject(id, texts::POLL_IN_FLIGHT);
+                    self.out.reject(id, texts::POLL_IN_FLIGHT);
                 } else {
                     self.issue_poll(Some(id), now, host);
                 }
             }
             Command::StartPoll => {
                 if self.phase != Phase::Active {
-                    self.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
+                    self.out.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
                 } else {
                     self.start_polling(now);
-                    self.resolve_undefined(id);
+                    self.out.resolve_undefined(id);
                 }
             }
             Command::StopPoll => {
                 if self.phase != Phase::Active {
-                    self.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
+                    self.out.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
                 } else if !self.poller.running {
-                    self.reject(id, texts::NOT_POLLING);
+                    self.out.reject(id, texts::NOT_POLLING);
                 } else {
                     self.stop_polling();
-                    self.resolve_undefined(id);
+                    self.out.resolve_undefined(id);
                 }
             }
-            Command::PausePoll => self.reject(id, texts::transport_lacks("pausePoll command")),
+            Command::PausePoll => self.out.reject(id, texts::transport_lacks("pausePoll command")),
             Command::ResetPollExceptions => {
                 self.exceptions = 0;
                 self.offline = false;
-                self.resolve_undefined(id);
+                self.out.resolve_undefined(id);
             }
             Command::Restore | Command::AsyncRestore => self.restore(Some(id), now, host),
             Command::GetTranscript => {
                 let v = json!({"messages": self.transcript.messages, "originalMessages": self.transcript.originals});
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::GetAgents => {
                 let v = json!({"agents": self.agents.to_value()});
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::GetStats => {
                 let v = self.transcript.stats(self.agents.to_value());
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::GetSessionData => {
                 let v = self.ids.session_data();
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::VerifySession => {
                 if self.phase == Phase::Restoring {
                     self.verify_waiters.push(id);
                 } else {
                     let active = self.phase == Phase::Active;
-                    self.reply(Some(id), Outcome::resolve_json(json!({"sessionActive": active})));
+                    self.out.reply(Some(id), Outcome::resolve_json(json!({"sessionActive": active})));
                 }
             }
             Command::Sleep => {
                 if self.cfg.sleep_enabled && self.phase == Phase::Active && !self.sleeping {
                     self.sleeping = true;
-                    self.publish("sleeping", object());
-                    self.data("sleeping", Value::Bool(true));
+                    self.out.publish("sleeping", object());
+                    self.out.data("sleeping", Value::Bool(true));
                 }
-                self.resolve_undefined(id);
+                self.out.resolve_undefined(id);
             }
             Command::Wake => {
                 self.wake(host);
-                self.resolve_undefined(id);
+                self.out.resolve_undefined(id);
             }
-            Command::FetchHistory => self.reject(id, texts::HISTORY_ASYNC_ONLY),
-            Command::GetFileLimits | Command::SendFile | Command::DownloadFile => self.reject(id, texts::FILES_NOT_YET),
-            Command::UpdateInteractionData(_) => self.reject(id, texts::transport_lacks("updateInteractionData command")),
+            Command::FetchHistory => self.out.reject(id, texts::HISTORY_ASYNC_ONLY),
+            Command::GetFileLimits | Command::SendFile | Command::DownloadFile => self.out.reject(id, texts::FILES_NOT_YET),
+            Command::UpdateInteractionData(_) => self.out.reject(id, texts::transport_lacks("updateInteractionData command")),
         }
     }
 
@@ -118,25 +117,20 @@ impl Session {
         match Config::parse(v) {
             Ok((cfg, warnings)) => {
                 for w in warnings {
-                    self.log(LogLevel::Warn, format!("WebChatService: {w}"));
+                    self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
                 }
                 self.user_data = cfg.user_data.clone();
                 self.cfg = cfg;
                 self.config_error = None;
                 self.configured = true;
-                if let Some(saved) = host.storage_get(keys::FILTERS) {
-                    let specs = FilterSet::specs_from_cookie(&saved);
-                    if let Err(e) = self.filters.add(&specs) {
-                        self.log(LogLevel::Warn, format!("WebChatService: a saved prefilter could not be restored: {e}"));
-                    }
-                }
-                self.resolve_undefined(id);
+                crate::engine::shared::recall_filters(&mut self.out, &mut self.filters, host);
+                self.out.resolve_undefined(id);
                 if host.storage_get(keys::SESSION).is_some() {
                     self.restore(None, now, host);
                 }
             }
             Err(e) => {
-                self.log(LogLevel::Error, e.explain());
+                self.out.log(LogLevel::Error, e.explain());
                 // Keep answering: every later command rejects with the same reason.
                 self.configured = !matches!(e, ConfigError::Empty);
                 let text = match &e {
@@ -144,7 +138,7 @@ impl Session {
                     _ => texts::INVALID_CONFIGURATION,
                 };
                 self.config_error = Some(e);
-                self.reject(id, text);
+                self.out.reject(id, text);
             }
         }
     }
@@ -162,8 +156,8 @@ impl Session {
             return;
         }
         self.sleeping = false;
-        self.publish("waking", object());
-        self.data("sleeping", Value::Bool(false));
+        self.out.publish("waking", object());
+        self.out.data("sleeping", Value::Bool(false));
         self.poller.wake(&self.cfg);
         if self.phase == Phase::Active {
             let mut fields = self.ids.fields();
@@ -175,14 +169,14 @@ impl Session {
     fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo, now: Millis, host: &mut dyn Host) {
         self.wake(host);
         if self.phase != Phase::Idle {
-            return self.reject(id, texts::ALREADY_ACTIVE);
+            return self.out.reject(id, texts::ALREADY_ACTIVE);
         }
         if let Some(text) = self.config_unusable() {
-            return self.reject(id, text);
+            return self.out.reject(id, text);
         }
         if let Some(lock) = host.storage_get(keys::START_LOCK).and_then(|s| s.parse::<Millis>().ok()) {
             if now.saturating_sub(lock) < START_LOCK_MS {
-                return self.reply(Some(id), Outcome::Reject(ReplyValue::Json(json!({"statusCode": 1}))));
+                return self.out.reply(Some(id), Outcome::Reject(ReplyValue::Json(json!({"statusCode": 1}))));
             }
         }
         let extra = match data.get("userData") {
@@ -190,9 +184,9 @@ impl Session {
             Some(Value::Object(m)) => Value::Object(m.clone()),
             Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
                 Ok(v @ Value::Object(_)) => v,
-                _ => return self.reject(id, texts::MALFORMED_USER_DATA),
+                _ => return self.out.reject(id, texts::MALFORMED_USER_DATA),
             },
-            Some(_) => return self.reject(id, texts::MALFORMED_USER_DATA),
+            Some(_) => return self.out.reject(id, texts::MALFORMED_USER_DATA),
         };
         let mut user_data = Map::new();
         user_data.insert("_genesys_source".into(), json!(if page.mobile { "mobile" } else { "web" }));
@@ -236,7 +230,7 @@ impl Session {
 
     fn end_chat(&mut self, id: CommandId, host: &mut dyn Host) {
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
         self.stop_polling();
         self.typing_until = None;
@@ -245,7 +239,7 @@ impl Session {
             self.phase = Phase::Ending;
         } else {
             // Another tab had already ended it: ended here too, nothing left to end.
-            self.reject(id, texts::NO_ACTIVE_SESSION);
+            self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
     }
 
@@ -253,15 +247,15 @@ impl Session {
     fn queue_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
         let text = match data.get("message") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-            _ => return self.reject(id, texts::NO_MESSAGE_TEXT),
+            _ => return self.out.reject(id, texts::NO_MESSAGE_TEXT),
         };
         if let Some(limit) = self.cfg.max_message_length {
             if text.chars().count() as u64 > limit {
-                return self.reject(id, texts::message_too_long(limit));
+                return self.out.reject(id, texts::message_too_long(limit));
             }
         }
         if self.typing_until.take().is_some() {
-            self.publish("clientTypingStopped", object());
+            self.out.publish("clientTypingStopped", object());
         }
         let mut fields = vec![
             ("message".to_owned(), text.clone()),
@@ -282,46 +276,41 @@ impl Session {
     fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
         self.wake(host);
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
         self.queue_message(id, data, now, host);
     }
 
     fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, now: Millis, host: &mut dyn Host) {
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
         }
-        if let Some(spec) = regex {
-            if let Err(e) = self.filters.add(std::slice::from_ref(&spec)) {
-                self.log(LogLevel::Warn, format!("WebChatService: sendFilteredMessage refused the filter {e}"));
-                return self.reject(id, texts::INVALID_FILTERS);
-            }
-            host.storage_set(keys::FILTERS, &self.filters.to_cookie());
+        if crate::engine::shared::add_message_filter(&mut self.out, &mut self.filters, host, id, regex) {
+            self.queue_message(id, data, now, host);
         }
-        self.queue_message(id, data, now, host);
     }
 
     fn send_custom_notice(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
         let mut fields = self.ids.fields();
         let message = data.get("message").map(crate::engine::value::to_form_string).unwrap_or_default();
         fields.push(("message".into(), message));
         if self.request("customNotice", fields, Pending::Plain { cmd: Some(id) }, host).is_none() {
-            self.reject(id, texts::NO_ACTIVE_SESSION);
+            self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
     }
 
     fn send_typing(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
         self.wake(host);
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
         self.poller.activity(&self.cfg);
         if self.typing_until.is_some() {
             self.typing_until = Some(now + TYPING_WINDOW_MS);
-            return self.resolve_undefined(id);
+            return self.out.resolve_undefined(id);
         }
         let message = str_of(data, "message")
             .filter(|s| !s.is_empty())
@@ -333,45 +322,28 @@ impl Session {
         fields.push(("transcriptPosition".into(), self.transcript.next_position.to_string()));
         if self.request("startTyping", fields, Pending::StartTyping { cmd: id }, host).is_some() {
             self.typing_until = Some(now + TYPING_WINDOW_MS);
-            self.publish("clientTypingStarted", object());
+            self.out.publish("clientTypingStarted", object());
         } else {
-            self.reject(id, texts::NO_ACTIVE_SESSION);
-        }
-    }
-
-    fn add_prefilter(&mut self, id: CommandId, specs: Option<Vec<RegexSpec>>, host: &mut dyn Host) {
-        let Some(specs) = specs.filter(|s| !s.is_empty()) else {
-            return self.reject(id, texts::INVALID_FILTERS);
-        };
-        match self.filters.add(&specs) {
-            Ok(()) => {
-                host.storage_set(keys::FILTERS, &self.filters.to_cookie());
-                let list = self.filters.custom_specs();
-                self.reply(Some(id), Outcome::Resolve(ReplyValue::RegExps(list)));
-            }
-            Err(e) => {
-                self.log(LogLevel::Warn, format!("WebChatService: addPrefilter refused {e}. Filters run on the linear-time regex engine, which has no look-around or back-references."));
-                self.reject(id, texts::INVALID_FILTERS);
-            }
+            self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
     }
 
     fn update_user_data(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
         let Value::Object(update) = data else {
-            return self.reject(id, texts::MALFORMED_USER_DATA);
+            return self.out.reject(id, texts::MALFORMED_USER_DATA);
         };
         for (k, v) in update {
             self.user_data.insert(k.clone(), v.clone());
         }
-        self.data("userData", Value::Object(self.user_data.clone()));
+        self.out.data("userData", Value::Object(self.user_data.clone()));
         if self.phase == Phase::Active {
             let mut fields = self.ids.fields();
             flatten("userData", data, &mut fields);
             if self.request("updateData", fields, Pending::Plain { cmd: Some(id) }, host).is_none() {
-                self.reject(id, texts::NO_ACTIVE_SESSION);
+                self.out.reject(id, texts::NO_ACTIVE_SESSION);
             }
         } else {
-            self.reply(Some(id), Outcome::resolve_json(Value::Object(self.user_data.clone())));
+            self.out.reply(Some(id), Outcome::resolve_json(Value::Object(self.user_data.clone())));
         }
     }
 
@@ -379,7 +351,7 @@ impl Session {
     pub(super) fn restore(&mut self, id: Option<CommandId>, now: Millis, host: &mut dyn Host) {
         let reject = |s: &mut Session, text: &str| {
             if let Some(id) = id {
-                s.reject(id, text);
+                s.out.reject(id, text);
             }
         };
         match self.phase {
@@ -395,7 +367,7 @@ impl Session {
         let had_cookie = session.is_some() || keys_cookie.is_some();
         let Some(ids) = Ids::from_cookies(session, keys_cookie) else {
             if had_cookie {
-                self.log(LogLevel::Warn, "WebChatService: the saved chat session cookies are incomplete or unreadable; they were removed.");
+                self.out.log(LogLevel::Warn, "WebChatService: the saved chat session cookies are incomplete or unreadable; they were removed.");
                 self.clear_session_cookies(host);
             }
             return reject(self, texts::NOTHING_TO_RESTORE);
@@ -404,9 +376,9 @@ impl Session {
             if let Some(ping) = host.storage_get(keys::PING).and_then(|p| p.trim().parse::<Millis>().ok()) {
                 if now.saturating_sub(ping) >= self.cfg.restore_timeout {
                     self.clear_session_cookies(host);
-                    self.publish("restoreTimeout", object());
-                    self.app_command("App.deregisterAutoLoad");
-                    self.reply(id, Outcome::Reject(ReplyValue::Undefined));
+                    self.out.publish("restoreTimeout", object());
+                    self.out.app_command("App.deregisterAutoLoad");
+                    self.out.reply(id, Outcome::Reject(ReplyValue::Undefined));
                     return;
                 }
             }
@@ -425,7 +397,7 @@ impl Session {
     pub(super) fn settle_verify_waiters(&mut self) {
         let active = self.phase == Phase::Active;
         for id in std::mem::take(&mut self.verify_waiters) {
-            self.reply(Some(id), Outcome::resolve_json(json!({"sessionActive": active})));
+            self.out.reply(Some(id), Outcome::resolve_json(json!({"sessionActive": active})));
         }
     }
 }

@@ -44,7 +44,7 @@ impl Session {
         if let Some(idle) = idle_countdown {
             payload.insert("idleTimeCountDown".into(), idle);
         }
-        self.publish("messageReceived", Value::Object(payload));
+        self.out.publish("messageReceived", Value::Object(payload));
     }
 
     /// The connected / disconnected / typing events one transcript entry implies. The
@@ -73,7 +73,7 @@ impl Session {
                     self.agents.joined(&id(), name(), from == "Supervisor", at());
                 }
                 let data = self.agents.event(message());
-                self.publish(event, data);
+                self.out.publish(event, data);
             }
             "ParticipantLeft" => {
                 let event = match from {
@@ -88,16 +88,16 @@ impl Session {
                 }
                 let m = message();
                 let data = self.agents.event(m.clone());
-                self.publish(event, data);
+                self.out.publish(event, data);
                 if staff {
                     self.agent_typing_stopped(m);
                 }
             }
             "TypingStarted" if staff => {
-                self.publish("agentTypingStarted", message());
+                self.out.publish("agentTypingStarted", message());
                 if !self.agent_typing {
                     self.agent_typing = true;
-                    self.data("agentTyping", Value::Bool(true));
+                    self.out.data("agentTyping", Value::Bool(true));
                 }
             }
             "TypingStopped" if staff => self.agent_typing_stopped(message()),
@@ -107,10 +107,10 @@ impl Session {
     }
 
     fn agent_typing_stopped(&mut self, message: Value) {
-        self.publish("agentTypingStopped", message);
+        self.out.publish("agentTypingStopped", message);
         if self.agent_typing {
             self.agent_typing = false;
-            self.data("agentTyping", Value::Bool(false));
+            self.out.data("agentTyping", Value::Bool(false));
         }
     }
 }

@@ -15,7 +15,8 @@ use super::config::{Config, ConfigError};
 use super::filter::FilterSet;
 use super::host::Host;
 use super::keys;
-use super::output::{Action, Body, HttpRequest, LogLevel, Outcome, ReplyValue};
+use super::emitter::Emitter;
+use super::output::{Action, Body, HttpRequest, LogLevel};
 use super::polling::Poller;
 use super::transcript::Transcript;
 use super::{CommandId, Millis, RequestId};
@@ -86,10 +87,8 @@ pub struct Session {
     requests: InFlight<Pending>,
     outbox: VecDeque<Outgoing>,
     verify_waiters: Vec<CommandId>,
-    actions: VecDeque<Action>,
+    pub(crate) out: Emitter,
     next_request: RequestId,
-    /// Send `App.*` autoload commands (only when the App plugin is on the page).
-    app_present: bool,
 }
 
 impl Session {
@@ -118,15 +117,9 @@ impl Session {
             requests: InFlight::default(),
             outbox: VecDeque::new(),
             verify_waiters: Vec::new(),
-            actions: VecDeque::new(),
+            out: Emitter::new(app_present),
             next_request: 1,
-            app_present,
         }
-    }
-
-    /// Puts an action at the head of the queue (the Service's pre-configure outputs).
-    pub(crate) fn push_front(&mut self, action: Action) {
-        self.actions.push_front(action);
     }
 
     pub fn phase(&self) -> Phase {
@@ -135,7 +128,7 @@ impl Session {
 
     /// The next output, in the order the shipped plugin would produce them.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        self.out.pop()
     }
 
     /// The one deadline at which `handle_timeout` must run next.
@@ -162,7 +155,7 @@ impl Session {
                     ];
                     fields.extend(self.ids.fields());
                     if self.request("stopTyping", fields, Pending::StopTyping, host).is_some() {
-                        self.publish("clientTypingStopped", super::value::object());
+                        self.out.publish("clientTypingStopped", super::value::object());
                     }
                 }
             }
@@ -176,43 +169,6 @@ impl Session {
         }
     }
 
-    // ----- output helpers -------------------------------------------------------------
-
-    fn publish(&mut self, event: &'static str, data: Value) {
-        self.actions.push_back(Action::Publish { event, data, direct: false });
-    }
-
-    fn reply(&mut self, id: Option<CommandId>, outcome: Outcome) {
-        if let Some(id) = id {
-            self.actions.push_back(Action::Reply { id, outcome });
-        }
-    }
-
-    fn reject(&mut self, id: CommandId, text: impl Into<String>) {
-        self.reply(Some(id), Outcome::reject_text(text));
-    }
-
-    fn resolve_undefined(&mut self, id: CommandId) {
-        self.reply(Some(id), Outcome::Resolve(ReplyValue::Undefined));
-    }
-
-    fn data(&mut self, key: &'static str, value: Value) {
-        self.actions.push_back(Action::Data { key, value });
-    }
-
-    fn log(&mut self, level: LogLevel, message: impl Into<String>) {
-        self.actions.push_back(Action::Log { level, message: message.into() });
-    }
-
-    fn app_command(&mut self, command: &'static str) {
-        if self.app_present {
-            self.actions.push_back(Action::BusCommand {
-                command,
-                data: serde_json::json!({"name": OWN_NAME}),
-            });
-        }
-    }
-
     /// Sends a POST to a GMS operation (`""` with no chat id = Request Chat). While a chat
     /// is active, first checks that another tab has not ended it (its session cookie gone);
     /// if it has, ends the chat here too and returns `None` without sending.
@@ -220,7 +176,7 @@ impl Session {
         if matches!(self.phase, Phase::Active) && self.cookies_work {
             let cookie = host.storage_get(keys::SESSION);
             if cookie.is_none() || cookie.as_deref() != self.ids.chat_id.as_deref() {
-                self.log(LogLevel::Info, "WebChatService: the chat was ended in another tab; ending it here too.");
+                self.out.log(LogLevel::Info, "WebChatService: the chat was ended in another tab; ending it here too.");
                 self.end_locally(host);
                 return None;
             }
@@ -238,7 +194,7 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.insert(id, pending);
-        self.actions.push_back(Action::Http(HttpRequest {
+        self.out.push(Action::Http(HttpRequest {
             id,
             method: "POST",
             url,
@@ -258,7 +214,7 @@ impl Session {
         if self.request("refresh", fields, Pending::Poll { cmd }, host).is_some() {
             self.poller.polled(&self.cfg, now);
         } else if let Some(cmd) = cmd {
-            self.reject(cmd, super::texts::NO_ACTIVE_SESSION_SHORT);
+            self.out.reject(cmd, super::texts::NO_ACTIVE_SESSION_SHORT);
         }
     }
 
@@ -287,18 +243,18 @@ impl Session {
         self.exceptions = 0;
         self.write_session_cookies(host);
         let sd = self.ids.session_data();
-        self.data("WebChatService.sessionData", sd);
+        self.out.data("WebChatService.sessionData", sd);
     }
 
     fn start_polling(&mut self, now: Millis) {
         self.poller.start(&self.cfg, now);
-        self.publish("pollingStarted", super::value::object());
+        self.out.publish("pollingStarted", super::value::object());
     }
 
     fn stop_polling(&mut self) {
         if self.poller.running {
             self.poller.stop();
-            self.publish("pollingStopped", super::value::object());
+            self.out.publish("pollingStopped", super::value::object());
         }
     }
 
@@ -317,9 +273,9 @@ impl Session {
         self.disconnected = false;
         self.clear_session_cookies(host);
         self.filters.clear();
-        self.data("sessionActive", Value::Bool(false));
-        self.publish("ended", super::value::object());
-        self.app_command("App.deregisterAutoLoad");
+        self.out.data("sessionActive", Value::Bool(false));
+        self.out.publish("ended", super::value::object());
+        self.out.app_command("App.deregisterAutoLoad");
         self.fail_outbox();
     }
 }

@@ -59,7 +59,7 @@ impl Session {
     /// The head's send was answered (accepted or refused by the server).
     pub(super) fn outbox_settle_head(&mut self, outcome: Outcome) {
         if let Some(head) = self.outbox.pop_front() {
-            self.reply(Some(head.cmd), outcome);
+            self.out.reply(Some(head.cmd), outcome);
         }
     }
 
@@ -77,7 +77,7 @@ impl Session {
     /// The chat ended: what is still queued can no longer be sent.
     pub(super) fn fail_outbox(&mut self) {
         while let Some(head) = self.outbox.pop_front() {
-            self.reply(Some(head.cmd), Outcome::reject_text(texts::NO_ACTIVE_SESSION));
+            self.out.reply(Some(head.cmd), Outcome::reject_text(texts::NO_ACTIVE_SESSION));
         }
     }
 }

@@ -39,8 +39,8 @@ impl Session {
                     self.phase = Phase::Idle;
                     let (status, response) = answer.err().unwrap_or((200, json!({"message": "no conversation in the answer"})));
                     let payload = Self::error_payload(if status == 0 { "StartFailed".into() } else { format!("purecloud-v2-sockets-{status}") }, response);
-                    self.publish("error", payload.clone());
-                    self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                    self.out.publish("error", payload.clone());
+                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
                 }
             },
             Pending::Me(check) => self.me_answered(check, answer, host),
@@ -80,7 +80,7 @@ impl Session {
             Pending::Send => match answer {
                 Ok(v) => {
                     if let Some(head) = self.outbox.pop_front() {
-                        self.reply(Some(head.cmd), Outcome::resolve_json(v));
+                        self.out.reply(Some(head.cmd), Outcome::resolve_json(v));
                     }
                     self.pump_outbox();
                 }
@@ -92,30 +92,30 @@ impl Session {
                 }
                 Err((status, response)) => {
                     let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.publish("error", payload.clone());
+                    self.out.publish("error", payload.clone());
                     if let Some(head) = self.outbox.pop_front() {
-                        self.reply(Some(head.cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                        self.out.reply(Some(head.cmd), Outcome::Reject(ReplyValue::Json(payload)));
                     }
                     self.pump_outbox();
                 }
             },
             Pending::Typing { cmd } => match answer {
-                Ok(v) => self.reply(Some(cmd), Outcome::resolve_json(v)),
+                Ok(v) => self.out.reply(Some(cmd), Outcome::resolve_json(v)),
                 Err((status, response)) => {
                     let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
                 }
             },
             Pending::Leave { cmd } => match answer {
                 Ok(v) => {
                     self.finish(host, true);
-                    self.reply(Some(cmd), Outcome::resolve_json(v));
+                    self.out.reply(Some(cmd), Outcome::resolve_json(v));
                 }
                 Err((status, response)) => {
                     self.phase = Phase::Active;
                     let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.publish("error", payload.clone());
-                    self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                    self.out.publish("error", payload.clone());
+                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
                 }
             },
         }
@@ -146,8 +146,8 @@ impl Session {
                         self.clear_cookies(host);
                         self.conv = None;
                     }
-                    self.publish("restoreFailed", data);
-                    self.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
+                    self.out.publish("restoreFailed", data);
+                    self.out.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
                 }
             }
             MeCheck::AfterReconnect => {
@@ -174,9 +174,9 @@ impl Session {
                 acc.reverse(); // newest-first pages, published oldest first
                 self.accept(acc, true, false, host);
                 if answer.is_err() {
-                    self.log(crate::engine::output::LogLevel::Warn, "WebChatService: the chat was restored but its history could not be loaded.");
+                    self.out.log(crate::engine::output::LogLevel::Warn, "WebChatService: the chat was restored but its history could not be loaded.");
                 }
-                self.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
+                self.out.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
             }
             Listing::CatchUp { mut acc } => {
                 acc.extend(entities);
@@ -190,16 +190,16 @@ impl Session {
                 Ok(v) => {
                     if entities.is_empty() {
                         self.history_done = true;
-                        return self.reject(cmd, "No more messages to fetch");
+                        return self.out.reject(cmd, "No more messages to fetch");
                     }
                     self.history_done = next.is_none();
                     self.oldest_message = entities.last().and_then(|m| str_of(m, "id")).map(str::to_owned);
                     self.accept(entities, false, true, host);
-                    self.reply(Some(cmd), Outcome::resolve_json(v));
+                    self.out.reply(Some(cmd), Outcome::resolve_json(v));
                 }
                 Err((status, response)) => {
                     let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
                 }
             },
         }

@@ -3,9 +3,8 @@
 use super::wire::{Conversation, PREFIX};
 use super::{keys, MeCheck, Outgoing, Pending, Phase, Session, CLIENT_TYPING_MS, MAX_BODY_CHARS};
 use crate::engine::command::{Command, PageInfo, RegexSpec};
-use crate::engine::filter::FilterSet;
 use crate::engine::host::Host;
-use crate::engine::output::{LogLevel, Outcome, ReplyValue};
+use crate::engine::output::{LogLevel, Outcome};
 use crate::engine::texts;
 use crate::engine::value::{merge_into, str_of};
 use crate::engine::{CommandId, Millis};
@@ -15,31 +14,27 @@ impl Session {
     /// The capabilities data key and its event (published on asyncRestore, as shipped).
     pub fn publish_capabilities(&mut self) {
         let caps = json!({"async": false, "asyncClose": "hideChat", "pagination": self.cfg.pagination, "fileUpload": false});
-        self.data("capabilities", caps.clone());
-        self.publish("capabilitiesChanged", caps);
+        self.out.data("capabilities", caps.clone());
+        self.out.publish("capabilitiesChanged", caps);
     }
 
     /// Loads the saved prefilters (configure time).
     pub fn recall_filters(&mut self, host: &mut dyn Host) {
-        if let Some(saved) = host.storage_get(crate::engine::keys::FILTERS) {
-            if let Err(e) = self.filters.add(&FilterSet::specs_from_cookie(&saved)) {
-                self.log(LogLevel::Warn, format!("WebChatService: a saved prefilter could not be restored: {e}"));
-            }
-        }
+        crate::engine::shared::recall_filters(&mut self.out, &mut self.filters, host);
     }
 
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
         let active = self.phase == Phase::Active;
         match cmd {
-            Command::Configure(_) | Command::Load | Command::Sleep | Command::Wake => self.resolve_undefined(id),
+            Command::Configure(_) | Command::Load | Command::Sleep | Command::Wake => self.out.resolve_undefined(id),
             Command::StartChat { data, page } => self.start_chat(id, &data, &page),
             Command::EndChat => {
                 if !active {
-                    return self.reject(id, texts::NO_ACTIVE_SESSION);
+                    return self.out.reject(id, texts::NO_ACTIVE_SESSION);
                 }
                 let (path, me) = match &self.conv {
                     Some(c) => (c.path(&format!("/members/{}", c.member_id)), c.member_id.clone()),
-                    None => return self.reject(id, texts::NO_ACTIVE_SESSION),
+                    None => return self.out.reject(id, texts::NO_ACTIVE_SESSION),
                 };
                 let _ = me;
                 self.phase = Phase::Ending;
@@ -49,43 +44,43 @@ impl Session {
             Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, now, host),
             Command::SendTyping(_) => {
                 if !active {
-                    return self.reject(id, "trying to send typing indicator when session is not active");
+                    return self.out.reject(id, "trying to send typing indicator when session is not active");
                 }
                 if self.client_typing_until.is_some() {
                     self.client_typing_until = Some(now + CLIENT_TYPING_MS);
-                    return self.resolve_undefined(id);
+                    return self.out.resolve_undefined(id);
                 }
-                let Some(c) = self.conv.clone() else { return self.reject(id, texts::NO_ACTIVE_SESSION) };
+                let Some(c) = self.conv.clone() else { return self.out.reject(id, texts::NO_ACTIVE_SESSION) };
                 self.request("POST", &c.path(&format!("/members/{}/typing", c.member_id)), None, true, Pending::Typing { cmd: id });
                 self.client_typing_until = Some(now + CLIENT_TYPING_MS);
-                self.publish("clientTypingStarted", json!({}));
+                self.out.publish("clientTypingStarted", json!({}));
             }
-            Command::AddPrefilter(specs) => self.add_prefilter(id, specs, host),
+            Command::AddPrefilter(specs) => crate::engine::shared::add_prefilter(&mut self.out, &mut self.filters, host, id, specs),
             Command::UpdateUserData(data) => {
                 if active {
-                    return self.reject(id, "This transport doesn't support updating userData during an active chat session.");
+                    return self.out.reject(id, "This transport doesn't support updating userData during an active chat session.");
                 }
                 merge_into(&mut self.user_data, &data);
-                self.data("userData", Value::Object(self.user_data.clone()));
-                self.reply(Some(id), Outcome::resolve_json(Value::Object(self.user_data.clone())));
+                self.out.data("userData", Value::Object(self.user_data.clone()));
+                self.out.reply(Some(id), Outcome::resolve_json(Value::Object(self.user_data.clone())));
             }
             Command::UpdateInteractionData(data) => {
                 if active {
-                    return self.reject(id, "This transport doesn't support updating interactionData during an active chat session.");
+                    return self.out.reject(id, "This transport doesn't support updating interactionData during an active chat session.");
                 }
                 merge_into(&mut self.interaction_data, &data);
-                self.data("interactionData", Value::Object(self.interaction_data.clone()));
-                self.reply(Some(id), Outcome::resolve_json(Value::Object(self.interaction_data.clone())));
+                self.out.data("interactionData", Value::Object(self.interaction_data.clone()));
+                self.out.reply(Some(id), Outcome::resolve_json(Value::Object(self.interaction_data.clone())));
             }
             Command::Poll { .. } | Command::StartPoll | Command::StopPoll | Command::PausePoll => {
-                self.reject(id, texts::transport_lacks("polling"))
+                self.out.reject(id, texts::transport_lacks("polling"))
             }
-            Command::ResetPollExceptions => self.reject(id, texts::transport_lacks("resetPollExceptions command")),
-            Command::GetFileLimits => self.reject(id, texts::transport_lacks("getFileLimits command")),
-            Command::SendCustomNotice(_) => self.reject(id, texts::transport_lacks("sendCustomNotice command")),
-            Command::DownloadFile => self.reject(id, texts::transport_lacks("file download")),
-            Command::SendFile => self.reject(id, texts::transport_lacks("file uploads")),
-            Command::VerifySession => self.reject(id, "Transport not supported"),
+            Command::ResetPollExceptions => self.out.reject(id, texts::transport_lacks("resetPollExceptions command")),
+            Command::GetFileLimits => self.out.reject(id, texts::transport_lacks("getFileLimits command")),
+            Command::SendCustomNotice(_) => self.out.reject(id, texts::transport_lacks("sendCustomNotice command")),
+            Command::DownloadFile => self.out.reject(id, texts::transport_lacks("file download")),
+            Command::SendFile => self.out.reject(id, texts::transport_lacks("file uploads")),
+            Command::VerifySession => self.out.reject(id, "Transport not supported"),
             Command::Restore => self.restore(Some(id), host),
             Command::AsyncRestore => {
                 self.publish_capabilities();
@@ -93,11 +88,11 @@ impl Session {
             }
             Command::GetTranscript => {
                 let v = json!({"messages": self.messages, "originalMessages": self.originals});
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::GetAgents => {
                 let v = json!({"agents": self.agents.to_value()});
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::GetStats => {
                 let ts = |m: Option<&Value>| m.and_then(|m| m.get("timestamp")).and_then(Value::as_i64);
@@ -108,11 +103,11 @@ impl Session {
                     _ => Value::Bool(false),
                 };
                 let v = json!({"agents": self.agents.to_value(), "startTime": or_false(start), "endTime": or_false(end), "duration": duration});
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::GetSessionData => {
                 let v = self.conv.as_ref().map(Conversation::session).unwrap_or_else(|| json!({}));
-                self.reply(Some(id), Outcome::resolve_json(v));
+                self.out.reply(Some(id), Outcome::resolve_json(v));
             }
             Command::FetchHistory => self.fetch_history(id),
         }
@@ -120,7 +115,7 @@ impl Session {
 
     fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo) {
         if self.phase != Phase::Idle {
-            return self.reject(id, texts::ALREADY_ACTIVE);
+            return self.out.reject(id, texts::ALREADY_ACTIVE);
         }
         let form = data.get("form").filter(|f| f.is_object());
         let field = |k: &str| -> Option<String> {
@@ -169,7 +164,7 @@ impl Session {
         match data.get("userData") {
             Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
                 Ok(v @ Value::Object(_)) => merge_into(&mut custom, &v),
-                _ => return self.reject(id, texts::MALFORMED_USER_DATA),
+                _ => return self.out.reject(id, texts::MALFORMED_USER_DATA),
             },
             Some(v @ Value::Object(_)) => merge_into(&mut custom, v),
             _ => {}
@@ -206,12 +201,12 @@ impl Session {
         let text = match data.get("message") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             _ => {
-                self.reject(id, texts::NO_MESSAGE_TEXT);
+                self.out.reject(id, texts::NO_MESSAGE_TEXT);
                 return None;
             }
         };
         if text.chars().count() as u64 > MAX_BODY_CHARS {
-            self.reject(id, texts::message_too_long(MAX_BODY_CHARS));
+            self.out.reject(id, texts::message_too_long(MAX_BODY_CHARS));
             return None;
         }
         Some(text)
@@ -219,7 +214,7 @@ impl Session {
 
     fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
         if self.phase != Phase::Active {
-            return self.reject(id, "There is no active chat session.");
+            return self.out.reject(id, "There is no active chat session.");
         }
         let Some(text) = self.validate(id, data) else { return };
         self.enqueue(id, text, now, host);
@@ -227,7 +222,7 @@ impl Session {
 
     fn enqueue(&mut self, id: CommandId, text: String, _now: Millis, _host: &mut dyn Host) {
         if self.client_typing_until.take().is_some() {
-            self.publish("clientTypingStopped", json!({}));
+            self.out.publish("clientTypingStopped", json!({}));
         }
         self.outbox.push_back(Outgoing { cmd: id, text, tried: false, in_flight: false });
         self.pump_outbox();
@@ -251,51 +246,30 @@ impl Session {
 
     fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, now: Millis, host: &mut dyn Host) {
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
         }
-        if let Some(spec) = regex {
-            if let Err(e) = self.filters.add(std::slice::from_ref(&spec)) {
-                self.log(LogLevel::Warn, format!("WebChatService: sendFilteredMessage refused the filter {e}"));
-                return self.reject(id, texts::INVALID_FILTERS);
-            }
-            host.storage_set(crate::engine::keys::FILTERS, &self.filters.to_cookie());
+        if !crate::engine::shared::add_message_filter(&mut self.out, &mut self.filters, host, id, regex) {
+            return;
         }
         let Some(text) = self.validate(id, data) else { return };
         self.enqueue(id, text, now, host);
-    }
-
-    fn add_prefilter(&mut self, id: CommandId, specs: Option<Vec<RegexSpec>>, host: &mut dyn Host) {
-        let Some(specs) = specs.filter(|s| !s.is_empty()) else {
-            return self.reject(id, texts::INVALID_FILTERS);
-        };
-        match self.filters.add(&specs) {
-            Ok(()) => {
-                host.storage_set(crate::engine::keys::FILTERS, &self.filters.to_cookie());
-                let list = self.filters.custom_specs();
-                self.reply(Some(id), Outcome::Resolve(ReplyValue::RegExps(list)));
-            }
-            Err(e) => {
-                self.log(LogLevel::Warn, format!("WebChatService: addPrefilter refused {e}."));
-                self.reject(id, texts::INVALID_FILTERS);
-            }
-        }
     }
 
     /// Restores the conversation the cookies name, if its own member is still connected.
     fn restore(&mut self, id: Option<CommandId>, host: &mut dyn Host) {
         match self.phase {
             Phase::Idle => {}
-            Phase::Restoring => return self.reply(id, Outcome::reject_text(texts::ALREADY_RESTORING)),
-            _ => return self.reply(id, Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE)),
+            Phase::Restoring => return self.out.reply(id, Outcome::reject_text(texts::ALREADY_RESTORING)),
+            _ => return self.out.reply(id, Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE)),
         }
         let get = |k| host.storage_get(k).filter(|v| !v.is_empty());
         let conv = match (get(keys::CONVERSATION), get(keys::MEMBER), get(keys::JWT), get(keys::STREAM)) {
             (Some(id), Some(member_id), Some(jwt), Some(stream_url)) => Conversation { id, member_id, jwt, stream_url },
-            (None, None, None, None) => return self.reply(id, Outcome::reject_text(texts::NOTHING_TO_RESTORE)),
+            (None, None, None, None) => return self.out.reply(id, Outcome::reject_text(texts::NOTHING_TO_RESTORE)),
             _ => {
-                self.log(LogLevel::Warn, "WebChatService: the saved guest chat cookies are incomplete; they were removed.");
+                self.out.log(LogLevel::Warn, "WebChatService: the saved guest chat cookies are incomplete; they were removed.");
                 self.clear_cookies(host);
-                return self.reply(id, Outcome::reject_text(texts::NOTHING_TO_RESTORE));
+                return self.out.reply(id, Outcome::reject_text(texts::NOTHING_TO_RESTORE));
             }
         };
         self.last_message = get(keys::LAST_MESSAGE);
@@ -307,15 +281,15 @@ impl Session {
 
     fn fetch_history(&mut self, id: CommandId) {
         if !self.cfg.pagination {
-            return self.reject(id, "Fetching chat history on scroll is not enabled.");
+            return self.out.reject(id, "Fetching chat history on scroll is not enabled.");
         }
         if self.phase != Phase::Active {
-            return self.reject(id, texts::NO_ACTIVE_SESSION);
+            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
         if self.history_done {
-            return self.reject(id, "No more messages to fetch");
+            return self.out.reject(id, "No more messages to fetch");
         }
-        let Some(c) = self.conv.clone() else { return self.reject(id, texts::NO_ACTIVE_SESSION) };
+        let Some(c) = self.conv.clone() else { return self.out.reject(id, texts::NO_ACTIVE_SESSION) };
         let mut path = c.path(&format!("/messages?sortOrder=descending&maxResults={}", self.cfg.max_page));
         if let Some(oldest) = &self.oldest_message {
             path.push_str(&format!("&before={oldest}"));

@@ -16,7 +16,8 @@ use super::agents::Agents;
 use super::backoff::Backoff;
 use super::filter::FilterSet;
 use super::host::Host;
-use super::output::{Action, Body, HttpRequest, LogLevel, Outcome, ReplyValue, SocketId};
+use super::emitter::Emitter;
+use super::output::{Action, Body, HttpRequest, Outcome, SocketId};
 use super::{CommandId, Millis, RequestId};
 use config::GuestConfig;
 use serde_json::{json, Map, Value};
@@ -137,9 +138,8 @@ pub struct Session {
     interaction_data: Map<String, Value>,
     outbox: VecDeque<Outgoing>,
     requests: InFlight<Pending>,
-    actions: VecDeque<Action>,
+    pub(crate) out: Emitter,
     next_request: RequestId,
-    app_present: bool,
 }
 
 impl Session {
@@ -176,15 +176,9 @@ impl Session {
             interaction_data: Map::new(),
             outbox: VecDeque::new(),
             requests: InFlight::default(),
-            actions: VecDeque::new(),
+            out: Emitter::new(app_present),
             next_request: 1,
-            app_present,
         }
-    }
-
-    /// Puts an action at the head of the queue (the Service's pre-configure outputs).
-    pub(crate) fn push_front(&mut self, action: Action) {
-        self.actions.push_front(action);
     }
 
     pub fn phase(&self) -> Phase {
@@ -192,7 +186,7 @@ impl Session {
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        self.out.pop()
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
@@ -200,34 +194,6 @@ impl Session {
             .into_iter()
             .flatten()
             .min()
-    }
-
-    // ----- output helpers -------------------------------------------------------------
-
-    fn publish(&mut self, event: &'static str, data: Value) {
-        self.actions.push_back(Action::Publish { event, data, direct: false });
-    }
-    fn reply(&mut self, id: Option<CommandId>, outcome: Outcome) {
-        if let Some(id) = id {
-            self.actions.push_back(Action::Reply { id, outcome });
-        }
-    }
-    fn reject(&mut self, id: CommandId, text: impl Into<String>) {
-        self.reply(Some(id), Outcome::reject_text(text));
-    }
-    fn resolve_undefined(&mut self, id: CommandId) {
-        self.reply(Some(id), Outcome::Resolve(ReplyValue::Undefined));
-    }
-    fn data(&mut self, key: &'static str, value: Value) {
-        self.actions.push_back(Action::Data { key, value });
-    }
-    fn log(&mut self, level: LogLevel, message: impl Into<String>) {
-        self.actions.push_back(Action::Log { level, message: message.into() });
-    }
-    fn app_command(&mut self, command: &'static str) {
-        if self.app_present {
-            self.actions.push_back(Action::BusCommand { command, data: json!({"name": "WebChatService"}) });
-        }
     }
 
     /// Sends a request to the guest API. `path` starts at `/api/v2/…`.
@@ -244,7 +210,7 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.insert(id, pending);
-        self.actions.push_back(Action::Http(HttpRequest {
+        self.out.push(Action::Http(HttpRequest {
             id,
             method,
             url: format!("{}{}", self.cfg.data_url, path),
@@ -259,18 +225,18 @@ impl Session {
     fn open_socket(&mut self) {
         let Some(url) = self.conv.as_ref().map(|c| c.stream_url.clone()) else { return };
         if let Some(old) = self.socket.take() {
-            self.actions.push_back(Action::SocketClose { id: old });
+            self.out.push(Action::SocketClose { id: old });
         }
         let id = self.next_socket;
         self.next_socket += 1;
         self.socket = Some(id);
         self.socket_open = false;
-        self.actions.push_back(Action::SocketOpen { id, url });
+        self.out.push(Action::SocketOpen { id, url });
     }
 
     fn close_socket(&mut self) {
         if let Some(id) = self.socket.take() {
-            self.actions.push_back(Action::SocketClose { id });
+            self.out.push(Action::SocketClose { id });
         }
         self.socket_open = false;
         self.watchdog_at = None;
@@ -313,13 +279,13 @@ impl Session {
         self.filters.clear();
         if client_event {
             let data = self.agents.event(Value::Null);
-            self.publish("clientDisconnected", data);
+            self.out.publish("clientDisconnected", data);
         }
-        self.data("sessionActive", Value::Bool(false));
-        self.publish("ended", json!({}));
-        self.app_command("App.deregisterAutoLoad");
+        self.out.data("sessionActive", Value::Bool(false));
+        self.out.publish("ended", json!({}));
+        self.out.app_command("App.deregisterAutoLoad");
         while let Some(o) = self.outbox.pop_front() {
-            self.reply(Some(o.cmd), Outcome::reject_text("There is no active chat session."));
+            self.out.reply(Some(o.cmd), Outcome::reject_text("There is no active chat session."));
         }
         self.queue.clear();
     }

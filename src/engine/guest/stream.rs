@@ -32,28 +32,28 @@ impl Session {
             Phase::Starting => {
                 self.phase = Phase::Active;
                 self.write_cookies(host);
-                self.data("sessionActive", Value::Bool(true));
+                self.out.data("sessionActive", Value::Bool(true));
                 let session = self.conv.as_ref().map(|c| c.session()).unwrap_or_default();
-                self.publish("started", json!({ "data": session }));
-                self.app_command("App.registerAutoLoad");
+                self.out.publish("started", json!({ "data": session }));
+                self.out.app_command("App.registerAutoLoad");
                 if let Some(c) = self.conv.clone() {
                     self.request("GET", &c.path(&format!("/members/{}", c.member_id)), None, true, Pending::Me(MeCheck::AfterStart));
                 }
                 let cmd = self.start_cmd.take();
-                self.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
+                self.out.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
                 let me = self.me().unwrap_or_default();
                 let joined = json!({"type": "ParticipantJoined", "index": now, "timestamp": now,
                     "from": {"id": me, "type": "Client", "name": self.display_name}});
                 self.publish_batch(vec![json!({"synthetic": true})], vec![joined.clone()], false, false);
                 let data = self.agents.event(joined);
-                self.publish("clientConnected", data);
+                self.out.publish("clientConnected", data);
             }
             Phase::Restoring => {
                 self.phase = Phase::Active;
                 self.write_cookies(host);
-                self.publish("restored", json!({}));
-                self.app_command("App.registerAutoLoad");
-                self.data("sessionActive", Value::Bool(true));
+                self.out.publish("restored", json!({}));
+                self.out.app_command("App.registerAutoLoad");
+                self.out.data("sessionActive", Value::Bool(true));
                 if let Some(c) = self.conv.clone() {
                     let listing = super::Listing::Restore { cmd: self.restore_cmd.take(), acc: Vec::new() };
                     self.request("GET", &c.path("/members"), None, true, Pending::Members { then: Some(listing) });
@@ -64,7 +64,7 @@ impl Session {
                 self.backoff.reset();
                 if self.disconnected {
                     self.disconnected = false;
-                    self.publish("reconnected", json!({}));
+                    self.out.publish("reconnected", json!({}));
                 }
                 if let Some(c) = self.conv.clone() {
                     self.request("GET", &c.path("/members"), None, true, Pending::Members { then: None });
@@ -94,21 +94,21 @@ impl Session {
             Phase::Starting => {
                 self.phase = Phase::Idle;
                 let payload = Self::error_payload("websocket failed to open".into(), Value::Null);
-                self.publish("error", payload);
+                self.out.publish("error", payload);
                 let cmd = self.start_cmd.take();
-                self.reply(cmd, Outcome::reject_text("websocket failed to open"));
+                self.out.reply(cmd, Outcome::reject_text("websocket failed to open"));
             }
             Phase::Restoring => {
                 self.phase = Phase::Idle;
-                self.publish("restoreFailed", json!({}));
+                self.out.publish("restoreFailed", json!({}));
                 let cmd = self.restore_cmd.take();
-                self.reply(cmd, Outcome::reject_text("websocket failed to open"));
+                self.out.reply(cmd, Outcome::reject_text("websocket failed to open"));
                 let _ = host;
             }
             Phase::Active => {
                 if was_open && !self.disconnected {
                     self.disconnected = true;
-                    self.publish("disconnected", json!({}));
+                    self.out.publish("disconnected", json!({}));
                 }
                 self.reconnect_at = Some(now + self.backoff.next_delay());
             }
@@ -122,7 +122,7 @@ impl Session {
             if self.phase == Phase::Active && self.socket_open {
                 // No heartbeat in time: the stream is dead even if the socket says otherwise.
                 if let Some(id) = self.socket.take() {
-                    self.actions.push_back(crate::engine::output::Action::SocketClose { id });
+                    self.out.push(crate::engine::output::Action::SocketClose { id });
                     self.socket = Some(id);
                 }
                 self.lost(now, host);
@@ -136,11 +136,11 @@ impl Session {
         }
         if self.agent_typing_until.is_some_and(|t| t <= now) {
             self.agent_typing_until = None;
-            self.publish("agentTypingTimeout", json!({}));
+            self.out.publish("agentTypingTimeout", json!({}));
         }
         if self.client_typing_until.is_some_and(|t| t <= now) {
             self.client_typing_until = None;
-            self.publish("clientTypingStopped", json!({}));
+            self.out.publish("clientTypingStopped", json!({}));
         }
         if self.end_at.is_some_and(|t| t <= now) {
             self.end_at = None;
@@ -156,7 +156,7 @@ impl Session {
             Frame::Typing { sender } => {
                 let agent = self.member(&sender).filter(|m| m.role == "AGENT").cloned();
                 if let (Some(m), Phase::Active) = (agent, self.phase) {
-                    self.publish("agentTypingStarted", json!({"from": {"name": m.name, "id": m.id, "avatar": m.avatar}}));
+                    self.out.publish("agentTypingStarted", json!({"from": {"name": m.name, "id": m.id, "avatar": m.avatar}}));
                     self.agent_typing_until = Some(now + AGENT_TYPING_MS);
                 }
             }
@@ -168,7 +168,7 @@ impl Session {
                     if let Some(m) = self.member(&member).filter(|m| m.role == "AGENT").cloned() {
                         self.agents.left(&m.id, json!(now));
                         let data = self.agents.event(m.raw.clone());
-                        self.publish("agentDisconnected", data);
+                        self.out.publish("agentDisconnected", data);
                     }
                 }
             }
@@ -248,16 +248,14 @@ impl Session {
                 }
                 self.publish_batch(vec![m.raw.clone()], vec![item], false, false);
                 let data = self.agents.event(m.raw.clone());
-                self.publish(if joined { "agentConnected" } else { "agentDisconnected" }, data);
+                self.out.publish(if joined { "agentConnected" } else { "agentDisconnected" }, data);
             }
             "WORKFLOW" if self.cfg.bot_events => {
                 let data = self.agents.event(m.raw.clone());
-                self.publish(if joined { "botConnected" } else { "botDisconnected" }, data);
+                self.out.publish(if joined { "botConnected" } else { "botDisconnected" }, data);
             }
-            "CUSTOMER" if !joined && Some(&m.id) == self.me().as_ref() && m.state == "DISCONNECTED" => {
-                if self.end_at.is_none() {
-                    self.end_at = Some(now + END_DELAY_MS);
-                }
+            "CUSTOMER" if !joined && Some(&m.id) == self.me().as_ref() && m.state == "DISCONNECTED" && self.end_at.is_none() => {
+                self.end_at = Some(now + END_DELAY_MS);
             }
             _ => {}
         }
@@ -289,7 +287,7 @@ impl Session {
                 continue;
             }
             if is_message && !q.restoring && !q.old && sender_member.as_ref().is_some_and(|m| m.role == "AGENT") && self.agent_typing_until.take().is_some() {
-                self.publish("agentTypingStopped", json!({}));
+                self.out.publish("agentTypingStopped", json!({}));
             }
             originals.push(q.message);
             batch.push(normalized);
@@ -324,7 +322,7 @@ impl Session {
         payload.insert("messages".into(), Value::Array(messages));
         payload.insert("restoring".into(), Value::Bool(restoring));
         payload.insert("oldMessages".into(), Value::Bool(old));
-        self.publish("messageReceived", Value::Object(payload));
+        self.out.publish("messageReceived", Value::Object(payload));
     }
 
     /// Our own message arrived on the stream: a send that timed out got through after all.
@@ -336,7 +334,7 @@ impl Session {
         let delivered = self.outbox.front().is_some_and(|h| h.tried && !h.in_flight && h.text == body);
         if delivered {
             if let Some(h) = self.outbox.pop_front() {
-                self.reply(Some(h.cmd), Outcome::resolve_json(message.clone()));
+                self.out.reply(Some(h.cmd), Outcome::resolve_json(message.clone()));
             }
             self.pump_outbox();
         }
