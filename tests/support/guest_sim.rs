@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use webchatservice::engine::host::MemoryHost;
-use webchatservice::engine::output::{Action, HttpRequest, HttpResponse, NetError, Outcome, ReplyValue, SocketEvent, SocketId};
+use webchatservice::engine::output::{Action, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId};
 use webchatservice::engine::{Command, CommandId, PageInfo, Service};
 
 pub const API: &str = "https://api.test";
@@ -73,20 +73,11 @@ impl GuestSim {
     }
 
     pub fn reply(&self, id: CommandId) -> Option<Outcome> {
-        let mut found = self.log.iter().filter_map(|a| match a {
-            Action::Reply { id: i, outcome } if *i == id => Some(outcome.clone()),
-            _ => None,
-        });
-        let first = found.next();
-        assert!(found.next().is_none(), "command {id} settled twice");
-        first
+        super::actions::reply(&self.log, id)
     }
 
     pub fn rejected_with(&self, id: CommandId) -> String {
-        match self.reply(id) {
-            Some(Outcome::Reject(ReplyValue::Json(Value::String(s)))) => s,
-            other => panic!("command {id} did not reject with a text: {other:?}"),
-        }
+        super::actions::rejected_with(&self.log, id)
     }
 
     /// Takes the oldest unanswered request whose URL ends with `suffix`.
@@ -139,17 +130,11 @@ impl GuestSim {
     }
 
     pub fn events(&self) -> Vec<&'static str> {
-        self.log[self.mark..].iter().filter_map(|a| match a {
-            Action::Publish { event, .. } => Some(*event),
-            _ => None,
-        }).collect()
+        super::actions::events(&self.log[self.mark..])
     }
 
     pub fn event(&self, name: &str) -> Value {
-        self.log[self.mark..].iter().rev().find_map(|a| match a {
-            Action::Publish { event, data, .. } if *event == name => Some(data.clone()),
-            _ => None,
-        }).unwrap_or_else(|| panic!("no {name} event; saw {:?}", self.events()))
+        super::actions::event(&self.log[self.mark..], name)
     }
 
     /// Every messageReceived since the mark, flattened to (text or type, from.type).

@@ -1,5 +1,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 #[allow(dead_code)]
+pub mod actions;
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
 pub mod sim;
 #[cfg(not(target_arch = "wasm32"))]
 #[allow(dead_code)]

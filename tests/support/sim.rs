@@ -61,20 +61,11 @@ impl Sim {
 
     /// How the command settled, if it did.
     pub fn reply(&self, id: CommandId) -> Option<Outcome> {
-        let mut found = self.log.iter().filter_map(|a| match a {
-            Action::Reply { id: i, outcome } if *i == id => Some(outcome.clone()),
-            _ => None,
-        });
-        let first = found.next();
-        assert!(found.next().is_none(), "command {id} settled twice");
-        first
+        super::actions::reply(&self.log, id)
     }
 
     pub fn rejected_with(&self, id: CommandId) -> String {
-        match self.reply(id) {
-            Some(Outcome::Reject(ReplyValue::Json(Value::String(s)))) => s,
-            other => panic!("command {id} did not reject with a text: {other:?}"),
-        }
+        super::actions::rejected_with(&self.log, id)
     }
 
     pub fn resolved(&self, id: CommandId) -> Value {
@@ -135,25 +126,12 @@ impl Sim {
 
     /// Names of the events published since the mark.
     pub fn events(&self) -> Vec<&'static str> {
-        self.log[self.mark..]
-            .iter()
-            .filter_map(|a| match a {
-                Action::Publish { event, .. } => Some(*event),
-                _ => None,
-            })
-            .collect()
+        super::actions::events(&self.log[self.mark..])
     }
 
     /// The data of the last `event` published since the mark.
     pub fn event(&self, name: &str) -> Value {
-        self.log[self.mark..]
-            .iter()
-            .rev()
-            .find_map(|a| match a {
-                Action::Publish { event, data, .. } if *event == name => Some(data.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("no {name} event; saw {:?}", self.events()))
+        super::actions::event(&self.log[self.mark..], name)
     }
 
     /// Everything since the mark, as short labels: `event:x`, `data:k=v`, `reply:n`, `app:c`, `http:op`.
