@@ -444,3 +444,53 @@ fn every_command_settles_under_random_sequences() {
         }
     }
 }
+
+/// sendTyping (POST typing, no body, a 2 s window), the getters, prefilters and sendFilteredMessage on guest chat.
+#[test]
+fn typing_getters_and_filters() {
+    let mut sim = GuestSim::new(json!({}));
+    let early = sim.command(Command::SendTyping(json!({})));
+    assert_eq!(sim.rejected_with(early), "trying to send typing indicator when session is not active");
+    sim.started();
+    sim.mark();
+    let typing = sim.command(Command::SendTyping(json!({})));
+    let req = sim.take("POST", &format!("/members/{ME}/typing"));
+    assert_eq!(req.body, Body::None, "no body, and no preview text, on this transport");
+    sim.answer(&req, 200, json!({"id": "t1"}));
+    assert!(matches!(sim.reply(typing), Some(Outcome::Resolve(_))));
+    sim.now += 1500;
+    let again = sim.command(Command::SendTyping(json!({})));
+    assert!(sim.http.iter().all(|r| !r.url.ends_with("/typing")), "a keystroke inside the window sends nothing");
+    assert_eq!(sim.reply(again), Some(Outcome::Resolve(ReplyValue::Undefined)));
+    let at = sim.now;
+    sim.tick();
+    assert_eq!(sim.now - at, 2000);
+    assert_eq!(sim.events(), vec!["clientTypingStarted", "clientTypingStopped"]);
+
+    let add = sim.command(Command::AddPrefilter(Some(vec![webchatservice::engine::RegexSpec::new("^secret", "i")])));
+    assert!(matches!(sim.reply(add), Some(Outcome::Resolve(ReplyValue::RegExps(_)))));
+    sim.frame(message_frame("j", AGENT, "", "member-join", "2019-06-18T17:00:00Z"));
+    let look = sim.take("GET", &format!("/members/{AGENT}"));
+    sim.answer(&look, 200, member(AGENT, "AGENT", "Anna", "CONNECTED"));
+    sim.mark();
+    sim.frame(message_frame("s", AGENT, "SECRET code", "standard", "2019-06-18T17:00:01Z"));
+    sim.frame(message_frame("v", AGENT, "visible", "standard", "2019-06-18T17:00:02Z"));
+    assert_eq!(sim.received(), vec![("visible".to_owned(), "Agent".to_owned())], "the prefilter hides the matching message");
+    let filtered = sim.command(Command::SendFilteredMessage { data: json!({"message": "token 123"}), regex: Some(webchatservice::engine::RegexSpec::new("^token", "")) });
+    let send = sim.take("POST", &format!("/members/{ME}/messages"));
+    assert_eq!(json_body(&send), json!({"body": "token 123"}));
+    sim.answer(&send, 200, entity("own", ME, "token 123", "2019-06-18T17:00:03Z"));
+    assert!(matches!(sim.reply(filtered), Some(Outcome::Resolve(_))));
+    sim.mark();
+    sim.frame(message_frame("own", ME, "token 123", "standard", "2019-06-18T17:00:03Z"));
+    assert!(sim.received().is_empty(), "the echo of a filtered message is hidden");
+
+    let data = sim.command(Command::GetSessionData);
+    assert!(matches!(sim.reply(data), Some(Outcome::Resolve(ReplyValue::Json(v))) if v == json!({"jwt": "JWT1", "conversationId": CONV, "memberId": ME, "WebSocketUrl": STREAM})));
+    let agents = sim.command(Command::GetAgents);
+    assert!(matches!(sim.reply(agents), Some(Outcome::Resolve(ReplyValue::Json(v))) if v["agents"][AGENT]["connected"] == true));
+    let transcript = sim.command(Command::GetTranscript);
+    assert!(matches!(sim.reply(transcript), Some(Outcome::Resolve(ReplyValue::Json(v))) if v["messages"].as_array().is_some_and(|m| m.iter().any(|x| x["text"] == "visible"))));
+    let stats = sim.command(Command::GetStats);
+    assert!(matches!(sim.reply(stats), Some(Outcome::Resolve(ReplyValue::Json(v))) if v["startTime"].is_i64() && v["duration"].is_i64()));
+}
