@@ -31,7 +31,8 @@ fn idle_commands_settle_with_the_shipped_texts() {
         (Command::StopPoll, "No active chat session"),
         (Command::Poll { commander: "WebChatService".into() }, "No active chat session"),
         (Command::Poll { commander: "WebChat".into() }, "Access Denied to private command. Only WebChatService is allowed to invoke this command"),
-        (Command::Restore, "No chat session found to restore."),
+        (Command::Restore { commander: "WebChatService".into() }, "No chat session found to restore."),
+        (Command::Restore { commander: "WebChat".into() }, "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode."),
         (Command::FetchHistory, "Fetching messages history applies to only Asynchronous chat."),
         (Command::AddPrefilter(None), "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions"),
         (Command::AddPrefilter(Some(vec![])), "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions"),
@@ -449,7 +450,7 @@ fn restore_from_valid_cookies() {
     assert_eq!(received["messages"].as_array().unwrap().len(), 2, "the saved prefilter still hides");
     assert_eq!(received["messages"][1]["restoring"], true);
     assert_eq!(sim.resolved(verify), json!({"sessionActive": true}));
-    let again = sim.command(Command::Restore);
+    let again = sim.command(Command::Restore { commander: "WebChatService".into() });
     assert_eq!(sim.rejected_with(again), "Chat session is already active, ignoring restore command.");
 }
 
@@ -471,7 +472,7 @@ fn restore_from_garbage_cookies() {
     let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), host);
     assert!(sim.http.is_empty());
     assert!(!sim.host.store.contains_key(keys::SESSION));
-    let id = sim.command(Command::Restore);
+    let id = sim.command(Command::Restore { commander: "WebChatService".into() });
     assert_eq!(sim.rejected_with(id), "No chat session found to restore.");
 }
 
@@ -655,7 +656,7 @@ fn every_command_settles_under_random_sequences() {
                         1 => Command::EndChat,
                         2 => Command::SendMessage(text("m")),
                         3 => Command::SendTyping(json!({})),
-                        4 => Command::Restore,
+                        4 => Command::Restore { commander: "WebChatService".into() },
                         5 => Command::VerifySession,
                         6 => Command::Poll { commander: "WebChatService".into() },
                         7 => Command::StopPoll,
@@ -722,7 +723,8 @@ fn commands_after_the_chat_ended() {
         (Command::EndChat, "There is no active chat session"),
         (Command::SendTyping(json!({})), "There is no active chat session"),
         (Command::StopPoll, "No active chat session"),
-        (Command::Restore, "No chat session found to restore."),
+        (Command::Restore { commander: "WebChatService".into() }, "No chat session found to restore."),
+        (Command::Restore { commander: "WebChat".into() }, "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode."),
     ] {
         let label = format!("{cmd:?}");
         let id = sim.command(cmd);

@@ -388,7 +388,7 @@ fn every_command_settles_under_random_sequences() {
                         1 => Command::EndChat,
                         2 => Command::SendMessage(json!({"message": "m"})),
                         3 => Command::SendTyping(json!({})),
-                        4 => Command::Restore,
+                        4 => Command::Restore { commander: "WebChat".into() },
                         5 => Command::FetchHistory,
                         6 => Command::GetTranscript,
                         7 => Command::AsyncRestore,

@@ -54,7 +54,8 @@ pub enum Command {
     StopPoll,
     PausePoll,
     ResetPollExceptions,
-    Restore,
+    /// `commander` as for Poll: on GMS only WebChatService itself may restore.
+    Restore { commander: String },
     AsyncRestore,
     GetTranscript,
     GetAgents,

@@ -13,6 +13,9 @@ pub const INVALID_FILTERS: &str =
 pub const INVALID_PREVIEW_INPUT: &str = "Invalid value provided for the 'input' property. An HTML element reference to a textarea or text input is required.";
 pub const ACCESS_DENIED: &str =
     "Access Denied to private command. Only WebChatService is allowed to invoke this command";
+/// The seed's restore row "Trying restore chat session manually" (GMS, non-async).
+pub const RESTORE_ACCESS_DENIED: &str =
+    "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode.";
 pub const MALFORMED_USER_DATA: &str = "malformed JSON provided in userData property";
 pub const ALREADY_RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_WHILE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";

@@ -150,7 +150,7 @@ pub fn command(name: &str, commander: &str, data: &JsValue, page: impl FnOnce() 
         "stopPoll" => Command::StopPoll,
         "pausePoll" => Command::PausePoll,
         "resetPollExceptions" => Command::ResetPollExceptions,
-        "restore" => Command::Restore,
+        "restore" => Command::Restore { commander: commander.to_owned() },
         "asyncRestore" => Command::AsyncRestore,
         "getTranscript" => Command::GetTranscript,
         "getAgents" => Command::GetAgents,

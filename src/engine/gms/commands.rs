@@ -70,7 +70,11 @@ impl Session {
                 self.offline = false;
                 self.out.resolve_undefined(id);
             }
-            Command::Restore | Command::AsyncRestore => self.restore(Some(id), now, host),
+            // Restoring is the plugin's own business in non-async mode (it restores by itself
+            // on configure); the WebChat UI's restore before a form submit is refused, and
+            // the UI then starts a chat, as with the shipped plugin.
+            Command::Restore { commander } if commander != OWN_NAME => self.out.reject(id, texts::RESTORE_ACCESS_DENIED),
+            Command::Restore { .. } | Command::AsyncRestore => self.restore(Some(id), now, host),
             Command::GetTranscript => {
                 let v = json!({"messages": self.transcript.messages, "originalMessages": self.transcript.originals});
                 self.out.reply(Some(id), Outcome::resolve_json(v));

@@ -81,7 +81,7 @@ impl Session {
             Command::DownloadFile => self.out.reject(id, texts::transport_lacks("file download")),
             Command::SendFile => self.out.reject(id, texts::transport_lacks("file uploads")),
             Command::VerifySession => self.out.reject(id, "Transport not supported"),
-            Command::Restore => self.restore(Some(id), host),
+            Command::Restore { .. } => self.restore(Some(id), host),
             Command::AsyncRestore => {
                 self.publish_capabilities();
                 self.restore(Some(id), host);
