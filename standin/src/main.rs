@@ -36,7 +36,9 @@ async fn main() {
             std::process::exit(1);
         }
     }
-    println!("WebChatService demo: {}/  (stand-in GMS at {}/genesys/2/chat/customer-support)", running.url(), running.url());
+    let url = running.url();
+    println!("WebChatService demo: {url}/  (Genesys Engage GMS stand-in at {url}/genesys/2/chat/customer-support)");
+    println!("Genesys Cloud guest chat: {url}/?transport=guest  (stand-in guest API and event stream on the same port)");
     let stop = async {
         match exit_after {
             Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
