@@ -2,17 +2,19 @@
 //! `purecloud-v2-sockets`, a memory host, a jumping clock, and the requests, sockets and
 //! events it produced.
 
+use super::page::Page;
 use serde_json::{json, Value};
 use webchatservice::engine::host::MemoryHost;
-use webchatservice::engine::output::{Action, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId};
-use webchatservice::engine::{Command, CommandId, PageInfo, Service};
+use webchatservice::engine::output::{Action, HttpRequest, NetError, SocketEvent};
+use webchatservice::engine::{Command, CommandId, PageInfo};
 
 pub const API: &str = "https://api.test";
 pub const CONV: &str = "c4c2e5a6-f01e-48ed-960a-68d48c3e0d05";
 pub const ME: &str = "8dd184ac-c481-4d67-bb33-bd6976b1b5f0";
 pub const AGENT: &str = "agent-1";
 pub const STREAM: &str = "wss://stream.test/v1/token/abc";
-pub const T0: u64 = 1_700_000_000_000;
+#[allow(unused_imports)]
+pub use super::page::T0;
 
 pub fn config(extra: Value) -> Value {
     let mut t = json!({"type": "purecloud-v2-sockets", "dataURL": API, "deploymentKey": "dep", "orgGuid": "org",
@@ -23,16 +25,19 @@ pub fn config(extra: Value) -> Value {
     json!({"transport": t})
 }
 
-pub struct GuestSim {
-    pub s: Service,
-    pub host: MemoryHost,
-    pub now: u64,
-    next: CommandId,
-    pub log: Vec<Action>,
-    pub http: Vec<HttpRequest>,
-    /// Sockets opened and not closed: (id, url).
-    pub sockets: Vec<(SocketId, String)>,
-    mark: usize,
+pub struct GuestSim(Page);
+
+impl std::ops::Deref for GuestSim {
+    type Target = Page;
+    fn deref(&self) -> &Page {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for GuestSim {
+    fn deref_mut(&mut self) -> &mut Page {
+        &mut self.0
+    }
 }
 
 impl GuestSim {
@@ -41,43 +46,11 @@ impl GuestSim {
     }
 
     pub fn with_host(extra: Value, host: MemoryHost) -> GuestSim {
-        let mut sim = GuestSim { s: Service::new(true, 7), host, now: T0, next: 1, log: Vec::new(), http: Vec::new(), sockets: Vec::new(), mark: 0 };
-        sim.command(Command::Configure(config(extra)));
-        sim.s.after_ready(sim.now, &mut sim.host);
-        sim.drain();
-        sim
-    }
-
-    fn drain(&mut self) {
-        while let Some(a) = self.s.poll_action() {
-            match &a {
-                Action::Http(r) => self.http.push(r.clone()),
-                Action::SocketOpen { id, url } => self.sockets.push((*id, url.clone())),
-                Action::SocketClose { id } => self.sockets.retain(|(i, _)| i != id),
-                _ => {}
-            }
-            self.log.push(a);
-        }
-    }
-
-    pub fn command(&mut self, cmd: Command) -> CommandId {
-        let id = self.next;
-        self.next += 1;
-        self.s.handle_command(id, cmd, self.now, &mut self.host);
-        self.drain();
-        id
+        GuestSim(Page::configured(config(extra), host))
     }
 
     pub fn start_cmd(data: Value) -> Command {
         Command::StartChat { data, page: PageInfo { url: "https://shop.test/".into(), ..Default::default() } }
-    }
-
-    pub fn reply(&self, id: CommandId) -> Option<Outcome> {
-        super::actions::reply(&self.log, id)
-    }
-
-    pub fn rejected_with(&self, id: CommandId) -> String {
-        super::actions::rejected_with(&self.log, id)
     }
 
     /// Takes the oldest unanswered request whose URL ends with `suffix`.
@@ -89,52 +62,34 @@ impl GuestSim {
         }
     }
 
+    /// An answer; a `null` body is sent as an empty one (204).
     pub fn answer(&mut self, req: &HttpRequest, status: u16, body: Value) {
         let text = if body.is_null() { String::new() } else { body.to_string() };
-        self.s.handle_http(req.id, Ok(HttpResponse { status, status_text: String::new(), body: text }), self.now, &mut self.host);
-        self.drain();
+        self.respond(req, status, text);
     }
 
     pub fn fail(&mut self, req: &HttpRequest) {
-        self.s.handle_http(req.id, Err(NetError::Timeout), self.now, &mut self.host);
-        self.drain();
+        self.no_answer(req, NetError::Timeout);
     }
 
+    /// An event on the newest open socket.
     pub fn socket(&mut self, event: SocketEvent) {
-        let id = self.sockets.last().map(|(i, _)| *i).expect("a socket is open");
-        self.s.handle_socket(id, event, self.now, &mut self.host);
-        self.drain();
+        let p = &mut self.0;
+        let id = p.sockets.last().map(|(i, _)| *i).expect("a socket is open");
+        p.s.handle_socket(id, event, p.now, &mut p.host);
+        p.drain();
     }
 
     pub fn frame(&mut self, frame: Value) {
         self.socket(SocketEvent::Message(frame.to_string()));
     }
 
-    /// Jumps to the next deadline and runs it.
-    pub fn tick(&mut self) -> u64 {
-        let at = self.s.poll_timeout().expect("a deadline");
-        self.now = self.now.max(at);
-        self.s.handle_timeout(self.now, &mut self.host);
-        self.drain();
-        self.now
-    }
-
+    /// Moves the clock on by `ms` and runs whatever is due then.
     pub fn advance(&mut self, ms: u64) {
-        self.now += ms;
-        self.s.handle_timeout(self.now, &mut self.host);
-        self.drain();
-    }
-
-    pub fn mark(&mut self) {
-        self.mark = self.log.len();
-    }
-
-    pub fn events(&self) -> Vec<&'static str> {
-        super::actions::events(&self.log[self.mark..])
-    }
-
-    pub fn event(&self, name: &str) -> Value {
-        super::actions::event(&self.log[self.mark..], name)
+        let p = &mut self.0;
+        p.now += ms;
+        p.s.handle_timeout(p.now, &mut p.host);
+        p.drain();
     }
 
     /// Every messageReceived since the mark, flattened to (text or type, from.type).

@@ -1,24 +1,28 @@
-//! A simulated page for engine scenario tests: the engine, a memory host, a clock that
-//! jumps to the engine's next deadline, and the actions it produced, in order.
+//! The simulated page (support/page.rs) configured for GMS, with GMS helpers.
 
+use super::page::Page;
 use serde_json::{json, Value};
 use webchatservice::engine::host::MemoryHost;
-use webchatservice::engine::output::{Action, HttpRequest, HttpResponse, NetError, Outcome, ReplyValue};
-use webchatservice::engine::{Command, CommandId, PageInfo, Session};
+use webchatservice::engine::output::{Action, HttpRequest, NetError, Outcome, ReplyValue};
+use webchatservice::engine::{Command, CommandId, PageInfo};
 
+#[allow(unused_imports)]
+pub use super::page::T0;
 pub const DATA_URL: &str = "http://gms.test/genesys/2/chat/customer-support";
-pub const T0: u64 = 1_700_000_000_000;
 
-pub struct Sim {
-    pub s: Session,
-    pub host: MemoryHost,
-    pub now: u64,
-    next: CommandId,
-    /// Every action, in order.
-    pub log: Vec<Action>,
-    /// Requests not yet answered, in order.
-    pub http: Vec<HttpRequest>,
-    mark: usize,
+pub struct Sim(Page);
+
+impl std::ops::Deref for Sim {
+    type Target = Page;
+    fn deref(&self) -> &Page {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Sim {
+    fn deref_mut(&mut self) -> &mut Page {
+        &mut self.0
+    }
 }
 
 impl Sim {
@@ -32,40 +36,11 @@ impl Sim {
     }
 
     pub fn with_host(config: Value, host: MemoryHost) -> Sim {
-        let mut sim = Sim { s: Session::new(true), host, now: T0, next: 1, log: Vec::new(), http: Vec::new(), mark: 0 };
-        let id = sim.command(Command::Configure(config));
-        let _ = sim.reply(id);
-        sim
-    }
-
-    fn drain(&mut self) {
-        while let Some(a) = self.s.poll_action() {
-            if let Action::Http(r) = &a {
-                self.http.push(r.clone());
-            }
-            self.log.push(a);
-        }
-    }
-
-    pub fn command(&mut self, cmd: Command) -> CommandId {
-        let id = self.next;
-        self.next += 1;
-        self.s.handle_command(id, cmd, self.now, &mut self.host);
-        self.drain();
-        id
+        Sim(Page::configured(config, host))
     }
 
     pub fn start_chat_cmd(data: Value) -> Command {
         Command::StartChat { data, page: PageInfo { url: "https://shop.test/p".into(), title: "Shop".into(), ..Default::default() } }
-    }
-
-    /// How the command settled, if it did.
-    pub fn reply(&self, id: CommandId) -> Option<Outcome> {
-        super::actions::reply(&self.log, id)
-    }
-
-    pub fn rejected_with(&self, id: CommandId) -> String {
-        super::actions::rejected_with(&self.log, id)
     }
 
     pub fn resolved(&self, id: CommandId) -> Value {
@@ -87,51 +62,11 @@ impl Sim {
     }
 
     pub fn answer_status(&mut self, req: &HttpRequest, status: u16, body: Value) {
-        let resp = HttpResponse { status, status_text: "".into(), body: body.to_string() };
-        self.s.handle_http(req.id, Ok(resp), self.now, &mut self.host);
-        self.drain();
+        self.respond(req, status, body.to_string());
     }
 
     pub fn fail(&mut self, req: &HttpRequest, err: NetError) {
-        self.s.handle_http(req.id, Err(err), self.now, &mut self.host);
-        self.drain();
-    }
-
-    /// Jumps the clock to the engine's next deadline and runs it; returns the new time.
-    pub fn tick(&mut self) -> u64 {
-        let at = self.s.poll_timeout().expect("the engine has a deadline");
-        self.now = self.now.max(at);
-        self.s.handle_timeout(self.now, &mut self.host);
-        self.drain();
-        self.now
-    }
-
-    pub fn advance(&mut self, ms: u64) {
-        let target = self.now + ms;
-        while let Some(at) = self.s.poll_timeout().filter(|&at| at <= target) {
-            self.now = self.now.max(at);
-            self.s.handle_timeout(self.now, &mut self.host);
-            self.drain();
-            if !self.http.is_empty() {
-                break;
-            }
-        }
-        self.now = self.now.max(target).max(self.now);
-    }
-
-    /// Forgets what happened so far (for `events`).
-    pub fn mark(&mut self) {
-        self.mark = self.log.len();
-    }
-
-    /// Names of the events published since the mark.
-    pub fn events(&self) -> Vec<&'static str> {
-        super::actions::events(&self.log[self.mark..])
-    }
-
-    /// The data of the last `event` published since the mark.
-    pub fn event(&self, name: &str) -> Value {
-        super::actions::event(&self.log[self.mark..], name)
+        self.no_answer(req, err);
     }
 
     /// Everything since the mark, as short labels: `event:x`, `data:k=v`, `reply:n`, `app:c`, `http:op`.

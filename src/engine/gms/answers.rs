@@ -26,7 +26,7 @@ impl Session {
             }
         }
         if was_disconnected && !self.disconnected {
-            self.pump_outbox(now, host);
+            self.pump_outbox(host);
         }
     }
 
@@ -149,7 +149,7 @@ impl Session {
                 if ended {
                     self.end_locally(host);
                 } else {
-                    self.pump_outbox(now, host);
+                    self.pump_outbox(host);
                 }
             }
             Pending::StartTyping { cmd } => self.out.reply(Some(cmd), Outcome::resolve_json(resp)),
@@ -187,7 +187,7 @@ impl Session {
                     self.outbox_retry_later();
                 } else {
                     self.outbox_settle_head(Outcome::Reject(ReplyValue::Json(payload)));
-                    self.pump_outbox(0, host);
+                    self.pump_outbox(host);
                 }
             }
             Pending::StartTyping { cmd } => self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload))),

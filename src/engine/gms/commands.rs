@@ -29,8 +29,8 @@ impl Session {
             Command::Load => self.out.resolve_undefined(id),
             Command::StartChat { data, page } => self.start_chat(id, &data, &page, now, host),
             Command::EndChat => self.end_chat(id, host),
-            Command::SendMessage(data) => self.send_message(id, &data, now, host),
-            Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, now, host),
+            Command::SendMessage(data) => self.send_message(id, &data, host),
+            Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, host),
             Command::SendCustomNotice(data) => self.send_custom_notice(id, &data, host),
             Command::SendTyping(data) => self.send_typing(id, &data, now, host),
             Command::AddPrefilter(specs) => crate::engine::shared::add_prefilter(&mut self.out, &mut self.filters, host, id, specs),
@@ -248,7 +248,7 @@ impl Session {
     }
 
     /// Validates a message and queues it; returns the queued entry's text on success.
-    fn queue_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
+    fn queue_message(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
         let text = match data.get("message") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             _ => return self.out.reject(id, texts::NO_MESSAGE_TEXT),
@@ -274,23 +274,23 @@ impl Session {
         }
         self.poller.activity(&self.cfg);
         self.outbox.push_back(Outgoing::new(id, text, fields));
-        self.pump_outbox(now, host);
+        self.pump_outbox(host);
     }
 
-    fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
+    fn send_message(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
         self.wake(host);
         if self.phase != Phase::Active {
             return self.out.reject(id, texts::NO_ACTIVE_SESSION);
         }
-        self.queue_message(id, data, now, host);
+        self.queue_message(id, data, host);
     }
 
-    fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, now: Millis, host: &mut dyn Host) {
+    fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, host: &mut dyn Host) {
         if self.phase != Phase::Active {
             return self.out.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
         }
         if crate::engine::shared::add_message_filter(&mut self.out, &mut self.filters, host, id, regex) {
-            self.queue_message(id, data, now, host);
+            self.queue_message(id, data, host);
         }
     }
 

@@ -11,7 +11,7 @@ use super::{Pending, Phase, Session};
 use crate::engine::host::Host;
 use crate::engine::output::Outcome;
 use crate::engine::texts;
-use crate::engine::{CommandId, Millis};
+use crate::engine::CommandId;
 use serde_json::json;
 
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ impl Outgoing {
 
 impl Session {
     /// Sends the head of the outbox when connected and nothing is in flight.
-    pub(super) fn pump_outbox(&mut self, _now: Millis, host: &mut dyn Host) {
+    pub(super) fn pump_outbox(&mut self, host: &mut dyn Host) {
         if self.phase != Phase::Active || self.disconnected {
             return;
         }

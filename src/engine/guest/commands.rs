@@ -32,16 +32,14 @@ impl Session {
                 if !active {
                     return self.out.reject(id, texts::NO_ACTIVE_SESSION);
                 }
-                let (path, me) = match &self.conv {
-                    Some(c) => (c.path(&format!("/members/{}", c.member_id)), c.member_id.clone()),
-                    None => return self.out.reject(id, texts::NO_ACTIVE_SESSION),
+                let Some(path) = self.conv.as_ref().map(|c| c.path(&format!("/members/{}", c.member_id))) else {
+                    return self.out.reject(id, texts::NO_ACTIVE_SESSION);
                 };
-                let _ = me;
                 self.phase = Phase::Ending;
                 self.request("DELETE", &path, None, true, Pending::Leave { cmd: id });
             }
-            Command::SendMessage(data) => self.send_message(id, &data, now, host),
-            Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, now, host),
+            Command::SendMessage(data) => self.send_message(id, &data),
+            Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, host),
             Command::SendTyping(_) => {
                 if !active {
                     return self.out.reject(id, "trying to send typing indicator when session is not active");
@@ -212,15 +210,15 @@ impl Session {
         Some(text)
     }
 
-    fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
+    fn send_message(&mut self, id: CommandId, data: &Value) {
         if self.phase != Phase::Active {
             return self.out.reject(id, "There is no active chat session.");
         }
         let Some(text) = self.validate(id, data) else { return };
-        self.enqueue(id, text, now, host);
+        self.enqueue(id, text);
     }
 
-    fn enqueue(&mut self, id: CommandId, text: String, _now: Millis, _host: &mut dyn Host) {
+    fn enqueue(&mut self, id: CommandId, text: String) {
         if self.client_typing_until.take().is_some() {
             self.out.publish("clientTypingStopped", json!({}));
         }
@@ -244,7 +242,7 @@ impl Session {
         self.request("POST", &c.path(&format!("/members/{}/messages", c.member_id)), Some(body), true, Pending::Send);
     }
 
-    fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, now: Millis, host: &mut dyn Host) {
+    fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, host: &mut dyn Host) {
         if self.phase != Phase::Active {
             return self.out.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
         }
@@ -252,7 +250,7 @@ impl Session {
             return;
         }
         let Some(text) = self.validate(id, data) else { return };
-        self.enqueue(id, text, now, host);
+        self.enqueue(id, text);
     }
 
     /// Restores the conversation the cookies name, if its own member is still connected.

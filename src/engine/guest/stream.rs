@@ -21,7 +21,7 @@ impl Session {
                 self.watchdog_at = Some(now + self.cfg.heartbeat_ms);
                 self.frame(frame, now, host);
             }
-            SocketEvent::Closed => self.lost(now, host),
+            SocketEvent::Closed => self.lost(now),
         }
     }
 
@@ -82,7 +82,7 @@ impl Session {
     }
 
     /// The stream closed or went silent.
-    fn lost(&mut self, now: Millis, host: &mut dyn Host) {
+    fn lost(&mut self, now: Millis) {
         let was_open = self.socket_open;
         self.socket = None;
         self.socket_open = false;
@@ -103,7 +103,6 @@ impl Session {
                 self.out.publish("restoreFailed", json!({}));
                 let cmd = self.restore_cmd.take();
                 self.out.reply(cmd, Outcome::reject_text("websocket failed to open"));
-                let _ = host;
             }
             Phase::Active => {
                 if was_open && !self.disconnected {
@@ -125,7 +124,7 @@ impl Session {
                     self.out.push(crate::engine::output::Action::SocketClose { id });
                     self.socket = Some(id);
                 }
-                self.lost(now, host);
+                self.lost(now);
             }
         }
         if self.reconnect_at.is_some_and(|t| t <= now) {
