@@ -26,7 +26,7 @@
       return;
     }
     wasm_bindgen({ module_or_path: wasmUrl }).then(function () {
-      wasm_bindgen.start(plugin, (window._genesys && window._genesys.widgets) || undefined);
+      wasm_bindgen.start(plugin, (window._genesys && window._genesys.widgets) || undefined, helpers);
     }, function (err) {
       console.error('WebChatService (wasm): could not load ' + wasmUrl + ': ' + err);
     });

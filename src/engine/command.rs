@@ -1,25 +1,8 @@
 //! Bus commands in typed form. The shell converts each `{commander, data}` once, at the
-//! edge; JavaScript-only values (RegExp, functions, DOM elements) are reduced to what the
-//! engine needs before they get here.
+//! edge: the data becomes a [`Value`] (RegExps included); what only the page can hold
+//! (preprocessor functions, the typing-preview element, a file input) stays in the shell.
 
-use serde_json::Value;
-
-/// A JavaScript `RegExp` as source and flags (`String(re) == "/" + source + "/" + flags`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegexSpec {
-    pub source: String,
-    pub flags: String,
-}
-
-impl RegexSpec {
-    pub fn new(source: impl Into<String>, flags: impl Into<String>) -> Self {
-        RegexSpec { source: source.into(), flags: flags.into() }
-    }
-    /// `String(re)`: the key the shipped plugin deduplicates filters by.
-    pub fn display(&self) -> String {
-        format!("/{}/{}", self.source, self.flags)
-    }
-}
+use super::json::Value;
 
 /// Facts about the page that startChat attaches as `_genesys_*` userData.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,32 +13,37 @@ pub struct PageInfo {
     pub browser: String,
     pub os: String,
     pub mobile: bool,
-    /// `App.language`, sent as `GCTI_LanguageCode` when known.
-    pub language: Option<String>,
+    /// The Widgets version the page runs (`_genesys_widgets`).
+    pub widgets_version: String,
+}
+
+/// A file picked in an `<input type=file>`, as the engine needs to know it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileInfo {
+    pub name: String,
+    pub size: u64,
+    pub mime: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Configure(Value),
-    Load,
     StartChat { data: Value, page: PageInfo },
     EndChat,
     SendMessage(Value),
     SendCustomNotice(Value),
     SendTyping(Value),
-    /// `regex` is `None` when the data carried no RegExp.
-    SendFilteredMessage { data: Value, regex: Option<RegexSpec> },
-    /// `None` when `filters` is missing or not a RegExp / array of RegExps.
-    AddPrefilter(Option<Vec<RegexSpec>>),
+    SendFilteredMessage(Value),
+    AddPrefilter(Value),
     UpdateUserData(Value),
+    UpdateInteractionData(Value),
     /// The private poll; `commander` is the caller's plugin name from the bus.
     Poll { commander: String },
     StartPoll,
     StopPoll,
     PausePoll,
     ResetPollExceptions,
-    /// `commander` as for Poll: on GMS only WebChatService itself may restore.
-    Restore { commander: String },
+    Restore(Value),
     AsyncRestore,
     GetTranscript,
     GetAgents,
@@ -63,18 +51,33 @@ pub enum Command {
     GetSessionData,
     VerifySession,
     Sleep,
-    Wake,
+    Wake(Value),
     FetchHistory,
     GetFileLimits,
-    SendFile,
-    DownloadFile,
-    UpdateInteractionData(Value),
+    /// `files` held no usable input (`None`), or the first picked file.
+    SendFile(Option<FileInfo>),
+    DownloadFile(Value),
+}
+
+/// Something that happened on the page that the shipped plugin listens to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageEvent {
+    /// `App.language` (sent as `GCTI_LanguageCode`).
+    Language(Value),
+    /// `App.data.pageFocus` changed (`value`).
+    Focus(Value),
+    /// `App.data.pageHidden` changed (`value`), with App's `pageFocus` at that moment.
+    Hidden { hidden: Value, focused: bool },
+    /// `WebChat.closed`: the UI closed, the last transcript is forgotten.
+    WebChatClosed,
+    /// `GWE.getIDs` answered (after `GWE.ready`): ids merged into userData.
+    GweIds(Value),
 }
 
 /// Every command name the plugin registers on the bus: the seeds' list plus what the
 /// Genesys WebChat UI sends (spec §3.2, §3.6).
 pub const COMMAND_NAMES: &[&str] = &[
-    "configure", "LOAD", "startChat", "endChat", "sendMessage", "sendCustomNotice",
+    "configure", "startChat", "endChat", "sendMessage", "sendCustomNotice",
     "sendTyping", "sendFilteredMessage", "addPrefilter", "registerPreProcessor",
     "registerTypingPreviewInput", "updateUserData", "poll", "startPoll", "stopPoll",
     "pausePoll", "resetPollExceptions", "restore", "asyncRestore", "getTranscript",
@@ -82,13 +85,24 @@ pub const COMMAND_NAMES: &[&str] = &[
     "fetchHistory", "getFileLimits", "sendFile", "downloadFile", "updateInteractionData",
 ];
 
-/// The events the plugin registers (informational on the bus; the registry lists them).
-pub const EVENT_NAMES: &[&str] = &[
-    "ready", "restored", "restoreTimeout", "restoreFailed", "restoredOffline",
-    "messageReceived", "error", "started", "ended", "agentTypingStarted",
-    "agentTypingStopped", "pollingStarted", "pollingStopped", "clientConnected",
-    "clientDisconnected", "agentConnected", "agentDisconnected", "supervisorConnected",
-    "supervisorDisconnected", "botConnected", "botDisconnected", "clientTypingStarted",
-    "clientTypingStopped", "ajaxResponse", "disconnected", "reconnected",
-    "chatServerWentOffline", "chatServerBackOnline", "sleeping", "waking",
+/// The events the legacy controller registers (informational on the bus).
+pub const GMS_EVENT_NAMES: &[&str] = &[
+    "ready", "restored", "restoreTimeout", "restoreFailed", "messageReceived", "error",
+    "started", "ended", "agentTypingStarted", "agentTypingStopped", "pollingStarted",
+    "pollingStopped", "clientConnected", "clientDisconnected", "agentConnected",
+    "agentDisconnected", "supervisorConnected", "supervisorDisconnected", "botConnected",
+    "botDisconnected", "clientTypingStarted", "clientTypingStopped", "ajaxResponse",
+    "disconnected", "reconnected", "chatServerWentOffline", "chatServerBackOnline",
+    "sleeping", "waking",
+];
+
+/// The events the nextgen controller registers.
+pub const GUEST_EVENT_NAMES: &[&str] = &[
+    "ready", "restored", "restoreTimeout", "restoreFailed", "messageReceived", "error",
+    "started", "ended", "agentTypingStarted", "agentTypingStopped", "agentTypingTimeout",
+    "pollingStarted", "pollingStopped", "clientConnected", "clientDisconnected",
+    "agentConnected", "agentDisconnected", "supervisorConnected", "supervisorDisconnected",
+    "clientTypingStarted", "clientTypingStopped", "ajaxResponse", "disconnected",
+    "reconnected", "chatServerWentOffline", "chatServerBackOnline", "capabilitiesChanged",
+    "sleeping", "waking", "sessionLost",
 ];

@@ -1,34 +1,51 @@
 //! The ordered queue of a session's outputs, with the helpers every transport uses to fill
-//! it: one queue, so events, data changes and settlements keep the shipped order.
+//! it: one queue, so events, data changes, bus commands and settlements keep the shipped
+//! order.
 
-use super::output::{Action, LogLevel, Outcome, ReplyValue};
+use super::json::Value;
+use super::output::{Action, CommandData, LogLevel, Outcome};
 use super::CommandId;
-use serde_json::{Map, Value};
 use std::collections::VecDeque;
+
+/// A part of a payload that the shipped plugin passes by reference and changes again in
+/// the same task, so subscribers (who run on a later task) see its state at the end of
+/// the step: the session fills it in when the action is drained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Live {
+    /// The `agents` key: the agents map as it is after the step.
+    Agents,
+    /// The `sessionData` key: the session identifiers as they are after the step.
+    SessionData,
+}
 
 #[derive(Debug, Default)]
 pub struct Emitter {
-    actions: VecDeque<Action>,
-    /// Send `App.*` autoload commands (only when the App plugin is on the page).
-    app_present: bool,
+    actions: VecDeque<(Action, Option<Live>)>,
 }
 
 impl Emitter {
-    pub fn new(app_present: bool) -> Self {
-        Emitter { actions: VecDeque::new(), app_present }
-    }
     pub fn push(&mut self, action: Action) {
-        self.actions.push_back(action);
+        self.actions.push_back((action, None));
     }
-    /// Puts an action at the head (outputs produced before the session existed).
+    /// Puts actions produced before the session existed at the head.
     pub fn push_front(&mut self, action: Action) {
-        self.actions.push_front(action);
+        self.actions.push_front((action, None));
     }
-    pub fn pop(&mut self) -> Option<Action> {
+    pub fn pop(&mut self) -> Option<(Action, Option<Live>)> {
         self.actions.pop_front()
+    }
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
     }
     pub fn publish(&mut self, event: &'static str, data: Value) {
         self.push(Action::Publish { event, data, direct: false });
+    }
+    /// A publish whose `live` key is filled in when drained.
+    pub fn publish_live(&mut self, event: &'static str, data: Value, live: Live) {
+        self.actions.push_back((Action::Publish { event, data, direct: false }, Some(live)));
     }
     /// `publishDirect` (the shipped plugin uses it for ajaxResponse).
     pub fn publish_direct(&mut self, event: &'static str, data: Value) {
@@ -39,11 +56,23 @@ impl Emitter {
             self.push(Action::Reply { id, outcome });
         }
     }
-    pub fn reject(&mut self, id: CommandId, text: impl Into<String>) {
-        self.reply(Some(id), Outcome::reject_text(text));
+    /// `resolve(value)` (an `undefined` value is still one argument).
+    pub fn resolve(&mut self, id: CommandId, value: Value) {
+        self.push(Action::Reply { id, outcome: Outcome::resolve(value) });
     }
-    pub fn resolve_undefined(&mut self, id: CommandId) {
-        self.reply(Some(id), Outcome::Resolve(ReplyValue::Undefined));
+    /// `resolve()`, with no argument.
+    pub fn resolve_empty(&mut self, id: CommandId) {
+        self.push(Action::Reply { id, outcome: Outcome::resolve_empty() });
+    }
+    pub fn reject(&mut self, id: CommandId, value: Value) {
+        self.push(Action::Reply { id, outcome: Outcome::reject(value) });
+    }
+    /// `reject()`, with no argument.
+    pub fn reject_empty(&mut self, id: CommandId) {
+        self.push(Action::Reply { id, outcome: Outcome::reject_empty() });
+    }
+    pub fn reject_text(&mut self, id: CommandId, text: impl Into<String>) {
+        self.reject(id, Value::String(text.into()));
     }
     pub fn data(&mut self, key: &'static str, value: Value) {
         self.push(Action::Data { key, value });
@@ -51,12 +80,11 @@ impl Emitter {
     pub fn log(&mut self, level: LogLevel, message: impl Into<String>) {
         self.push(Action::Log { level, message: message.into() });
     }
-    /// `App.registerAutoLoad` / `App.deregisterAutoLoad` with `{name: "WebChatService"}`.
-    pub fn app_command(&mut self, command: &'static str) {
-        if self.app_present {
-            let mut data = Map::new();
-            data.insert("name".into(), Value::String("WebChatService".into()));
-            self.push(Action::BusCommand { command, data: Value::Object(data) });
-        }
+    /// A bus command with `{}` as its data (what `command(name)` sends).
+    pub fn command(&mut self, command: &'static str) {
+        self.push(Action::Command { command, data: CommandData::Value(Value::object()) });
+    }
+    pub fn command_with(&mut self, command: &'static str, data: Value) {
+        self.push(Action::Command { command, data: CommandData::Value(data) });
     }
 }

@@ -6,7 +6,7 @@
 //! JavaScript semantics are kept where the two differ: `\d`, `\w` and `\b` are ASCII,
 //! `\s` is JavaScript's whitespace set, `.` stops at all four line terminators unless `s`.
 
-use super::command::RegexSpec;
+use super::json::{self, Map, RegexSpec, Value};
 use regex_lite::Regex;
 
 /// The co-browse token filter that always exists: `/\{start\:[0-9]{9}\}/`.
@@ -159,6 +159,9 @@ impl Seen {
 pub struct FilterSet {
     standard: Filter,
     custom: Vec<Filter>,
+    /// The filters-cookie text these were last loaded from (so an unchanged cookie is
+    /// not read again).
+    pub synced: Option<String>,
 }
 
 impl Default for FilterSet {
@@ -172,7 +175,7 @@ impl Default for FilterSet {
             required: None,
             ignore_case: false,
         });
-        FilterSet { standard, custom: Vec::new() }
+        FilterSet { standard, custom: Vec::new(), synced: None }
     }
 }
 
@@ -201,34 +204,31 @@ impl FilterSet {
         let mut seen = Seen::default();
         self.standard.test_folded(text, &mut seen) || self.custom.iter().any(|f| f.test_folded(text, &mut seen))
     }
-    /// The persisted form: `{"custom":[{"source":..,"flags":..}]}`.
+    /// The persisted form: `{"custom":[{"source":..,"flags":..}]}`, keys in that order.
     pub fn to_cookie(&self) -> String {
         let list = self
             .custom
             .iter()
-            .map(|f| {
-                let mut m = serde_json::Map::new();
-                m.insert("source".into(), serde_json::Value::String(f.spec.source.clone()));
-                m.insert("flags".into(), serde_json::Value::String(f.spec.flags.clone()));
-                serde_json::Value::Object(m)
-            })
+            .map(|f| json::obj([("source", Value::str(f.spec.source.as_str())), ("flags", Value::str(f.spec.flags.as_str()))]))
             .collect();
-        let mut root = serde_json::Map::new();
-        root.insert("custom".into(), serde_json::Value::Array(list));
-        serde_json::Value::Object(root).to_string()
+        let mut root = Map::new();
+        root.insert("custom", Value::Array(list));
+        Value::Object(root).write()
     }
-    /// Reads the persisted form; unreadable entries are skipped.
-    pub fn specs_from_cookie(text: &str) -> Vec<RegexSpec> {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
-        v.get("custom")
-            .and_then(|c| c.as_array())
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| Some(RegexSpec::new(i.get("source")?.as_str()?, i.get("flags").and_then(|f| f.as_str()).unwrap_or(""))))
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// Reads the persisted form; `None` when it is not that shape, unreadable entries
+    /// skipped.
+    pub fn specs_from_cookie(text: &str) -> Option<Vec<RegexSpec>> {
+        let v = json::parse(text).ok()?;
+        let items = v.get("custom").as_array()?;
+        Some(
+            items
+                .iter()
+                .filter_map(|i| Some(RegexSpec::new(i.get("source").as_str()?, i.get("flags").as_str().unwrap_or(""))))
+                .collect(),
+        )
+    }
+    pub fn custom_len(&self) -> usize {
+        self.custom.len()
     }
 }
 
@@ -704,8 +704,9 @@ mod tests {
         let mut set = FilterSet::default();
         set.add(&[RegexSpec::new("x", "i"), RegexSpec::new("x", "i")]).unwrap();
         assert_eq!(set.custom_specs().len(), 1);
+        assert_eq!(set.to_cookie(), r#"{"custom":[{"source":"x","flags":"i"}]}"#, "the shipped key order");
         let back = FilterSet::specs_from_cookie(&set.to_cookie());
-        assert_eq!(back, vec![RegexSpec::new("x", "i")]);
-        assert!(FilterSet::specs_from_cookie("garbage{").is_empty());
+        assert_eq!(back, Some(vec![RegexSpec::new("x", "i")]));
+        assert!(FilterSet::specs_from_cookie("garbage{").is_none());
     }
 }

@@ -1,6 +1,6 @@
 //! What the engine asks of the page synchronously, while it handles an input.
 
-use serde_json::Value;
+use super::json::Value;
 
 /// Synchronous page facilities. The shell implements it over cookies, the DOM and the
 /// registered preprocessor functions; tests implement it over plain memory.
@@ -17,13 +17,13 @@ pub trait Host {
     fn storage_remove(&mut self, key: &str);
     /// The current text of the registered typing-preview input, if one is registered.
     fn preview_text(&self) -> Option<String>;
-    /// Runs the registered preprocessors, in registration order, over each raw transcript
-    /// message of a batch and returns the messages as they left them. Legacy GMS
-    /// semantics: the functions get the raw message and only in-place mutation counts.
-    /// A batch, so that the browser converts the messages once each way, not per message.
+    /// Legacy (GMS) semantics: for each raw transcript message, the registered
+    /// preprocessors run in order, each on what the previous one returned
+    /// (`m = fn(m) || m`), starting with the message itself; returns the messages as the
+    /// calls left them (only in-place changes of the message count, as shipped).
     fn preprocess(&mut self, messages: Vec<Value>) -> Vec<Value>;
-    /// Nextgen semantics (guest chat): the preprocessors get each *normalised* message and
-    /// what they return is used (`fn(msg) || msg`).
+    /// Nextgen semantics (guest chat): the chain runs on each normalised message and what
+    /// it finally returns is used.
     fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value>;
     /// The `Authorization` value of `main.header` (App data `requestHeader`), read at send
     /// time so that `App.updateAJAXHeader` takes effect; used when `enableCustomHeader`.
@@ -38,6 +38,8 @@ pub struct MemoryHost {
     /// Text appended to every `Message` text by the preprocessor, when set.
     pub append_to_text: Option<String>,
     pub authorization: Option<String>,
+    /// When false, writes are dropped (a browser refusing our cookies).
+    pub refuse_writes: bool,
 }
 
 impl Host for MemoryHost {
@@ -45,7 +47,9 @@ impl Host for MemoryHost {
         self.store.get(key).cloned()
     }
     fn storage_set(&mut self, key: &str, value: &str) {
-        self.store.insert(key.to_owned(), value.to_owned());
+        if !self.refuse_writes {
+            self.store.insert(key.to_owned(), value.to_owned());
+        }
     }
     fn storage_remove(&mut self, key: &str) {
         self.store.remove(key);

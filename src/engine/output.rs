@@ -1,30 +1,49 @@
 //! What the engine asks the shell to do, and what the network answers.
 
+use super::json::Value;
 use super::{CommandId, RequestId};
-use super::command::RegexSpec;
-use serde_json::Value;
 
-/// One output of the engine, drained in order with `Session::poll_action`. A single queue
-/// keeps the shipped ordering between events, data changes and command settlements
-/// (for example `ajaxResponse`, then `started`, then the resolution of `startChat`).
+/// One output of the engine, drained in order. A single queue keeps the shipped ordering
+/// between events, data changes, bus commands and command settlements: the shell runs
+/// each one as the shipped code would at that point (a settlement or a bus command takes
+/// effect at once, a publish or a data change is delivered on a later task).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// Send an HTTP request; answer with `Session::handle_http(id, ..)`.
+    /// Send an HTTP request; answer with `handle_http(id, ..)`.
     Http(HttpRequest),
     /// Settle the deferred of a bus command.
     Reply { id: CommandId, outcome: Outcome },
     /// Publish `WebChatService.<event>`. `direct` selects `publishDirect` (ajaxResponse).
     Publish { event: &'static str, data: Value, direct: bool },
-    /// Set a bus data key of the plugin (`sessionActive`, `userData`, ...).
+    /// Set a bus data key of the plugin (`sessionActive`, `userData`, ...). The bus
+    /// publishes the change only when the value differs (loosely) from the stored one.
     Data { key: &'static str, value: Value },
-    /// Send a bus command to another plugin (`App.registerAutoLoad`, ...).
-    BusCommand { command: &'static str, data: Value },
+    /// Issue a bus command (`App.registerAutoLoad`, or one of our own, such as
+    /// `WebChatService.startPoll`, which the bus then hands back to our handler), so that
+    /// other plugins see it through `before()` as they see the shipped plugin's.
+    Command { command: &'static str, data: CommandData },
+    /// `ready()` and `republish('ready')` on the plugin interface.
+    Ready,
     /// A console line: configuration mistakes and refused filters are explained here.
     Log { level: LogLevel, message: String },
     /// Open a WebSocket (the guest chat event stream); report with `handle_socket(id, ..)`.
     SocketOpen { id: SocketId, url: String },
     /// Close that WebSocket; no more events from it are expected or used.
     SocketClose { id: SocketId },
+    /// Submit a form in a new window (`downloadFile`): the browser downloads the file.
+    SubmitForm { url: String, fields: Vec<(String, String)> },
+    /// The rest of this step's actions run on a later task, after what the bus has
+    /// already scheduled (the shipped nextgen controller loads its transport module
+    /// between `configure` and `ready`).
+    Yield,
+}
+
+/// The data of a bus command the engine issues.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandData {
+    Value(Value),
+    /// `_genesys.widgets.webchat` itself (the object, not a copy: it may hold functions).
+    WebchatConfig,
 }
 
 /// Identifies one WebSocket, so that events of a replaced socket are told apart.
@@ -47,29 +66,32 @@ pub enum LogLevel {
     Error,
 }
 
-/// How a command's deferred settles.
+/// How a command's deferred settles: resolved or rejected, with one argument or none
+/// (`resolve()` and `resolve(undefined)` differ to a `done(function () { arguments })`).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Resolve(ReplyValue),
-    Reject(ReplyValue),
-}
-
-/// The argument a deferred settles with.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReplyValue {
-    /// `resolve()` with no argument.
-    Undefined,
-    Json(Value),
-    /// An array of JavaScript `RegExp` objects (what `addPrefilter` resolves with).
-    RegExps(Vec<RegexSpec>),
+pub struct Outcome {
+    pub ok: bool,
+    pub arg: Option<Value>,
 }
 
 impl Outcome {
-    pub fn reject_text(text: impl Into<String>) -> Self {
-        Outcome::Reject(ReplyValue::Json(Value::String(text.into())))
+    pub fn resolve(v: Value) -> Self {
+        Outcome { ok: true, arg: Some(v) }
     }
-    pub fn resolve_json(value: Value) -> Self {
-        Outcome::Resolve(ReplyValue::Json(value))
+    pub fn reject(v: Value) -> Self {
+        Outcome { ok: false, arg: Some(v) }
+    }
+    pub fn resolve_empty() -> Self {
+        Outcome { ok: true, arg: None }
+    }
+    pub fn reject_empty() -> Self {
+        Outcome { ok: false, arg: None }
+    }
+    pub fn reject_text(text: impl Into<String>) -> Self {
+        Outcome::reject(Value::String(text.into()))
+    }
+    pub fn is_resolve(&self) -> bool {
+        self.ok
     }
 }
 
@@ -91,6 +113,8 @@ pub enum Body {
     None,
     /// `application/x-www-form-urlencoded` fields, already flattened to bracket keys.
     Form(Vec<(String, String)>),
+    /// `multipart/form-data` text fields (the shell builds a `FormData`).
+    Multipart(Vec<(String, String)>),
     /// A JSON document (`application/json`).
     Json(String),
 }
@@ -100,7 +124,15 @@ pub enum Body {
 pub struct HttpResponse {
     pub status: u16,
     pub status_text: String,
+    /// The `Content-Type` header, when there is one.
+    pub content_type: Option<String>,
     pub body: String,
+}
+
+impl HttpResponse {
+    pub fn json(status: u16, body: &str) -> Self {
+        HttpResponse { status, status_text: reason(status).into(), content_type: Some("application/json".into()), body: body.into() }
+    }
 }
 
 /// A request that produced no HTTP answer: jQuery reports these as status 0.
@@ -112,6 +144,24 @@ pub enum NetError {
     Network(String),
 }
 
+/// The usual reason phrase, for answers built by tests.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
 impl Body {
     /// Encodes the form fields as `application/x-www-form-urlencoded` (spaces as `+`,
     /// brackets percent-encoded), byte for byte what jQuery.param sends.
@@ -121,20 +171,21 @@ impl Body {
             if i > 0 {
                 out.push('&');
             }
-            encode_component(k, &mut out);
+            encode_component(k, &mut out, true);
             out.push('=');
-            encode_component(v, &mut out);
+            encode_component(v, &mut out, true);
         }
         out
     }
 }
 
-fn encode_component(s: &str, out: &mut String) {
+/// `encodeURIComponent` (with `space_as_plus`: jQuery.param's form flavour).
+pub fn encode_component(s: &str, out: &mut String, space_as_plus: bool) {
     for b in s.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*'
             | b'\'' | b'(' | b')' => out.push(b as char),
-            b' ' => out.push('+'),
+            b' ' if space_as_plus => out.push('+'),
             _ => {
                 out.push('%');
                 out.push(char::from(b"0123456789ABCDEF"[(b >> 4) as usize]));
@@ -144,6 +195,18 @@ fn encode_component(s: &str, out: &mut String) {
     }
 }
 
+/// A URL path segment from outside data (ids from cookies or answers), so that an id
+/// such as `../../x?y=1` cannot change which path is requested.
+pub fn path_segment(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b == b'.') {
+        // `.` and `..` would be resolved as directory steps even when encoded as text.
+        return "%2E".repeat(s.len());
+    }
+    let mut out = String::new();
+    encode_component(s, &mut out, false);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,10 +214,13 @@ mod tests {
     #[test]
     fn form_encoding_matches_jquery_param() {
         // jQuery.param({a:'x y', 'userData[k]':'ä&='}) == "a=x+y&userData%5Bk%5D=%C3%A4%26%3D"
-        let body = Body::form_encoded(&[
-            ("a".into(), "x y".into()),
-            ("userData[k]".into(), "ä&=".into()),
-        ]);
+        let body = Body::form_encoded(&[("a".into(), "x y".into()), ("userData[k]".into(), "ä&=".into())]);
         assert_eq!(body, "a=x+y&userData%5Bk%5D=%C3%A4%26%3D");
+    }
+
+    #[test]
+    fn ids_cannot_escape_their_path_segment() {
+        assert_eq!(path_segment("../../x?y=1#z&a"), "..%2F..%2Fx%3Fy%3D1%23z%26a");
+        assert_eq!(path_segment(".."), "%2E%2E");
     }
 }

@@ -1,128 +1,129 @@
-//! The plugin's engine: the transport is chosen by the configuration
-//! (`webchat.transport.type`), as the shipped loader picks the legacy or nextgen
-//! controller, and everything is forwarded to that session.
+//! The plugin's engine as the shell sees it: the controller is chosen from the
+//! configuration, as the shipped loader picks it (`webchat.transport.type` set: the
+//! nextgen controller with that transport; otherwise the legacy GMS controller), and
+//! every input is forwarded to it.
 
-use super::command::Command;
-use super::guest::{self, config::TRANSPORT};
+use super::command::{Command, PageEvent};
+use super::emitter::Emitter;
 use super::host::Host;
-use super::output::{Action, HttpResponse, LogLevel, NetError, Outcome, SocketEvent, SocketId};
-use super::{gms, texts, CommandId, Millis, RequestId};
-use serde_json::Value;
+use super::json::Value;
+use super::output::{Action, HttpResponse, LogLevel, NetError, SocketEvent, SocketId};
+use super::{gms, guest, texts, CommandId, Millis, RequestId};
 
-const INVALID_TRANSPORT: &str = "Invalid transport configuration";
-
-pub enum Service {
-    /// Before `configure` (or after one that failed, `refusal` then saying why).
-    Unconfigured { app_present: bool, seed: u64, early: Vec<Action>, refusal: Option<&'static str> },
+enum Engine {
+    /// No usable `webchat` configuration: every command rejects (the shipped plugin then
+    /// never goes ready, and commands wait forever).
+    Refused(Emitter),
     Gms(Box<gms::Session>),
     Guest(Box<guest::Session>),
 }
 
+pub struct Service {
+    engine: Engine,
+    /// The Genesys App plugin is on the bus: the autoload commands go to it.
+    app_present: bool,
+}
+
 impl Service {
-    /// `seed` feeds the reconnect jitter (the shell passes a random number).
-    pub fn new(app_present: bool, seed: u64) -> Self {
-        Service::Unconfigured { app_present, seed, early: Vec::new(), refusal: None }
+    /// Starts the controller for `webchat` (the page's `_genesys.widgets.webchat`).
+    /// `seed` feeds the reconnect jitter.
+    pub fn boot(webchat: &Value, app_present: bool, seed: u64, host: &mut dyn Host) -> Service {
+        let engine = if !webchat.as_object().is_some_and(|m| !m.is_empty()) {
+            let mut out = Emitter::default();
+            out.log(
+                LogLevel::Error,
+                "WebChatService: window._genesys.widgets.webchat is missing or empty; set it (at least { dataURL: '…/genesys/2/chat/<service>' }, or a transport) before the plugin loads. Every command rejects with 'Invalid configuration'.",
+            );
+            out.push(Action::Ready);
+            Engine::Refused(out)
+        } else if webchat.get("transport").get("type").truthy() {
+            let mut s = guest::Session::new(seed);
+            s.boot();
+            Engine::Guest(Box::new(s))
+        } else {
+            let mut s = gms::Session::new(seed);
+            s.boot(host);
+            Engine::Gms(Box::new(s))
+        };
+        Service { engine, app_present }
     }
 
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
-        if let Service::Unconfigured { app_present, seed, early, refusal } = self {
-            let Command::Configure(config) = &cmd else {
-                let text = refusal.unwrap_or(texts::INVALID_CONFIGURATION);
-                early.push(Action::Reply { id, outcome: Outcome::reject_text(text) });
-                return;
-            };
-            let (app_present, seed) = (*app_present, *seed);
-            let transport = config.get("transport").and_then(|t| t.get("type")).and_then(Value::as_str);
-            if transport == Some(TRANSPORT) {
-                match guest::config::parse(config) {
-                    Ok((cfg, warnings)) => {
-                        let mut s = guest::Session::new(cfg, app_present, seed);
-                        for w in warnings {
-                            early.push(Action::Log { level: LogLevel::Warn, message: format!("WebChatService: {w}") });
-                        }
-                        s.recall_filters(host);
-                        let early = std::mem::take(early);
-                        *self = Service::Guest(Box::new(s));
-                        self.put_back(early);
-                    }
-                    Err(reason) => {
-                        early.push(Action::Log { level: LogLevel::Error, message: reason });
-                        early.push(Action::Reply { id, outcome: Outcome::reject_text(INVALID_TRANSPORT) });
-                        *refusal = Some(INVALID_TRANSPORT);
-                        // Stay unconfigured: every command keeps settling with a rejection.
-                        return;
-                    }
-                }
-            } else {
-                let early = std::mem::take(early);
-                *self = Service::Gms(Box::new(gms::Session::new(app_present)));
-                self.put_back(early);
-            }
-        }
-        match self {
-            Service::Gms(s) => s.handle_command(id, cmd, now, host),
-            Service::Guest(s) => match cmd {
-                Command::Configure(_) => s.handle_command(id, Command::Load, now, host),
-                other => s.handle_command(id, other, now, host),
-            },
-            Service::Unconfigured { .. } => {}
+        match &mut self.engine {
+            Engine::Refused(out) => out.reject_text(id, texts::INVALID_CONFIGURATION),
+            Engine::Gms(s) => s.handle_command(id, cmd, now, host),
+            Engine::Guest(s) => s.handle_command(id, cmd, now, host),
         }
     }
 
-    /// Actions produced before the session existed go out first.
-    fn put_back(&mut self, early: Vec<Action>) {
-        for a in early.into_iter().rev() {
-            match self {
-                Service::Gms(s) => s.out.push_front(a),
-                Service::Guest(s) => s.out.push_front(a),
-                Service::Unconfigured { .. } => {}
-            }
-        }
-    }
-
-    /// After the page's own configure: the guest transport restores by itself
-    /// (asyncRestore), as the shipped nextgen controller does once ready.
-    pub fn after_ready(&mut self, now: Millis, host: &mut dyn Host) {
-        if let Service::Guest(s) = self {
-            s.handle_command(0, Command::AsyncRestore, now, host);
+    pub fn handle_page(&mut self, event: PageEvent) {
+        match &mut self.engine {
+            Engine::Refused(_) => {}
+            Engine::Gms(s) => s.handle_page(event),
+            Engine::Guest(s) => s.handle_page(event),
         }
     }
 
     pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
-        match self {
-            Service::Gms(s) => s.handle_http(id, result, now, host),
-            Service::Guest(s) => s.handle_http(id, result, now, host),
-            Service::Unconfigured { .. } => {}
+        match &mut self.engine {
+            Engine::Refused(_) => {}
+            Engine::Gms(s) => s.handle_http(id, result, now, host),
+            Engine::Guest(s) => s.handle_http(id, result, now, host),
         }
     }
 
     pub fn handle_socket(&mut self, id: SocketId, event: SocketEvent, now: Millis, host: &mut dyn Host) {
-        if let Service::Guest(s) = self {
+        if let Engine::Guest(s) = &mut self.engine {
             s.handle_socket(id, event, now, host);
         }
     }
 
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
-        match self {
-            Service::Gms(s) => s.handle_timeout(now, host),
-            Service::Guest(s) => s.handle_timeout(now, host),
-            Service::Unconfigured { .. } => {}
+        match &mut self.engine {
+            Engine::Refused(_) => {}
+            Engine::Gms(s) => s.handle_timeout(now, host),
+            Engine::Guest(s) => s.handle_timeout(now, host),
         }
     }
 
+    /// The next output. Commands to the App plugin are dropped when it is not on the
+    /// page (CXBus would try to load a plugin file named "app" for them).
     pub fn poll_action(&mut self) -> Option<Action> {
-        match self {
-            Service::Gms(s) => s.poll_action(),
-            Service::Guest(s) => s.poll_action(),
-            Service::Unconfigured { early, .. } => (!early.is_empty()).then(|| early.remove(0)),
+        loop {
+            let a = match &mut self.engine {
+                Engine::Refused(out) => out.pop().map(|(a, _)| a),
+                Engine::Gms(s) => s.poll_action(),
+                Engine::Guest(s) => s.poll_action(),
+            }?;
+            match &a {
+                Action::Command { command, .. } if !self.app_present && command.starts_with("App.") => continue,
+                _ => return Some(a),
+            }
         }
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        match self {
-            Service::Gms(s) => s.poll_timeout(),
-            Service::Guest(s) => s.poll_timeout(),
-            Service::Unconfigured { .. } => None,
+        match &self.engine {
+            Engine::Refused(_) => None,
+            Engine::Gms(s) => s.poll_timeout(),
+            Engine::Guest(s) => s.poll_timeout(),
+        }
+    }
+
+    /// Whether a chat is active (for tests and diagnostics).
+    pub fn is_active(&self) -> bool {
+        match &self.engine {
+            Engine::Refused(_) => false,
+            Engine::Gms(s) => s.is_active(),
+            Engine::Guest(s) => s.is_active(),
+        }
+    }
+
+    /// The event names the chosen controller registers.
+    pub fn event_names(&self) -> &'static [&'static str] {
+        match &self.engine {
+            Engine::Guest(_) => super::command::GUEST_EVENT_NAMES,
+            _ => super::command::GMS_EVENT_NAMES,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Rejection texts of the shipped plugin. Integrators compare them literally
-//! (`err !== 'There is already an active chat session'`), so they are copied exactly from
-//! spec/webchatservice.md §3.2, including the missing or present final dots.
+//! (`err !== 'There is already an active chat session'`), so they are copied exactly as
+//! the shipped code has them, including the missing or present final dots.
 
 pub const ALREADY_ACTIVE: &str = "There is already an active chat session";
 pub const NO_ACTIVE_SESSION: &str = "There is no active chat session";
-pub const NO_ACTIVE_SESSION_SHORT: &str = "No active chat session";
+/// Guest chat `sendMessage` (with the final dot).
+pub const NO_ACTIVE_SESSION_DOT: &str = "There is no active chat session.";
 pub const NO_ACTIVE_SESSION_FILTERED: &str = "No active chat session.";
 pub const NO_MESSAGE_TEXT: &str = "No message text provided";
 pub const INVALID_CONFIGURATION: &str = "Invalid configuration";
@@ -13,9 +14,6 @@ pub const INVALID_FILTERS: &str =
 pub const INVALID_PREVIEW_INPUT: &str = "Invalid value provided for the 'input' property. An HTML element reference to a textarea or text input is required.";
 pub const ACCESS_DENIED: &str =
     "Access Denied to private command. Only WebChatService is allowed to invoke this command";
-/// The seed's restore row "Trying restore chat session manually" (GMS, non-async).
-pub const RESTORE_ACCESS_DENIED: &str =
-    "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode.";
 pub const MALFORMED_USER_DATA: &str = "malformed JSON provided in userData property";
 pub const ALREADY_RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_WHILE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";
@@ -23,6 +21,17 @@ pub const NOTHING_TO_RESTORE: &str = "No chat session found to restore.";
 pub const POLL_IN_FLIGHT: &str = "previous poll has not finished";
 pub const NOT_POLLING: &str = "Not currently polling. Ignoring command.";
 pub const HISTORY_ASYNC_ONLY: &str = "Fetching messages history applies to only Asynchronous chat.";
+pub const HISTORY_NOT_ENABLED: &str = "Fetching chat history on scroll is not enabled.";
+pub const NO_MORE_MESSAGES: &str = "No more messages to fetch";
+pub const TYPING_WHILE_INACTIVE: &str = "trying to send typing indicator when session is not active";
+pub const TYPING_NO_DATA: &str = "send typing indicator request returned no data";
+pub const SOCKET_FAILED: &str = "websocket failed to open";
+pub const CUSTOMER_DISCONNECTED: &str = "customer disconnected, conversation ended";
+pub const NO_CONVERSATION_STATE: &str = "failed to retrieve conversation state";
+/// What the shipped `getConversationState` rejects with (the `restoreFailed` payload).
+pub const CONVERSATION_STATE_LOST: &str = "failed to get the conversation state";
+pub const NO_CREATE_DATA: &str = "no response data in the api post request";
+pub const NO_RESPONSE_DATA: &str = "200 but no response from server";
 pub const FILES_NOT_YET: &str =
     "File transfer is not available in this version of the WebAssembly WebChatService yet.";
 

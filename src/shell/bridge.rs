@@ -1,171 +1,174 @@
-//! JavaScript values <-> the engine's types, once, at the edge.
+//! JavaScript values <-> the engine's [`Value`], once, at the edge.
 //!
-//! Conversion walks the value itself instead of going through `JSON.stringify`, so that a
-//! command's data holding DOM nodes, jQuery objects, functions or cycles converts without
-//! throwing: functions and DOM nodes are left out, depth is bounded.
+//! Into the engine: the value is walked (not `JSON.stringify`-ed), so command data
+//! holding RegExps converts faithfully and data holding DOM nodes, `window`, functions or
+//! cycles converts without throwing or freezing: those are left out, the depth and the
+//! number of nodes are bounded.
+//!
+//! Out of the engine: one `JSON.parse` of the engine's text (far cheaper than building
+//! objects property by property across the boundary), then, only when the text carries
+//! marks, the page-side reviver (`www/helpers.js`) restores `undefined` properties,
+//! jqXHR objects and RegExps.
 
-use crate::engine::command::{Command, PageInfo, RegexSpec};
-use crate::engine::output::ReplyValue;
+use crate::engine::json::{Map, Number, RegexSpec, Value};
 use js_sys::{Array, Object, Reflect};
-use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+/// Deeper values are cut off.
 const MAX_DEPTH: usize = 32;
+/// At most this many values are read from one command's data.
+const MAX_NODES: usize = 20_000;
 
-/// A JavaScript value as JSON (functions, symbols and DOM nodes dropped).
-pub fn to_json(v: &JsValue) -> Value {
-    walk(v, 0)
+struct Walk {
+    nodes: usize,
+    /// The objects on the current path (cycle detection).
+    path: Vec<JsValue>,
 }
 
-fn walk(v: &JsValue, depth: usize) -> Value {
-    if v.is_null() || v.is_undefined() || depth > MAX_DEPTH {
-        return Value::Null;
+/// A JavaScript value as the engine sees it.
+pub fn to_value(v: &JsValue) -> Value {
+    let mut w = Walk { nodes: 0, path: Vec::new() };
+    walk(v, 0, &mut w).unwrap_or(Value::Undefined)
+}
+
+fn is_host_object(v: &JsValue) -> bool {
+    v.has_type::<web_sys::Node>() || v.has_type::<web_sys::Window>() || !get(v, "jquery").is_undefined()
+}
+
+/// `None`: a value JSON would leave out (functions, DOM nodes, cycles, past the limits).
+fn walk(v: &JsValue, depth: usize, w: &mut Walk) -> Option<Value> {
+    w.nodes += 1;
+    if w.nodes > MAX_NODES || depth > MAX_DEPTH {
+        return None;
+    }
+    if v.is_undefined() {
+        return Some(Value::Undefined);
+    }
+    if v.is_null() {
+        return Some(Value::Null);
     }
     if let Some(b) = v.as_bool() {
-        return Value::Bool(b);
+        return Some(Value::Bool(b));
     }
     if let Some(n) = v.as_f64() {
-        return number(n);
+        return Some(Value::Number(number(v, n)));
     }
     if let Some(s) = v.as_string() {
-        return Value::String(s);
+        return Some(Value::String(s));
     }
-    if v.is_function() || v.is_symbol() || v.is_bigint() || v.has_type::<web_sys::Element>() {
-        return Value::Null;
-    }
-    if Array::is_array(v) {
-        let a: &Array = v.unchecked_ref();
-        return Value::Array(a.iter().map(|x| walk(&x, depth + 1)).collect());
+    if v.is_function() || v.is_symbol() || v.is_bigint() || !v.is_object() || is_host_object(v) {
+        return None;
     }
     if let Some(re) = v.dyn_ref::<js_sys::RegExp>() {
-        return Value::String(String::from(re.to_string()));
+        return Some(Value::RegExp(RegexSpec::new(String::from(re.source()), String::from(re.flags()))));
     }
     if let Some(d) = v.dyn_ref::<js_sys::Date>() {
-        return number(d.get_time());
+        return Some(Value::num(d.get_time()));
     }
-    if !v.is_object() {
-        return Value::Null;
+    if w.path.iter().any(|p| Object::is(p, v)) {
+        return None;
     }
-    let obj: &Object = v.unchecked_ref();
-    let mut m = Map::new();
-    for key in Object::keys(obj).iter() {
-        let Some(k) = key.as_string() else { continue };
-        let Ok(child) = Reflect::get(obj, &key) else { continue };
-        if child.is_undefined() || child.is_function() {
-            continue;
+    w.path.push(v.clone());
+    let out = if Array::is_array(v) {
+        let a: &Array = v.unchecked_ref();
+        let mut items = Vec::new();
+        for x in a.iter() {
+            if w.nodes > MAX_NODES {
+                break;
+            }
+            items.push(walk(&x, depth + 1, w).unwrap_or(Value::Null));
         }
-        m.insert(k, walk(&child, depth + 1));
-    }
-    Value::Object(m)
-}
-
-fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::Number(Number::from(n as i64))
+        Value::Array(items)
     } else {
-        Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)
+        let obj: &Object = v.unchecked_ref();
+        let mut m = Map::new();
+        for key in Object::keys(obj).iter() {
+            if w.nodes > MAX_NODES {
+                break;
+            }
+            let Some(k) = key.as_string() else { continue };
+            let Ok(child) = Reflect::get(obj, &key) else { continue };
+            if child.is_undefined() {
+                continue;
+            }
+            if let Some(c) = walk(&child, depth + 1, w) {
+                m.push(k, c);
+            }
+        }
+        Value::Object(m)
+    };
+    w.path.pop();
+    Some(out)
+}
+
+fn number(v: &JsValue, n: f64) -> Number {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
+        return Number::new(n);
+    }
+    let text = js_sys::Number::from(v.clone()).to_string_with_radix(10).map(String::from).unwrap_or_default();
+    Number::with_text(n, &text)
+}
+
+/// The page-side helpers (`www/helpers.js`): the reviver for marked values.
+#[derive(Clone)]
+pub struct Helpers {
+    revive: Option<js_sys::Function>,
+}
+
+impl Helpers {
+    pub fn from(v: &JsValue) -> Helpers {
+        Helpers { revive: get(v, "revive").dyn_into::<js_sys::Function>().ok() }
+    }
+
+    /// Engine values to JavaScript, several at once (one `JSON.parse` for a whole step).
+    pub fn to_js_many(&self, values: &[&Value]) -> Vec<JsValue> {
+        if values.is_empty() {
+            return Vec::new();
+        }
+        let mut text = String::from("[");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&v.write());
+        }
+        text.push(']');
+        let Ok(mut parsed) = js_sys::JSON::parse(&text) else {
+            return values.iter().map(|_| JsValue::UNDEFINED).collect();
+        };
+        if crate::engine::json::has_marks(&text) {
+            if let Some(f) = &self.revive {
+                if let Ok(r) = f.call1(&JsValue::NULL, &parsed) {
+                    parsed = r;
+                }
+            }
+        }
+        match parsed.dyn_into::<Array>() {
+            Ok(a) => a.iter().collect(),
+            Err(_) => values.iter().map(|_| JsValue::UNDEFINED).collect(),
+        }
+    }
+
+    pub fn to_js(&self, v: &Value) -> JsValue {
+        match v {
+            Value::Undefined => JsValue::UNDEFINED,
+            Value::Null => JsValue::NULL,
+            Value::Bool(b) => JsValue::from_bool(*b),
+            Value::String(s) => JsValue::from_str(s),
+            other => self.to_js_many(&[other]).pop().unwrap_or(JsValue::UNDEFINED),
+        }
     }
 }
 
-/// JSON to a plain JavaScript value (objects, arrays, numbers). One `JSON.parse` of the
-/// serialised text: for the large payloads (a restored transcript, ajaxResponse) that is
-/// far cheaper than building the objects property by property across the boundary.
-pub fn to_js(v: &Value) -> JsValue {
-    match v {
-        Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::String(s) => JsValue::from_str(s),
-        _ => serde_json::to_string(v)
-            .ok()
-            .and_then(|text| js_sys::JSON::parse(&text).ok())
-            .unwrap_or(JsValue::UNDEFINED),
-    }
-}
-
-/// A JavaScript value built from JSON-compatible data (such as a message a preprocessor
-/// edited) back to JSON, through one `JSON.stringify`; values `JSON.stringify` refuses
-/// (cycles, BigInt) fall back to the walking conversion.
-pub fn to_json_fast(v: &JsValue) -> Value {
+/// A JavaScript value back into the engine through one `JSON.stringify` (values built
+/// from JSON-like data, such as messages a preprocessor changed); what stringify refuses
+/// (cycles, BigInt) falls back to the walk.
+pub fn to_value_fast(v: &JsValue) -> Value {
     js_sys::JSON::stringify(v)
         .ok()
         .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_else(|| to_json(v))
-}
-
-/// The argument a deferred settles with.
-pub fn reply_to_js(r: &ReplyValue) -> Option<JsValue> {
-    match r {
-        ReplyValue::Undefined => None,
-        ReplyValue::Json(v) => Some(to_js(v)),
-        ReplyValue::RegExps(list) => {
-            let arr = Array::new();
-            for spec in list {
-                arr.push(&js_sys::RegExp::new(&spec.source, &spec.flags));
-            }
-            Some(arr.into())
-        }
-    }
-}
-
-/// A `RegExp` as source and flags.
-pub fn regex_spec(v: &JsValue) -> Option<RegexSpec> {
-    let re = v.dyn_ref::<js_sys::RegExp>()?;
-    Some(RegexSpec::new(String::from(re.source()), String::from(re.flags())))
-}
-
-/// `filters`: one RegExp or an array of RegExps; anything else is invalid.
-pub fn filter_specs(data: &JsValue) -> Option<Vec<RegexSpec>> {
-    let filters = Reflect::get(data, &"filters".into()).ok()?;
-    if let Some(one) = regex_spec(&filters) {
-        return Some(vec![one]);
-    }
-    if Array::is_array(&filters) {
-        let arr: &Array = filters.unchecked_ref();
-        return arr.iter().map(|x| regex_spec(&x)).collect();
-    }
-    None
-}
-
-/// The engine command for a bus command name and its data; `None` for the commands the
-/// shell answers itself (preprocessors and the typing-preview input live in the page).
-pub fn command(name: &str, commander: &str, data: &JsValue, page: impl FnOnce() -> PageInfo) -> Option<Command> {
-    let json = || to_json(data);
-    Some(match name {
-        "configure" => Command::Configure(json()),
-        "LOAD" => Command::Load,
-        "startChat" => Command::StartChat { data: json(), page: page() },
-        "endChat" => Command::EndChat,
-        "sendMessage" => Command::SendMessage(json()),
-        "sendCustomNotice" => Command::SendCustomNotice(json()),
-        "sendTyping" => Command::SendTyping(json()),
-        "sendFilteredMessage" => {
-            let regex = Reflect::get(data, &"regex".into()).ok().and_then(|r| regex_spec(&r));
-            Command::SendFilteredMessage { data: json(), regex }
-        }
-        "addPrefilter" => Command::AddPrefilter(filter_specs(data)),
-        "updateUserData" => Command::UpdateUserData(json()),
-        "poll" => Command::Poll { commander: commander.to_owned() },
-        "startPoll" => Command::StartPoll,
-        "stopPoll" => Command::StopPoll,
-        "pausePoll" => Command::PausePoll,
-        "resetPollExceptions" => Command::ResetPollExceptions,
-        "restore" => Command::Restore { commander: commander.to_owned() },
-        "asyncRestore" => Command::AsyncRestore,
-        "getTranscript" => Command::GetTranscript,
-        "getAgents" => Command::GetAgents,
-        "getStats" => Command::GetStats,
-        "getSessionData" => Command::GetSessionData,
-        "verifySession" => Command::VerifySession,
-        "sleep" => Command::Sleep,
-        "wake" => Command::Wake,
-        "fetchHistory" => Command::FetchHistory,
-        "getFileLimits" => Command::GetFileLimits,
-        "sendFile" => Command::SendFile,
-        "downloadFile" => Command::DownloadFile,
-        "updateInteractionData" => Command::UpdateInteractionData(json()),
-        _ => return None,
-    })
+        .and_then(|s| crate::engine::json::parse(&s).ok())
+        .unwrap_or_else(|| to_value(v))
 }
 
 /// `typeof v` as JavaScript spells it.

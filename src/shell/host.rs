@@ -2,12 +2,12 @@
 //! App request header.
 
 use crate::engine::host::Host;
-use crate::shell::bridge::{get, to_js, to_json_fast};
+use crate::engine::json::Value;
+use crate::shell::bridge::{get, to_value_fast, Helpers};
 use crate::shell::bus::PluginApi;
 use crate::shell::cookie::CookieJar;
 use crate::shell::dom::input_text;
-use serde_json::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 pub struct BrowserHost {
     pub cookies: CookieJar,
@@ -16,6 +16,37 @@ pub struct BrowserHost {
     pub plugin: PluginApi,
     /// `_genesys.widgets.main`, for the static `header` when App is not on the page.
     pub main: JsValue,
+    pub helpers: Helpers,
+}
+
+impl BrowserHost {
+    /// Runs the preprocessor chain on each message of a batch; `keep_original` returns
+    /// the message objects as the calls left them (legacy), otherwise what the chain
+    /// returned (nextgen). One conversion each way for the whole batch.
+    fn chain(&mut self, messages: Vec<Value>, keep_original: bool) -> Vec<Value> {
+        if self.preprocessors.is_empty() {
+            return messages;
+        }
+        let refs: Vec<&Value> = messages.iter().collect();
+        let js = self.helpers.to_js_many(&refs);
+        let out = js_sys::Array::new();
+        for message in js {
+            let mut current = message.clone();
+            for f in &self.preprocessors {
+                match f.call1(&JsValue::NULL, &current) {
+                    // `m = fn(m) || m`: a falsy return keeps the message as it was.
+                    Ok(returned) if returned.is_truthy() => current = returned,
+                    Ok(_) => {}
+                    Err(e) => web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was.".into(), &e),
+                }
+            }
+            out.push(if keep_original { &message } else { &current });
+        }
+        match to_value_fast(&out.into()) {
+            Value::Array(edited) if edited.len() == messages.len() => edited,
+            _ => messages,
+        }
+    }
 }
 
 impl Host for BrowserHost {
@@ -32,46 +63,10 @@ impl Host for BrowserHost {
         self.preview.as_ref().map(input_text)
     }
     fn preprocess(&mut self, messages: Vec<Value>) -> Vec<Value> {
-        if self.preprocessors.is_empty() {
-            return messages;
-        }
-        let batch = to_js(&Value::Array(messages));
-        let Some(array) = batch.dyn_ref::<js_sys::Array>() else { return Vec::new() };
-        for message in array.iter() {
-            for f in &self.preprocessors {
-                if let Err(e) = f.call1(&JsValue::NULL, &message) {
-                    web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was left.".into(), &e);
-                }
-            }
-        }
-        match to_json_fast(&batch) {
-            Value::Array(edited) => edited,
-            _ => Vec::new(),
-        }
+        self.chain(messages, true)
     }
     fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value> {
-        if self.preprocessors.is_empty() {
-            return messages;
-        }
-        let batch = to_js(&Value::Array(messages));
-        let Some(array) = batch.dyn_ref::<js_sys::Array>() else { return Vec::new() };
-        let out = js_sys::Array::new();
-        for message in array.iter() {
-            let mut current = message;
-            for f in &self.preprocessors {
-                match f.call1(&JsValue::NULL, &current) {
-                    // `fn(msg) || msg`: a falsy return keeps the message as it was.
-                    Ok(returned) if returned.is_truthy() => current = returned,
-                    Ok(_) => {}
-                    Err(e) => web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was.".into(), &e),
-                }
-            }
-            out.push(&current);
-        }
-        match to_json_fast(&out) {
-            Value::Array(edited) => edited,
-            _ => Vec::new(),
-        }
+        self.chain(messages, false)
     }
     fn authorization(&self) -> Option<String> {
         let from_app = self.plugin.get_data("App.requestHeader").ok().map(|h| get(&h, "Authorization"));

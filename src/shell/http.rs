@@ -19,13 +19,17 @@ pub async fn send(req: HttpRequest) -> Result<HttpResponse, NetError> {
     for (k, v) in &req.headers {
         let _ = headers.append(k, v);
     }
-    let body = match &req.body {
-        Body::None => None,
-        Body::Form(fields) => Some(Body::form_encoded(fields)),
-        Body::Json(s) => Some(s.clone()),
-    };
-    if let Some(b) = &body {
-        init.set_body(&JsValue::from_str(b));
+    match &req.body {
+        Body::None => {}
+        Body::Form(fields) => init.set_body(&JsValue::from_str(&Body::form_encoded(fields))),
+        Body::Json(s) => init.set_body(&JsValue::from_str(s)),
+        Body::Multipart(fields) => {
+            let form = web_sys::FormData::new().map_err(|e| NetError::Network(describe(&e)))?;
+            for (k, v) in fields {
+                let _ = form.append_with_str(k, v);
+            }
+            init.set_body(&form);
+        }
     }
     init.set_headers(&headers);
     let controller = AbortController::new().ok();
@@ -36,7 +40,7 @@ pub async fn send(req: HttpRequest) -> Result<HttpResponse, NetError> {
     let _timer = (req.timeout_ms > 0).then(|| {
         let flag = timed_out.clone();
         let c = controller.clone();
-        gloo_timers::callback::Timeout::new(req.timeout_ms.min(u32::MAX as u64) as u32, move || {
+        gloo_timers::callback::Timeout::new(req.timeout_ms.min(2_147_483_647) as u32, move || {
             flag.set(true);
             if let Some(c) = c {
                 c.abort();
@@ -50,6 +54,7 @@ pub async fn send(req: HttpRequest) -> Result<HttpResponse, NetError> {
         Ok::<_, JsValue>(HttpResponse {
             status: resp.status(),
             status_text: resp.status_text(),
+            content_type: resp.headers().get("content-type").ok().flatten(),
             body: text.as_string().unwrap_or_default(),
         })
     }

@@ -1,8 +1,10 @@
 //! The browser shell (wasm32 only): it translates and executes, the engine decides.
 //!
 //! Each file wraps one browser facility: [`bus`] the CXBus plugin interface, [`bridge`]
-//! JavaScript values, [`http`] fetch, [`cookie`] cookies, [`dom`] the page, [`host`] the
-//! engine's synchronous questions, [`runtime`] the command loop and the one timer.
+//! JavaScript values, [`http`] fetch, [`cookie`] cookies, [`dom`] the page, [`socket`]
+//! the WebSocket, [`host`] the engine's synchronous questions, [`runtime`] the input
+//! queue, the action executor and the one timer, [`subscriptions`] what the page tells
+//! the plugin.
 
 pub mod bridge;
 pub mod bus;
@@ -12,8 +14,9 @@ pub mod host;
 pub mod http;
 pub mod runtime;
 pub mod socket;
+pub mod subscriptions;
 
-use bridge::get;
+use bridge::{get, Helpers};
 use bus::PluginApi;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -32,15 +35,15 @@ fn install_panic_hook() {
 }
 
 /// Called by the loader once the `.wasm` is instantiated, with the plugin interface it
-/// registered synchronously and the `_genesys.widgets` config root.
+/// registered synchronously, the `_genesys.widgets` config root and the page helpers.
 #[wasm_bindgen]
-pub fn start(plugin: JsValue, widgets: JsValue) {
+pub fn start(plugin: JsValue, widgets: JsValue, helpers: JsValue) {
     install_panic_hook();
     if RUNNING.with(|r| r.borrow().is_some()) {
         web_sys::console::warn_1(&"WebChatService (wasm): started twice on this page; the second start is ignored.".into());
         return;
     }
-    if let Some(rt) = launch(plugin, widgets) {
+    if let Some(rt) = launch(plugin, widgets, helpers) {
         RUNNING.with(|r| *r.borrow_mut() = Some(rt));
     }
 }
@@ -48,25 +51,18 @@ pub fn start(plugin: JsValue, widgets: JsValue) {
 /// Starts the plugin on a registered plugin interface and returns its running state
 /// once it is configured (`None` while it waits for `App.ready`, which then owns it).
 /// `start` is the page's entry; tests call this directly, once per fresh bus.
-pub fn launch(plugin: JsValue, widgets: JsValue) -> Option<runtime::Shared> {
+pub fn launch(plugin: JsValue, widgets: JsValue, helpers: JsValue) -> Option<runtime::Shared> {
     let plugin: PluginApi = plugin.unchecked_into();
-    let events = js_sys::Array::new();
-    for e in crate::engine::command::EVENT_NAMES {
-        events.push(&JsValue::from_str(e));
-    }
-    let _ = plugin.register_events(&events);
-    let app_present = plugin.has_plugin("App");
-    if app_present {
-        // Like the shipped loader: configure only once App is ready (it is sticky).
+    let helpers = Helpers::from(&helpers);
+    if plugin.has_plugin("App") {
+        // Like the shipped loader: the controller starts once App is ready (sticky).
         let plugin2 = plugin.clone();
         let fired = std::rc::Rc::new(std::cell::Cell::new(false));
-        let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        let cb = Closure::<dyn FnMut(JsValue)>::new(move |_e: JsValue| {
             if fired.replace(true) {
                 return;
             }
-            let root = get(&e, "data");
-            let root = if root.is_object() && !get(&root, "webchat").is_undefined() { root } else { widgets_root() };
-            let rt = boot(plugin2.clone(), root, true);
+            let rt = boot(plugin2.clone(), widgets_root(), true, helpers.clone());
             RUNNING.with(|r| *r.borrow_mut() = Some(rt));
         });
         let _ = plugin.subscribe("App.ready", cb.as_ref().unchecked_ref());
@@ -75,10 +71,11 @@ pub fn launch(plugin: JsValue, widgets: JsValue) -> Option<runtime::Shared> {
         None
     } else {
         let root = if widgets.is_object() { widgets } else { widgets_root() };
-        Some(boot(plugin, root, false))
+        Some(boot(plugin, root, false, helpers))
     }
 }
 
+/// `window._genesys.widgets` (or the older `cxwidget`), read when the plugin starts.
 fn widgets_root() -> JsValue {
     let Some(w) = web_sys::window() else { return JsValue::UNDEFINED };
     let g = get(&w.into(), "_genesys");
@@ -86,22 +83,28 @@ fn widgets_root() -> JsValue {
     if widgets.is_object() { widgets } else { get(&g, "cxwidget") }
 }
 
-fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool) -> runtime::Shared {
+fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool, helpers: Helpers) -> runtime::Shared {
     let main = get(&widgets, "main");
-    let config = get(&widgets, "webchat");
-    if !config.is_object() {
-        web_sys::console::error_1(&"WebChatService (wasm): window._genesys.widgets.webchat is missing; set it (at least { dataURL: '…/genesys/2/chat/<service>' }) before this script. Every command will reject with 'Invalid configuration'.".into());
-    }
-    let host = host::BrowserHost {
+    let webchat = get(&widgets, "webchat");
+    let mut host = host::BrowserHost {
         cookies: cookie::CookieJar::from_main(&main),
         preview: None,
         preprocessors: Vec::new(),
         plugin: plugin.clone(),
         main,
+        helpers,
     };
-    let rt = runtime::Runtime::new(plugin, host, app_present);
-    runtime::register_commands(&rt);
-    runtime::follow_page_visibility(&rt);
-    runtime::configure_and_ready(&rt, config);
-    rt
+    let config = bridge::to_value(&webchat);
+    let seed = (js_sys::Math::random() * 9.0e15) as u64;
+    let service = crate::engine::Service::boot(&config, app_present, seed, &mut host);
+    let events = js_sys::Array::new();
+    for e in service.event_names() {
+        events.push(&JsValue::from_str(e));
+    }
+    let _ = plugin.register_events(&events);
+    let shell = runtime::Shell::new(runtime::Runtime::new(service, host, plugin, webchat));
+    subscriptions::register_commands(&shell);
+    subscriptions::follow_page(&shell);
+    runtime::run_boot(&shell);
+    shell
 }

@@ -1,132 +1,205 @@
-//! The running plugin: bus command handlers feed the engine, its actions are executed,
-//! its one deadline is kept armed.
+//! The running plugin: every input (a bus command, an HTTP answer, a socket event, the
+//! timer, a page event) goes through one queue into the engine; the engine's actions are
+//! executed after its borrow ends; the one timer is re-armed from its next deadline.
 //!
-//! The engine is borrowed only inside synchronous steps, never across an `.await`, and
-//! actions are executed after the borrow ends: settling a deferred runs `done` callbacks
-//! synchronously, and on a bus configured with `async: false` those may command us again.
+//! One re-entrancy policy for all inputs: an input that arrives while another is being
+//! handled (a synchronous bus calling back while a deferred settles, a preprocessor that
+//! commands the bus) waits in the queue and runs right after, in order. Nothing is ever
+//! retried on a timer, so nothing can spin.
 
-use crate::engine::output::{Action, LogLevel, Outcome};
-use crate::engine::texts;
-use crate::engine::output::{SocketEvent, SocketId};
-use crate::engine::{CommandId, Service};
-use crate::shell::bridge::{self, get, to_js};
+use crate::engine::command::{Command, PageEvent};
+use crate::engine::output::{HttpResponse, NetError, SocketEvent, SocketId};
+use crate::engine::{texts, Action, CommandId, RequestId, Service};
+use crate::shell::bridge::{self, get, type_of};
 use crate::shell::bus::PluginApi;
 use crate::shell::dom;
 use crate::shell::host::BrowserHost;
-use crate::shell::http;
 use crate::shell::socket::Socket;
 use gloo_timers::callback::Timeout;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+/// Inputs waiting beyond this are refused (a page flooding the bus synchronously).
+const MAX_QUEUED: usize = 10_000;
+
+pub enum Input {
+    Command { name: &'static str, event: JsValue },
+    Http { id: RequestId, result: Result<HttpResponse, NetError> },
+    Socket { id: SocketId, event: SocketEvent },
+    Timer,
+    Page(PageEvent),
+}
+
 pub struct Runtime {
-    session: Service,
-    host: BrowserHost,
-    plugin: PluginApi,
-    /// Deferreds of commands not settled yet (a handful: a vector keeps hashbrown out of the wasm).
+    pub service: Service,
+    pub host: BrowserHost,
+    pub plugin: PluginApi,
+    /// `_genesys.widgets.webchat` as the page set it (configure is issued with it).
+    pub webchat: JsValue,
+    /// Deferreds of commands not settled yet.
     deferreds: Vec<(CommandId, JsValue)>,
     next_command: CommandId,
     timer: Option<Timeout>,
-    /// The handlers registered on the bus; owned here so they live as long as the plugin.
-    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
-    /// Open WebSockets by id (at most one in practice); dropping one closes it.
+    /// Open WebSockets by id (one at a time in practice); dropping one closes it.
     sockets: Vec<(SocketId, Socket)>,
 }
 
-pub type Shared = Rc<RefCell<Runtime>>;
+pub struct Shell {
+    rt: RefCell<Runtime>,
+    queue: RefCell<VecDeque<Input>>,
+    busy: Cell<bool>,
+    /// Bus callbacks (command handlers, subscriptions), owned for the plugin's life.
+    pub handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+}
+
+pub type Shared = Rc<Shell>;
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// Something the shell does after the engine's borrow ended.
+enum Exec {
+    Action(Action),
+    /// Settle a deferred with a JavaScript value the engine never sees (a function).
+    Settle { deferred: JsValue, ok: bool, value: Option<JsValue> },
+}
+
+impl Shell {
+    pub fn new(rt: Runtime) -> Shared {
+        Rc::new(Shell { rt: RefCell::new(rt), queue: RefCell::new(VecDeque::new()), busy: Cell::new(false), handlers: RefCell::new(Vec::new()) })
+    }
+    pub fn plugin(&self) -> PluginApi {
+        self.rt.borrow().plugin.clone()
+    }
+}
+
 impl Runtime {
-    pub fn new(plugin: PluginApi, host: BrowserHost, app_present: bool) -> Shared {
-        Rc::new(RefCell::new(Runtime {
-            session: Service::new(app_present, (js_sys::Math::random() * 9.0e15) as u64),
-            host,
-            plugin,
-            deferreds: Vec::new(),
-            next_command: 1,
-            timer: None,
-            handlers: Vec::new(),
-            sockets: Vec::new(),
-        }))
+    pub fn new(service: Service, host: BrowserHost, plugin: PluginApi, webchat: JsValue) -> Runtime {
+        Runtime { service, host, plugin, webchat, deferreds: Vec::new(), next_command: 1, timer: None, sockets: Vec::new() }
     }
 }
 
-/// Registers a handler for every command name of the plugin.
-pub fn register_commands(rt: &Shared) {
-    let plugin = rt.borrow().plugin.clone();
-    for name in crate::engine::command::COMMAND_NAMES {
-        let weak = Rc::downgrade(rt);
-        let handler = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            if let Some(rt) = weak.upgrade() {
-                on_command(&rt, name, e);
-            }
-        });
-        if let Err(e) = plugin.register_command(name, handler.as_ref().unchecked_ref()) {
-            web_sys::console::error_2(&format!("WebChatService: could not register command {name}").into(), &e);
-        }
-        rt.borrow_mut().handlers.push(handler);
-    }
-}
-
-/// One bus command: `{time, commander, command, deferred, data}`.
-fn on_command(rt: &Shared, name: &'static str, e: JsValue) {
-    // Re-entered from a synchronous bus or a preprocessor: run it once we are done.
-    if rt.try_borrow_mut().is_err() {
-        let rt = rt.clone();
-        Timeout::new(0, move || on_command(&rt, name, e)).forget();
-        return;
-    }
-    let deferred = get(&e, "deferred");
-    let data = get(&e, "data");
-    let commander = get(&e, "commander").as_string().unwrap_or_default();
-    match name {
-        "registerPreProcessor" => {
-            let f = get(&data, "preprocessor");
-            match f.dyn_ref::<js_sys::Function>() {
-                Some(func) => {
-                    rt.borrow_mut().host.preprocessors.push(func.clone());
-                    settle(&deferred, true, Some(&f));
-                }
-                None => settle(&deferred, false, Some(&texts::no_preprocessor(&bridge::type_of(&f)).into())),
-            }
+/// Feeds one input; handles it now, or right after the input being handled.
+pub fn feed(shell: &Shared, input: Input) {
+    {
+        let mut q = shell.queue.borrow_mut();
+        if q.len() >= MAX_QUEUED {
+            web_sys::console::error_1(&"WebChatService: too many inputs at once; one was dropped.".into());
             return;
         }
-        "registerTypingPreviewInput" => {
-            match dom::preview_input(&get(&data, "input")) {
-                Some(el) => {
-                    rt.borrow_mut().host.preview = Some(el);
-                    settle(&deferred, true, None);
-                }
-                None => settle(&deferred, false, Some(&texts::INVALID_PREVIEW_INPUT.into())),
-            }
-            return;
-        }
-        _ => {}
+        q.push_back(input);
     }
-    // GCTI_LanguageCode: the widgets language (`main.lang`), when the page sets one.
-    let language = get(&rt.borrow().host.main, "lang").as_string();
-    let Some(cmd) = bridge::command(name, &commander, &data, || dom::page_info(language)) else {
-        settle(&deferred, false, Some(&format!("Unknown command {name}").into()));
+    if shell.busy.replace(true) {
         return;
-    };
-    let actions = {
-        let mut r = rt.borrow_mut();
-        let r = &mut *r;
-        let id = r.next_command;
-        r.next_command += 1;
-        r.deferreds.push((id, deferred));
-        r.session.handle_command(id, cmd, now(), &mut r.host);
-        drain(r)
-    };
-    execute(rt, actions);
+    }
+    loop {
+        let next = shell.queue.borrow_mut().pop_front();
+        let Some(input) = next else { break };
+        let execs = step(shell, input);
+        execute(shell, execs);
+    }
+    shell.busy.set(false);
+    arm_timer(shell);
 }
 
-fn drain(r: &mut Runtime) -> Vec<Action> {
-    std::iter::from_fn(|| r.session.poll_action()).collect()
+/// Runs the engine on one input; returns what to execute.
+fn step(shell: &Shared, input: Input) -> Vec<Exec> {
+    let Ok(mut r) = shell.rt.try_borrow_mut() else {
+        web_sys::console::error_1(&"WebChatService: the plugin is busy in a way it should never be; an input was dropped.".into());
+        return Vec::new();
+    };
+    let r = &mut *r;
+    let t = now();
+    let mut execs = Vec::new();
+    match input {
+        Input::Command { name, event } => {
+            let deferred = get(&event, "deferred");
+            let data = get(&event, "data");
+            let commander = get(&event, "commander").as_string().unwrap_or_default();
+            match name {
+                "registerPreProcessor" => {
+                    let f = get(&data, "preprocessor");
+                    if let Some(func) = f.dyn_ref::<js_sys::Function>() {
+                        r.host.preprocessors.push(func.clone());
+                        execs.push(Exec::Settle { deferred, ok: true, value: Some(f.clone()) });
+                    } else {
+                        execs.push(Exec::Settle { deferred, ok: false, value: Some(texts::no_preprocessor(&type_of(&f)).into()) });
+                    }
+                }
+                "registerTypingPreviewInput" => match dom::preview_input(&get(&data, "input")) {
+                    Some(el) => {
+                        r.host.preview = Some(el);
+                        execs.push(Exec::Settle { deferred, ok: true, value: None });
+                    }
+                    None => execs.push(Exec::Settle { deferred, ok: false, value: Some(texts::INVALID_PREVIEW_INPUT.into()) }),
+                },
+                _ => {
+                    let Some(cmd) = command(name, &commander, &data) else { return execs };
+                    let id = r.next_command;
+                    r.next_command += 1;
+                    r.deferreds.push((id, deferred));
+                    r.service.handle_command(id, cmd, t, &mut r.host);
+                }
+            }
+        }
+        Input::Http { id, result } => r.service.handle_http(id, result, t, &mut r.host),
+        Input::Socket { id, event } => {
+            if event == SocketEvent::Closed {
+                if let Some(at) = r.sockets.iter().position(|(i, _)| *i == id) {
+                    drop(r.sockets.remove(at));
+                }
+            }
+            r.service.handle_socket(id, event, t, &mut r.host);
+        }
+        Input::Timer => {
+            r.timer = None;
+            r.service.handle_timeout(t, &mut r.host);
+        }
+        Input::Page(event) => r.service.handle_page(event),
+    }
+    while let Some(a) = r.service.poll_action() {
+        execs.push(Exec::Action(a));
+    }
+    execs
+}
+
+/// The engine command for a bus command name and its data.
+fn command(name: &str, commander: &str, data: &JsValue) -> Option<Command> {
+    let value = || bridge::to_value(data);
+    Some(match name {
+        "configure" => Command::Configure(value()),
+        "startChat" => Command::StartChat { data: value(), page: dom::page_info() },
+        "endChat" => Command::EndChat,
+        "sendMessage" => Command::SendMessage(value()),
+        "sendCustomNotice" => Command::SendCustomNotice(value()),
+        "sendTyping" => Command::SendTyping(value()),
+        "sendFilteredMessage" => Command::SendFilteredMessage(value()),
+        "addPrefilter" => Command::AddPrefilter(value()),
+        "updateUserData" => Command::UpdateUserData(value()),
+        "updateInteractionData" => Command::UpdateInteractionData(value()),
+        "poll" => Command::Poll { commander: commander.to_owned() },
+        "startPoll" => Command::StartPoll,
+        "stopPoll" => Command::StopPoll,
+        "pausePoll" => Command::PausePoll,
+        "resetPollExceptions" => Command::ResetPollExceptions,
+        "restore" => Command::Restore(value()),
+        "asyncRestore" => Command::AsyncRestore,
+        "getTranscript" => Command::GetTranscript,
+        "getAgents" => Command::GetAgents,
+        "getStats" => Command::GetStats,
+        "getSessionData" => Command::GetSessionData,
+        "verifySession" => Command::VerifySession,
+        "sleep" => Command::Sleep,
+        "wake" => Command::Wake(value()),
+        "fetchHistory" => Command::FetchHistory,
+        "getFileLimits" => Command::GetFileLimits,
+        "sendFile" => Command::SendFile(dom::first_file(&get(data, "files")).map(|(_, info)| info)),
+        "downloadFile" => Command::DownloadFile(value()),
+        _ => return None,
+    })
 }
 
 /// Settles a bus deferred: `resolve(arg)` / `reject(arg)`, no argument for `None`.
@@ -139,58 +212,52 @@ fn settle(deferred: &JsValue, ok: bool, arg: Option<&JsValue>) {
     };
 }
 
-/// The JavaScript values of every event and data payload of one engine step, converted
-/// with a single `JSON.parse` (a restore can publish thousands of events at once).
-fn payloads(actions: &[Action]) -> Vec<JsValue> {
-    let values: Vec<&serde_json::Value> = actions
+/// The JavaScript values of the payloads of a list of actions, converted together.
+fn payloads(shell: &Shared, execs: &[Exec]) -> Vec<JsValue> {
+    let values: Vec<&crate::engine::Value> = execs
         .iter()
-        .filter_map(|a| match a {
-            Action::Publish { data, .. } => Some(data),
-            Action::Data { value, .. } => Some(value),
+        .filter_map(|e| match e {
+            Exec::Action(Action::Publish { data, .. }) => Some(data),
+            Exec::Action(Action::Data { value, .. }) => Some(value),
+            Exec::Action(Action::Reply { outcome, .. }) => outcome.arg.as_ref(),
+            Exec::Action(Action::Command { data: crate::engine::CommandData::Value(v), .. }) => Some(v),
             _ => None,
         })
         .collect();
-    if values.len() < 2 {
-        return values.into_iter().map(to_js).collect();
-    }
-    let parsed = serde_json::to_string(&values).ok().and_then(|t| js_sys::JSON::parse(&t).ok());
-    match parsed.as_ref().and_then(|p| p.dyn_ref::<js_sys::Array>()) {
-        Some(array) => array.iter().collect(),
-        None => values.into_iter().map(to_js).collect(),
-    }
+    let helpers = shell.rt.borrow().host.helpers.clone();
+    helpers.to_js_many(&values)
 }
 
-/// Executes the engine's actions in order, then re-arms the timer.
-fn execute(rt: &Shared, actions: Vec<Action>) {
-    let plugin = rt.borrow().plugin.clone();
-    let mut converted = payloads(&actions).into_iter();
-    for action in actions {
+/// Executes actions in order, as the shipped code performs them.
+fn execute(shell: &Shared, execs: Vec<Exec>) {
+    let plugin = shell.plugin();
+    let mut converted = payloads(shell, &execs).into_iter();
+    let mut execs = execs.into_iter();
+    while let Some(exec) = execs.next() {
+        let action = match exec {
+            Exec::Settle { deferred, ok, value } => {
+                settle(&deferred, ok, value.as_ref());
+                continue;
+            }
+            Exec::Action(a) => a,
+        };
         match action {
             Action::Http(req) => {
                 let id = req.id;
-                let rt2 = rt.clone();
+                let shell2 = shell.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = http::send(req).await;
-                    let actions = {
-                        let mut r = rt2.borrow_mut();
-                        let r = &mut *r;
-                        r.session.handle_http(id, result, now(), &mut r.host);
-                        drain(r)
-                    };
-                    execute(&rt2, actions);
+                    let result = crate::shell::http::send(req).await;
+                    feed(&shell2, Input::Http { id, result });
                 });
             }
             Action::Reply { id, outcome } => {
+                let js = if outcome.arg.is_some() { converted.next() } else { None };
                 let deferred = {
-                    let mut r = rt.borrow_mut();
+                    let mut r = shell.rt.borrow_mut();
                     r.deferreds.iter().position(|(i, _)| *i == id).map(|at| r.deferreds.remove(at).1)
                 };
                 if let Some(d) = deferred {
-                    let (ok, value) = match &outcome {
-                        Outcome::Resolve(v) => (true, v),
-                        Outcome::Reject(v) => (false, v),
-                    };
-                    settle(&d, ok, bridge::reply_to_js(value).as_ref());
+                    settle(&d, outcome.ok, js.as_ref());
                 }
             }
             Action::Publish { event, direct, .. } => {
@@ -203,142 +270,98 @@ fn execute(rt: &Shared, actions: Vec<Action>) {
             Action::Data { key, .. } => {
                 let _ = plugin.set_data(key, &converted.next().unwrap_or(JsValue::UNDEFINED));
             }
-            Action::BusCommand { command, data } => {
-                let _ = plugin.command(command, &to_js(&data));
+            Action::Command { command, data } => {
+                let js = match data {
+                    crate::engine::CommandData::Value(_) => converted.next().unwrap_or(JsValue::UNDEFINED),
+                    crate::engine::CommandData::WebchatConfig => shell.rt.borrow().webchat.clone(),
+                };
+                let _ = plugin.command(command, &js);
+            }
+            Action::Ready => {
+                let _ = plugin.ready();
+                let _ = plugin.republish("ready", &JsValue::UNDEFINED);
+            }
+            Action::Yield => {
+                // The rest runs on a later task, in order.
+                let rest: Vec<Exec> = execs.collect();
+                let shell2 = shell.clone();
+                Timeout::new(0, move || {
+                    execute(&shell2, rest);
+                    arm_timer(&shell2);
+                })
+                .forget();
+                return;
             }
             Action::SocketOpen { id, url } => {
-                let weak = Rc::downgrade(rt);
-                let report = move |id: SocketId, ev: SocketEvent| {
-                    if let Some(rt) = weak.upgrade() {
-                        on_socket(&rt, id, ev);
+                let weak = Rc::downgrade(shell);
+                let report = move |id: SocketId, event: SocketEvent| {
+                    if let Some(s) = weak.upgrade() {
+                        feed(&s, Input::Socket { id, event });
                     }
                 };
                 match Socket::open(&url, id, report) {
-                    Ok(socket) => {
-                        rt.borrow_mut().sockets.push((id, socket));
-                    }
+                    Ok(socket) => shell.rt.borrow_mut().sockets.push((id, socket)),
                     Err(e) => {
                         web_sys::console::error_2(&format!("WebChatService: cannot open the event stream {url}").into(), &e);
-                        let rt2 = rt.clone();
-                        Timeout::new(0, move || on_socket(&rt2, id, SocketEvent::Closed)).forget();
+                        let shell2 = shell.clone();
+                        Timeout::new(0, move || feed(&shell2, Input::Socket { id, event: SocketEvent::Closed })).forget();
                     }
                 }
             }
             Action::SocketClose { id } => {
                 let socket = {
-                    let mut r = rt.borrow_mut();
+                    let mut r = shell.rt.borrow_mut();
                     r.sockets.iter().position(|(i, _)| *i == id).map(|at| r.sockets.remove(at))
                 };
                 drop(socket);
             }
+            Action::SubmitForm { url, fields } => dom::submit_form(&url, &fields),
             Action::Log { level, message } => {
                 let m = JsValue::from_str(&message);
                 match level {
-                    LogLevel::Info => web_sys::console::info_1(&m),
-                    LogLevel::Warn => web_sys::console::warn_1(&m),
-                    LogLevel::Error => web_sys::console::error_1(&m),
+                    crate::engine::output::LogLevel::Info => web_sys::console::info_1(&m),
+                    crate::engine::output::LogLevel::Warn => web_sys::console::warn_1(&m),
+                    crate::engine::output::LogLevel::Error => web_sys::console::error_1(&m),
                 }
             }
         }
     }
-    arm_timer(rt);
-}
-
-/// One WebSocket event into the engine.
-fn on_socket(rt: &Shared, id: SocketId, event: SocketEvent) {
-    if rt.try_borrow_mut().is_err() {
-        let rt = rt.clone();
-        Timeout::new(0, move || on_socket(&rt, id, event)).forget();
-        return;
-    }
-    if event == SocketEvent::Closed {
-        let closed = {
-            let mut r = rt.borrow_mut();
-            r.sockets.iter().position(|(i, _)| *i == id).map(|at| r.sockets.remove(at))
-        };
-        drop(closed);
-    }
-    let actions = {
-        let mut r = rt.borrow_mut();
-        let r = &mut *r;
-        r.session.handle_socket(id, event, now(), &mut r.host);
-        drain(r)
-    };
-    execute(rt, actions);
 }
 
 /// Keeps one timeout armed at the engine's next deadline.
-fn arm_timer(rt: &Shared) {
-    let Ok(mut r) = rt.try_borrow_mut() else { return };
-    let Some(at) = r.session.poll_timeout() else {
+pub fn arm_timer(shell: &Shared) {
+    let Ok(mut r) = shell.rt.try_borrow_mut() else { return };
+    let Some(at) = r.service.poll_timeout() else {
         r.timer = None;
         return;
     };
-    let delay = at.saturating_sub(now()).min(u32::MAX as u64) as u32;
-    let weak = Rc::downgrade(rt);
+    let delay = at.saturating_sub(now()).min(2_147_483_647) as u32;
+    let weak = Rc::downgrade(shell);
     r.timer = Some(Timeout::new(delay, move || {
-        let Some(rt) = weak.upgrade() else { return };
-        let actions = {
-            let Ok(mut r) = rt.try_borrow_mut() else { return };
-            let r = &mut *r;
-            r.timer = None;
-            r.session.handle_timeout(now(), &mut r.host);
-            drain(r)
-        };
-        execute(&rt, actions);
+        if let Some(s) = weak.upgrade() {
+            feed(&s, Input::Timer);
+        }
     }));
 }
 
-/// Page visibility from the App plugin drives sleep/wake (only with `sleepEnabled`).
-pub fn follow_page_visibility(rt: &Shared) {
-    let plugin = rt.borrow().plugin.clone();
-    let weak = Rc::downgrade(rt);
-    let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-        let Some(rt) = weak.upgrade() else { return };
-        let hidden = get(&get(&e, "data"), "value").as_bool().unwrap_or(false);
-        let cmd = if hidden { crate::engine::Command::Sleep } else { crate::engine::Command::Wake };
-        let actions = {
-            let Ok(mut r) = rt.try_borrow_mut() else { return };
-            let r = &mut *r;
-            let id = r.next_command;
-            r.next_command += 1;
-            r.session.handle_command(id, cmd, now(), &mut r.host);
-            drain(r)
-        };
-        execute(&rt, actions);
-    });
-    let _ = plugin.subscribe("App.data.pageHidden", cb.as_ref().unchecked_ref());
-    rt.borrow_mut().handlers.push(cb);
-}
-
-/// Self-configures through the bus (as the shipped loader does, so `before` interceptors
-/// see it), then `ready()` and `republish('ready')`.
-pub fn configure_and_ready(rt: &Shared, config: JsValue) {
-    let plugin = rt.borrow().plugin.clone();
-    let data = if config.is_object() { config } else { js_sys::Object::new().into() };
-    let promise = plugin.command("WebChatService.configure", &data).unwrap_or(JsValue::UNDEFINED);
-    let weak = Rc::downgrade(rt);
-    let done = Closure::once_into_js(move |_: JsValue| {
-        let Some(rt) = weak.upgrade() else { return };
-        let plugin = rt.borrow().plugin.clone();
-        let _ = plugin.ready();
-        let _ = plugin.republish("ready", &js_sys::Object::new().into());
-        let actions = {
-            let mut r = rt.borrow_mut();
-            let r = &mut *r;
-            r.session.after_ready(now(), &mut r.host);
-            drain(r)
-        };
-        execute(&rt, actions);
-    });
-    match get(&promise, "always").dyn_ref::<js_sys::Function>() {
-        Some(always) => {
-            let _ = always.call1(&promise, &done);
+/// Runs the boot actions of a freshly chosen controller.
+pub fn run_boot(shell: &Shared) {
+    let execs = {
+        let mut r = shell.rt.borrow_mut();
+        let mut execs = Vec::new();
+        while let Some(a) = r.service.poll_action() {
+            execs.push(Exec::Action(a));
         }
-        None => {
-            // A bus without deferreds: go ready at once.
-            let _ = plugin.ready();
-            let _ = plugin.republish("ready", &js_sys::Object::new().into());
+        execs
+    };
+    shell.busy.set(true);
+    execute(shell, execs);
+    shell.busy.set(false);
+    // Inputs that came in during the boot run now.
+    if !shell.queue.borrow().is_empty() {
+        if let Some(first) = shell.queue.borrow_mut().pop_front() {
+            feed(shell, first);
         }
     }
+    arm_timer(shell);
 }

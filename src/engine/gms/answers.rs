@@ -1,215 +1,294 @@
-//! HTTP answers on the GMS session: what every answer does (identifiers, reconnected,
-//! ajaxResponse, errors) and what each operation's answer settles.
+//! HTTP answers on the GMS session: what the shipped `Se` callbacks do with every answer
+//! (identifiers, `reconnected`, `error`, `ajaxResponse`; `disconnected` on a lost
+//! connection), and what each operation's answer settles, in the shipped order.
 
-use super::wire::{self, Failure};
-use super::{Pending, Phase, Session};
+use super::{Pending, Session};
 use crate::engine::host::Host;
-use crate::engine::keys;
-use crate::engine::output::{HttpResponse, NetError, Outcome, ReplyValue};
-use crate::engine::value::object;
-use crate::engine::{Millis, RequestId};
-use serde_json::{json, Value};
+use crate::engine::json::{obj, Value};
+use crate::engine::output::{HttpResponse, NetError};
+use crate::engine::json::loose_eq_num;
+use crate::engine::xhr::{self, Answer, Reading};
+use crate::engine::{keys, prefilters, CommandId, Millis, RequestId};
 
 impl Session {
     /// Feeds the answer (or the lack of one) to a request the engine sent.
     pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
-        let Some(pending) = self.requests.remove(&id) else { return };
-        let was_disconnected = self.disconnected;
-        match wire::classify(result) {
-            Ok(resp) => {
-                self.on_answer(&resp, host);
-                self.on_success(pending, resp, now, host);
-            }
-            Err(failure) => {
-                self.on_failure_common(&failure, matches!(pending, Pending::Poll { .. } | Pending::Restore { .. }));
-                self.on_failure(pending, failure, host);
-            }
+        let Some(at) = self.requests.iter().position(|r| r.id == id) else { return };
+        let req = self.requests.remove(at);
+        let reading = if matches!(req.what, Pending::FileLimits { .. }) { Reading::Text } else { Reading::Auto };
+        let answer = xhr::read(result, reading);
+        if self.killed || req.chat != self.chat {
+            return self.settle_stale(req.what, answer);
         }
-        if was_disconnected && !self.disconnected {
-            self.pump_outbox(host);
+        match answer {
+            Answer::Done { data, .. } => self.on_done(req.what, id, data, now, host),
+            Answer::Fail(x) => self.on_fail(req.what, id, Value::Xhr(Box::new(x)), now, host),
         }
     }
 
-    /// What every successful answer does before its operation's own handling.
-    fn on_answer(&mut self, resp: &Value, host: &mut dyn Host) {
-        if self.ids.update_from(resp) && self.phase == Phase::Active {
-            self.write_session_cookies(host);
+    /// An answer to a request of a chat that is over: it settles its command, nothing
+    /// else (the shipped plugin would apply it to the current chat).
+    fn settle_stale(&mut self, what: Pending, answer: Answer) {
+        let ok = matches!(answer, Answer::Done { .. });
+        let value = answer.into_value();
+        let cmd = match what {
+            Pending::Start { cmd } | Pending::StartTyping { cmd } | Pending::FileLimits { cmd } | Pending::Disconnect { cmd } => Some(cmd),
+            Pending::Restore { cmd } | Pending::Poll { cmd } | Pending::Plain { cmd } => cmd,
+            Pending::Probe | Pending::Send | Pending::StopTyping => None,
+        };
+        if let Some(cmd) = cmd {
+            if ok { self.out.resolve(cmd, value) } else { self.out.reject(cmd, value) }
+        }
+    }
+
+    fn on_done(&mut self, what: Pending, rid: RequestId, mut e: Value, now: Millis, host: &mut dyn Host) {
+        if e.get("id").truthy() {
+            let id = e.get("id").clone();
+            if let Some(m) = e.as_object_mut() {
+                m.insert("sessionId", id);
+            }
+        }
+        self.take_ids(&e, host);
+        match what {
+            Pending::Start { cmd } => {
+                self.release_start_lock(host);
+                if loose_eq_num(e.get("statusCode"), 0.0) {
+                    self.active = true;
+                    self.out.data("sessionActive", Value::Bool(true));
+                    self.take_ids(&e, host);
+                    self.out.publish("started", self.ids.to_value());
+                    self.out.command("WebChatService.startPoll");
+                    self.out.command("App.registerAutoLoad");
+                    self.out.resolve(cmd, e.clone());
+                } else {
+                    self.out.reject(cmd, e.clone());
+                }
+            }
+            Pending::Restore { cmd } => self.restore_answered(cmd, &mut e, host),
+            Pending::Poll { cmd } => {
+                self.poller.answered(true);
+                self.polled(&mut e, host);
+                if let Some(cmd) = cmd {
+                    self.out.resolve(cmd, e.clone());
+                }
+                if self.outbox.checked(rid) {
+                    self.pump_outbox(Some(now), host);
+                }
+            }
+            Pending::Probe => {
+                self.polled(&mut e, host);
+                if self.outbox.checked(rid) {
+                    self.pump_outbox(Some(now), host);
+                }
+            }
+            Pending::Send => {
+                if let Some(m) = self.outbox.answered(rid, true) {
+                    if e.get("chatEnded") == &Value::Bool(true) && self.active {
+                        self.end_locally(true, host);
+                    }
+                    self.out.resolve(m.cmd, e.clone());
+                }
+                self.poller.activity(&self.cfg);
+            }
+            Pending::StartTyping { cmd } => self.out.resolve(cmd, e.clone()),
+            Pending::StopTyping => {}
+            Pending::Plain { cmd } => {
+                if let Some(cmd) = cmd {
+                    self.out.resolve(cmd, e.clone());
+                }
+            }
+            Pending::FileLimits { cmd } => self.out.resolve(cmd, e.clone()),
+            Pending::Disconnect { cmd } => {
+                self.disconnect_answered = true;
+                // Deliberate: the shipped endChat never settles on success.
+                self.out.resolve(cmd, e.clone());
+                self.finish_disconnect(host);
+            }
         }
         if self.disconnected {
             self.disconnected = false;
-            self.out.publish("reconnected", object());
+            self.out.publish("reconnected", Value::Undefined);
         }
-        if wire::ended_with_errors(resp) {
-            self.out.publish("error", resp.clone());
+        let errors = e.get("errors").as_array().is_some_and(|a| !a.is_empty());
+        if !self.disconnect_answered && e.get("chatEnded") == &Value::Bool(true) && e.get("statusCode").as_f64() == Some(2.0) && errors {
+            self.out.publish("error", e.clone());
         }
-        self.out.publish_direct("ajaxResponse", resp.clone());
+        self.out.publish_direct("ajaxResponse", e);
+        // The queue may move now: the connection is back, or the head was answered.
+        self.pump_outbox(Some(now), host);
     }
 
-    /// What every failed request does: a lost connection while chatting is `disconnected`
-    /// (once); anything else is an `error`.
-    fn on_failure_common(&mut self, f: &Failure, is_refresh: bool) {
-        if f.is_network() && matches!(self.phase, Phase::Active | Phase::Ending) {
-            if !self.disconnected {
-                self.disconnected = true;
-                self.out.publish("disconnected", object());
+    fn on_fail(&mut self, what: Pending, rid: RequestId, mut x: Value, now: Millis, host: &mut dyn Host) {
+        if let Pending::FileLimits { cmd } = what {
+            // The shipped file request has its own error callback: `error`, then reject.
+            self.out.publish("error", x.clone());
+            return self.out.reject(cmd, x);
+        }
+        let status = x.get("status").as_f64().unwrap_or(0.0);
+        if status == 0.0 {
+            let was = self.disconnected;
+            self.disconnected = true;
+            if self.active {
+                // Deliberate: `disconnected` once per outage (shipped: once per failed request).
+                if !was {
+                    self.out.publish("disconnected", Value::Undefined);
+                }
+            } else {
+                self.out.publish("error", x.clone());
             }
-            return;
         }
-        let payload = f.payload(is_refresh);
-        let only_dropped = is_refresh
-            && f.errors().is_some_and(|e| !e.is_empty())
-            && payload.get("errors").and_then(Value::as_array).is_some_and(|e| e.is_empty())
-            && !f.invalid_service();
-        if !only_dropped {
-            self.out.publish("error", payload);
+        if matches!(what, Pending::Poll { .. } | Pending::Probe | Pending::Restore { .. }) {
+            if let Some(errors) = x.get_mut("responseJSON").and_then(|j| j.get_mut("errors")).and_then(Value::as_array_mut) {
+                // The shipped loop drops code 204 entries, skipping the one after each.
+                let mut i = 0;
+                while i < errors.len() {
+                    if loose_eq_num(errors[i].get("code"), 204.0) {
+                        errors.remove(i);
+                    }
+                    i += 1;
+                }
+            }
         }
-    }
-
-    fn on_success(&mut self, pending: Pending, resp: Value, now: Millis, host: &mut dyn Host) {
-        match pending {
+        let errors = x.get("responseJSON").get("errors").clone();
+        if ![404.0, 502.0, 500.0].contains(&status) || errors.truthy() {
+            if let Some(list) = errors.as_array().filter(|l| !l.is_empty()) {
+                if list.iter().any(|e| loose_eq_num(e.get("code"), 306.0)) {
+                    set_reason(&mut x, "InvalidService");
+                }
+                self.out.publish("error", x.clone());
+            }
+        } else {
+            set_reason(&mut x, "InvalidService");
+            self.out.publish("error", x.clone());
+        }
+        match what {
             Pending::Start { cmd } => {
                 self.release_start_lock(host);
-                if wire::status_code(&resp) == 0 && wire::has_chat_id(&resp) && self.phase == Phase::Starting {
-                    self.transcript = crate::engine::transcript::Transcript::new();
-                    self.agents.clear();
-                    self.activate(host);
-                    self.out.data("sessionActive", Value::Bool(true));
-                    let sd = self.ids.session_data();
-                    self.out.publish("started", sd);
-                    self.start_polling(now);
-                    self.out.app_command("App.registerAutoLoad");
-                    self.out.reply(Some(cmd), Outcome::resolve_json(resp));
-                } else {
-                    self.phase = Phase::Idle;
-                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(resp)));
-                }
+                self.out.reject(cmd, x);
             }
             Pending::Restore { cmd } => {
-                if wire::chat_ended(&resp) == Some(false) {
-                    self.out.publish("restored", object());
-                    self.out.app_command("App.registerAutoLoad");
-                    self.activate(host);
-                    let idle = resp.get("idleTimerExpire").cloned();
-                    self.ingest(wire::messages(&resp), true, idle, host);
-                    self.out.data("sessionActive", Value::Bool(true));
-                    self.start_polling(now);
-                    self.write_session_cookies(host);
-                    if wire::status_code(&resp) == 1 {
-                        self.offline = true;
-                        self.out.publish("restoredOffline", object());
-                    }
-                    self.out.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
-                } else {
-                    // Ended while the visitor was away: the shipped plugin reuses restoreTimeout.
-                    self.phase = Phase::Idle;
-                    self.clear_session_cookies(host);
-                    self.out.publish("restoreTimeout", object());
-                    self.out.app_command("App.deregisterAutoLoad");
-                    self.out.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
-                }
+                self.restoring = false;
+                self.ids = super::Ids::default();
+                self.out.publish("restoreFailed", Value::Undefined);
                 self.settle_verify_waiters();
+                self.out.reply(cmd, crate::engine::output::Outcome::reject_empty());
             }
             Pending::Poll { cmd } => {
-                self.poller.answered();
-                if self.phase != Phase::Active {
-                    self.out.reply(cmd, Outcome::resolve_json(resp));
-                    return;
-                }
-                match wire::status_code(&resp) {
-                    1 => {
-                        self.exceptions += 1;
-                        if self.exceptions > self.cfg.poll_exception_limit {
-                            self.exceptions = 0;
-                            self.offline = true;
-                            self.out.publish("chatServerWentOffline", object());
-                        }
-                    }
-                    0 => {
-                        self.exceptions = 0;
-                        if self.offline {
-                            self.offline = false;
-                            self.out.publish("chatServerBackOnline", object());
-                            self.out.publish("reconnected", object());
-                        }
-                    }
-                    _ => {}
-                }
-                let idle = resp.get("idleTimerExpire").cloned();
-                self.ingest(wire::messages(&resp), false, idle, host);
-                host.storage_set(keys::INDEX, &self.transcript.next_position.to_string());
-                let ended = wire::chat_ended(&resp) == Some(true);
-                self.out.reply(cmd, Outcome::resolve_json(resp));
-                if ended {
-                    self.end_locally(host);
+                self.poller.answered(status != 0.0);
+                if let Some(cmd) = cmd {
+                    self.out.reject(cmd, x);
                 }
             }
+            Pending::Probe => self.pump_outbox(Some(now), host),
             Pending::Send => {
-                let ended = wire::chat_ended(&resp) == Some(true);
-                self.outbox_settle_head(Outcome::resolve_json(resp));
-                if ended {
-                    self.end_locally(host);
-                } else {
-                    self.pump_outbox(host);
+                if status == 0.0 && self.active {
+                    // Deliberate: it may have arrived; the next transcript tells.
+                    self.outbox.lost(rid, self.next_request);
+                    self.pump_outbox(Some(now), host);
+                } else if let Some(m) = self.outbox.answered(rid, false) {
+                    self.out.reject(m.cmd, x);
+                    self.pump_outbox(Some(now), host);
+                }
+                self.poller.activity(&self.cfg);
+            }
+            Pending::StartTyping { cmd } => self.out.reject(cmd, x),
+            Pending::StopTyping => {}
+            Pending::Plain { cmd } => {
+                if let Some(cmd) = cmd {
+                    self.out.reject(cmd, x);
                 }
             }
-            Pending::StartTyping { cmd } => self.out.reply(Some(cmd), Outcome::resolve_json(resp)),
-            Pending::StopTyping => {}
-            Pending::Plain { cmd } => self.out.reply(cmd, Outcome::resolve_json(resp)),
+            Pending::FileLimits { .. } => {}
             Pending::Disconnect { cmd } => {
-                self.publish_all_disconnected();
-                self.finish_end(host);
-                self.out.reply(Some(cmd), Outcome::resolve_json(resp));
+                // The visitor asked to leave: the chat ends here even if the server
+                // could not be told (as shipped).
+                self.out.reject(cmd, x);
+                self.finish_disconnect(host);
             }
         }
     }
 
-    fn on_failure(&mut self, pending: Pending, f: Failure, host: &mut dyn Host) {
-        let payload = f.payload(false);
-        match pending {
-            Pending::Start { cmd } => {
-                self.release_start_lock(host);
-                self.phase = Phase::Idle;
-                self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
-            }
-            Pending::Restore { cmd } => {
-                // Cookies stay: a later page load may restore once the server is reachable.
-                self.phase = Phase::Idle;
-                self.out.publish("restoreFailed", object());
-                self.out.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
+    /// The shipped `Xe`: a restore's refresh answered.
+    fn restore_answered(&mut self, cmd: Option<CommandId>, e: &mut Value, host: &mut dyn Host) {
+        self.take_ids(e, host);
+        match e.get("chatEnded") {
+            Value::Bool(true) | Value::Undefined => {
+                self.clear_session_cookies(host);
+                self.killed = true;
+                self.restoring = false;
+                self.ids = super::Ids::default();
+                self.out.publish("restoreTimeout", Value::Undefined);
+                self.out.command("App.deregisterAutoLoad");
                 self.settle_verify_waiters();
+                self.out.reply(cmd, crate::engine::output::Outcome::reject(e.clone()));
             }
-            Pending::Poll { cmd } => {
-                self.poller.answered();
-                self.out.reply(cmd, Outcome::Reject(ReplyValue::Json(payload)));
-            }
-            Pending::Send => {
-                if f.is_network() && self.phase == Phase::Active {
-                    self.outbox_retry_later();
-                } else {
-                    self.outbox_settle_head(Outcome::Reject(ReplyValue::Json(payload)));
-                    self.pump_outbox(host);
+            Value::Bool(false) => {
+                self.out.publish("restored", Value::Undefined);
+                self.out.command("App.registerAutoLoad");
+                self.ingest(e, host);
+                self.restoring = false;
+                self.active = true;
+                self.out.data("sessionActive", Value::Bool(true));
+                self.out.command("WebChatService.startPoll");
+                if !self.async_mode {
+                    host.storage_set(keys::SESSION, &self.ids.session_id);
                 }
+                if loose_eq_num(e.get("statusCode"), 1.0) {
+                    self.out.publish("restoredOffline", Value::Undefined);
+                    self.offline = true;
+                }
+                self.settle_verify_waiters();
+                self.out.reply(cmd, crate::engine::output::Outcome::resolve(e.clone()));
             }
-            Pending::StartTyping { cmd } => self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload))),
-            Pending::StopTyping => {}
-            Pending::Plain { cmd } => self.out.reply(cmd, Outcome::Reject(ReplyValue::Json(payload))),
-            Pending::Disconnect { cmd } => {
-                // The visitor asked to leave: end here even if the server cannot be told.
-                self.publish_all_disconnected();
-                self.finish_end(host);
-                self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+            _ => {
+                // Deliberate: shipped, the restore stays "in progress" forever here.
+                self.restoring = false;
+                self.settle_verify_waiters();
+                self.out.reply(cmd, crate::engine::output::Outcome::reject(e.clone()));
             }
         }
     }
 
-    fn publish_all_disconnected(&mut self) {
-        for e in ["supervisorDisconnected", "agentDisconnected", "clientDisconnected"] {
-            self.out.publish(e, json!({"numAgentsConnected": 0}));
+    /// The shipped `We`: a poll answered (offline/online bookkeeping, then the messages).
+    fn polled(&mut self, e: &mut Value, host: &mut dyn Host) {
+        let code = e.get("statusCode").clone();
+        if loose_eq_num(&code, 0.0) {
+            if self.offline {
+                self.out.publish("chatServerBackOnline", Value::Undefined);
+                self.out.publish("reconnected", Value::Undefined);
+            }
+            self.offline = false;
+            self.offline_polls = 0;
+        } else if loose_eq_num(&code, 1.0) {
+            self.offline_polls += 1;
+            if self.offline_polls > self.cfg.poll_exception_limit {
+                self.out.publish("chatServerWentOffline", Value::Undefined);
+                self.offline_polls = 0;
+            }
+            self.offline = true;
         }
+        self.ingest(e, host);
+        self.first_load = false;
+        self.restoring = false;
     }
 
-    fn release_start_lock(&mut self, host: &mut dyn Host) {
-        self.lock_refresh_at = None;
-        host.storage_remove(keys::START_LOCK);
+    /// The shipped `ze`: the disconnect was answered (or failed); then `Le`.
+    fn finish_disconnect(&mut self, host: &mut dyn Host) {
+        self.active = false;
+        self.out.data("sessionActive", Value::Bool(false));
+        self.clear_session_cookies(host);
+        prefilters::clear(&mut self.filters, host);
+        for event in ["supervisorDisconnected", "agentDisconnected", "clientDisconnected"] {
+            self.out.publish(event, obj([("numAgentsConnected", Value::int(0))]));
+        }
+        self.out.publish("ended", Value::Undefined);
+        self.out.command("App.deregisterAutoLoad");
+        self.reset(true, host);
+    }
+}
+
+fn set_reason(x: &mut Value, reason: &str) {
+    if let Some(m) = x.as_object_mut() {
+        m.insert("errorReason", Value::str(reason));
     }
 }

@@ -1,216 +1,294 @@
-//! Bus commands on the GMS session: each one settles, with the shipped texts.
+//! Bus commands on the GMS session, each as the shipped legacy controller handles it:
+//! the same internal bus commands (`wake` first, for most), checks in the same order,
+//! the same texts. Where the shipped handler never settles, this one settles (README).
 
-use super::outbox::Outgoing;
-use super::wire::Ids;
-use super::{Pending, Phase, Session, OWN_NAME, START_LOCK_MS, START_LOCK_REFRESH_MS, TYPING_WINDOW_MS};
-use crate::engine::command::{Command, PageInfo, RegexSpec};
-use crate::engine::config::{Config, ConfigError};
-use crate::engine::form::flatten;
+use super::{Pending, Session, Typing, OWN_NAME, START_LOCK_MS, START_LOCK_REFRESH_MS};
+use crate::engine::command::{Command, PageEvent, PageInfo};
+use crate::engine::form::{flatten, form_string};
 use crate::engine::host::Host;
-use crate::engine::keys;
-use crate::engine::output::{LogLevel, Outcome, ReplyValue};
-use crate::engine::texts;
-use crate::engine::value::{merge_into, object, str_of};
-use crate::engine::{CommandId, Millis};
-use serde_json::{json, Map, Value};
+use crate::engine::json::{obj, parse, Map, Value};
+use crate::engine::output::{Action, Body, LogLevel};
+use crate::engine::{keys, prefilters, texts, CommandId, Millis};
 
 impl Session {
     /// Handles one bus command. Every command settles its deferred, now or when the
     /// request it started is answered.
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
-        if !self.configured && !matches!(cmd, Command::Configure(_) | Command::Load) {
-            // The shell configures before ready(), so this only happens if configure was
-            // intercepted; say so instead of acting on defaults.
-            self.out.reject(id, texts::INVALID_CONFIGURATION);
-            return;
-        }
         match cmd {
-            Command::Configure(v) => self.configure(id, &v, now, host),
-            Command::Load => self.out.resolve_undefined(id),
+            Command::Configure(v) => self.configure(id, &v, host),
             Command::StartChat { data, page } => self.start_chat(id, &data, &page, now, host),
             Command::EndChat => self.end_chat(id, host),
-            Command::SendMessage(data) => self.send_message(id, &data, host),
-            Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, host),
-            Command::SendCustomNotice(data) => self.send_custom_notice(id, &data, host),
+            Command::SendMessage(data) => self.send_message(id, &data, now, host),
+            Command::SendFilteredMessage(data) => {
+                self.wake_first();
+                if !self.active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_FILTERED);
+                }
+                if let (Value::String(message), Value::RegExp(re)) = (data.get("message"), data.get("regex")) {
+                    if prefilters::add(&mut self.out, &mut self.filters, host, std::slice::from_ref(re), "sendFilteredMessage").is_err() {
+                        return self.out.reject_text(id, texts::INVALID_FILTERS);
+                    }
+                    self.out.command_with("WebChatService.sendMessage", obj([("message", Value::str(message.as_str()))]));
+                }
+                self.out.resolve_empty(id);
+            }
+            Command::SendCustomNotice(data) => {
+                self.wake_first();
+                let message = match data.get("message") {
+                    v if v.truthy() => v.to_js_string(),
+                    _ => String::new(),
+                };
+                self.plain(id, "customNotice", vec![("message".into(), message)], host);
+            }
             Command::SendTyping(data) => self.send_typing(id, &data, now, host),
-            Command::AddPrefilter(specs) => crate::engine::shared::add_prefilter(&mut self.out, &mut self.filters, host, id, specs),
-            Command::UpdateUserData(data) => self.update_user_data(id, &data, host),
-            Command::Poll { commander } => {
-                if commander != OWN_NAME {
-                    self.out.reject(id, texts::ACCESS_DENIED);
-                } else if self.phase != Phase::Active {
-                    self.out.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
-                } else if self.poller.in_flight {
-                    self.out.reject(id, texts::POLL_IN_FLIGHT);
+            Command::AddPrefilter(data) => prefilters::add_prefilter(&mut self.out, &mut self.filters, host, id, &data),
+            Command::UpdateUserData(data) => {
+                self.wake_first();
+                self.user_data.assign(&data);
+                self.out.data("userData", Value::Object(self.user_data.clone()));
+                if self.active {
+                    let mut fields = Vec::new();
+                    flatten("userData", &data, &mut fields);
+                    self.plain(id, "updateData", fields, host);
                 } else {
-                    self.issue_poll(Some(id), now, host);
+                    self.out.resolve(id, Value::Object(self.user_data.clone()));
+                }
+            }
+            Command::UpdateInteractionData(_) => self.out.reject_text(id, texts::transport_lacks("updateInteractionData command")),
+            Command::Poll { commander } => {
+                // As shipped, another commander is refused yet the poll still runs.
+                if commander != OWN_NAME {
+                    self.out.reject_text(id, texts::ACCESS_DENIED);
+                }
+                if self.poller.in_flight {
+                    self.out.reject_text(id, texts::POLL_IN_FLIGHT);
+                } else {
+                    self.send_poll(Some(id), now, host);
                 }
             }
             Command::StartPoll => {
-                if self.phase != Phase::Active {
-                    self.out.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
-                } else {
-                    self.start_polling(now);
-                    self.out.resolve_undefined(id);
+                if !self.active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
+                if !self.poller.running() {
+                    self.poller.start(&self.cfg, now);
+                    self.out.publish("pollingStarted", Value::Undefined);
+                }
+                self.out.resolve_empty(id);
             }
             Command::StopPoll => {
-                if self.phase != Phase::Active {
-                    self.out.reject(id, texts::NO_ACTIVE_SESSION_SHORT);
-                } else if !self.poller.running {
-                    self.out.reject(id, texts::NOT_POLLING);
-                } else {
-                    self.stop_polling();
-                    self.out.resolve_undefined(id);
+                if !self.poller.running() {
+                    return self.out.reject_text(id, texts::NOT_POLLING);
                 }
+                self.poller.stop();
+                self.out.publish("pollingStopped", Value::Undefined);
+                self.out.resolve_empty(id);
+                self.pump_outbox(Some(now), host);
             }
-            Command::PausePoll => self.out.reject(id, texts::transport_lacks("pausePoll command")),
+            Command::PausePoll => self.out.reject_text(id, texts::transport_lacks("pausePoll command")),
             Command::ResetPollExceptions => {
-                self.exceptions = 0;
                 self.offline = false;
-                self.out.resolve_undefined(id);
+                self.offline_polls = 0;
+                self.out.resolve_empty(id);
             }
-            // Restoring is the plugin's own business in non-async mode (it restores by itself
-            // on configure); the WebChat UI's restore before a form submit is refused, and
-            // the UI then starts a chat, as with the shipped plugin.
-            Command::Restore { commander } if commander != OWN_NAME => self.out.reject(id, texts::RESTORE_ACCESS_DENIED),
-            Command::Restore { .. } | Command::AsyncRestore => self.restore(Some(id), now, host),
+            Command::Restore(_) => self.restore(Some(id), now, host),
+            // Deliberate: the shipped legacy controller has no asyncRestore (it never
+            // settles); here it restores as `restore` does.
+            Command::AsyncRestore => self.restore(Some(id), now, host),
             Command::GetTranscript => {
-                let v = json!({"messages": self.transcript.messages, "originalMessages": self.transcript.originals});
-                self.out.reply(Some(id), Outcome::resolve_json(v));
+                let (messages, originals) = if self.active {
+                    (self.transcript.messages.iter().cloned().collect(), self.transcript.originals.iter().cloned().collect())
+                } else {
+                    self.saved.clone()
+                };
+                self.out.resolve(id, obj([("messages", Value::Array(messages)), ("originalMessages", Value::Array(originals))]));
             }
-            Command::GetAgents => {
-                let v = json!({"agents": self.agents.to_value()});
-                self.out.reply(Some(id), Outcome::resolve_json(v));
-            }
-            Command::GetStats => {
-                let v = self.transcript.stats(self.agents.to_value());
-                self.out.reply(Some(id), Outcome::resolve_json(v));
-            }
-            Command::GetSessionData => {
-                let v = self.ids.session_data();
-                self.out.reply(Some(id), Outcome::resolve_json(v));
-            }
+            Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.transcript.agents.clone()))])),
+            Command::GetStats => self.out.resolve(id, self.transcript.stats()),
+            Command::GetSessionData => self.out.resolve(id, self.ids.to_value()),
             Command::VerifySession => {
-                if self.phase == Phase::Restoring {
+                if self.restoring {
                     self.verify_waiters.push(id);
                 } else {
-                    let active = self.phase == Phase::Active;
-                    self.out.reply(Some(id), Outcome::resolve_json(json!({"sessionActive": active})));
+                    let found = self.saved_session(host).is_some() && !self.restore_timed_out(now, host);
+                    self.out.resolve(id, obj([("sessionActive", Value::Bool(found))]));
                 }
             }
             Command::Sleep => {
-                if self.cfg.sleep_enabled && self.phase == Phase::Active && !self.sleeping {
+                if self.cfg.sleep_enabled && !self.async_mode && !self.sleeping && self.active {
                     self.sleeping = true;
-                    self.out.publish("sleeping", object());
+                    self.out.publish("sleeping", Value::Undefined);
                     self.out.data("sleeping", Value::Bool(true));
                 }
-                self.out.resolve_undefined(id);
+                self.out.resolve_empty(id);
             }
-            Command::Wake => {
-                self.wake(host);
-                self.out.resolve_undefined(id);
-            }
-            Command::FetchHistory => self.out.reject(id, texts::HISTORY_ASYNC_ONLY),
-            Command::GetFileLimits | Command::SendFile | Command::DownloadFile => self.out.reject(id, texts::FILES_NOT_YET),
-            Command::UpdateInteractionData(_) => self.out.reject(id, texts::transport_lacks("updateInteractionData command")),
-        }
-    }
-
-    fn configure(&mut self, id: CommandId, v: &Value, now: Millis, host: &mut dyn Host) {
-        match Config::parse(v) {
-            Ok((cfg, warnings)) => {
-                for w in warnings {
-                    self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
+            Command::Wake(data) => {
+                let notice = || vec![("eventAttributes".to_owned(), r#"{"purpose":"cancel-idle-timer"}"#.to_owned())];
+                if self.sleeping && self.active {
+                    self.sleeping = false;
+                    self.out.publish("waking", Value::Undefined);
+                    self.out.data("sleeping", Value::Bool(false));
+                    self.poller.wake(&self.cfg);
+                    self.request("customNotice", notice(), Pending::Plain { cmd: None }, host);
                 }
-                self.user_data = cfg.user_data.clone();
-                self.cfg = cfg;
-                self.config_error = None;
-                self.configured = true;
-                crate::engine::shared::recall_filters(&mut self.out, &mut self.filters, host);
-                self.out.resolve_undefined(id);
-                if host.storage_get(keys::SESSION).is_some() {
-                    self.restore(None, now, host);
+                if data.get("resetIdleState") == &Value::Bool(true) {
+                    self.request("customNotice", notice(), Pending::Plain { cmd: None }, host);
+                }
+                self.out.resolve_empty(id);
+            }
+            Command::FetchHistory => self.out.reject_text(id, texts::HISTORY_ASYNC_ONLY),
+            Command::GetFileLimits => {
+                let mut fields = Vec::new();
+                fields.push(("alias".to_owned(), self.ids.alias.clone()));
+                fields.push(("userId".to_owned(), self.ids.user_id.clone()));
+                fields.push(("secureKey".to_owned(), self.ids.secure_key.clone()));
+                if self.send("file/limits", Body::Multipart(fields), Pending::FileLimits { cmd: id }, host).is_none() {
+                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
             }
-            Err(e) => {
-                self.out.log(LogLevel::Error, e.explain());
-                // Keep answering: every later command rejects with the same reason.
-                self.configured = !matches!(e, ConfigError::Empty);
-                let text = match &e {
-                    ConfigError::UnsupportedTransport(_) => "Invalid transport configuration",
-                    _ => texts::INVALID_CONFIGURATION,
-                };
-                self.config_error = Some(e);
-                self.out.reject(id, text);
+            Command::SendFile(_) => {
+                self.wake_first();
+                if !self.active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                }
+                self.out.reject_text(id, texts::FILES_NOT_YET);
+            }
+            Command::DownloadFile(data) => {
+                // A form POST in a new window, as shipped (built as DOM, not as HTML text,
+                // so no identifier can inject markup; the values arrive as they are).
+                let file = data.get("fileId").to_js_string();
+                let url = self.cfg.url(&self.ids.session_id, &format!("file/{}/download", crate::engine::output::path_segment(&file)));
+                self.out.push(Action::SubmitForm { url, fields: self.ids.fields() });
+                self.out.resolve_empty(id);
             }
         }
     }
 
-    fn config_unusable(&self) -> Option<&'static str> {
-        match self.config_error {
-            None => None,
-            Some(ConfigError::UnsupportedTransport(_)) => Some("Invalid transport configuration"),
-            Some(_) => Some(texts::INVALID_CONFIGURATION),
+    /// What the page tells the plugin (focus, language, the UI closing, GWE ids).
+    pub fn handle_page(&mut self, event: PageEvent) {
+        match event {
+            PageEvent::Language(lang) => self.language = lang,
+            PageEvent::Focus(v) => {
+                if self.cfg.sleep_enabled && self.active {
+                    match v {
+                        Value::Bool(false) => self.out.command("WebChatService.sleep"),
+                        Value::Bool(true) => self.wake_first(),
+                        _ => {}
+                    }
+                }
+            }
+            PageEvent::Hidden { hidden, focused } => {
+                if self.cfg.sleep_enabled && self.active {
+                    match hidden {
+                        Value::Bool(false) if focused => self.wake_first(),
+                        Value::Bool(true) => self.out.command("WebChatService.sleep"),
+                        _ => {}
+                    }
+                }
+            }
+            PageEvent::WebChatClosed => {
+                self.saved = (Vec::new(), Vec::new());
+                self.disconnect_answered = false;
+            }
+            PageEvent::GweIds(ids) => {
+                self.user_data.assign(&ids);
+                self.out.data("userData", Value::Object(self.user_data.clone()));
+            }
         }
     }
 
-    fn wake(&mut self, host: &mut dyn Host) {
-        if !self.sleeping {
-            return;
+    /// `wake` through the bus, as the shipped handlers begin.
+    fn wake_first(&mut self) {
+        self.out.command("WebChatService.wake");
+    }
+
+    /// A request answered by resolving (or rejecting) the command with the answer.
+    fn plain(&mut self, id: CommandId, op: &str, fields: Vec<(String, String)>, host: &mut dyn Host) {
+        if self.request(op, fields, Pending::Plain { cmd: Some(id) }, host).is_none() {
+            // Deliberate: the shipped command never settles when nothing was sent.
+            self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         }
-        self.sleeping = false;
-        self.out.publish("waking", object());
-        self.out.data("sleeping", Value::Bool(false));
-        self.poller.wake(&self.cfg);
-        if self.phase == Phase::Active {
-            let mut fields = self.ids.fields();
-            fields.push(("eventAttributes".into(), json!({"purpose": "cancel-idle-timer"}).to_string()));
-            self.request("customNotice", fields, Pending::Plain { cmd: None }, host);
+    }
+
+    fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
+        let nonempty = v.as_object().is_some_and(|m| !m.is_empty());
+        if !nonempty {
+            self.out.log(LogLevel::Error, "WebChatService: configure needs the webchat options, e.g. { dataURL: 'https://<GMS host>/genesys/2/chat/<service>' }.");
+            return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
         }
+        for w in self.cfg.apply(v) {
+            self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
+        }
+        if !self.cfg.has_data_url {
+            self.out.log(LogLevel::Error, "WebChatService: webchat.dataURL is missing; chats cannot start. Set it to the GMS chat service URL, e.g. https://<GMS host>/genesys/2/chat/customer-support.");
+        }
+        if host.storage_get(keys::SESSION).is_some() {
+            self.async_mode = false;
+            self.out.command("WebChatService.restore");
+        }
+        self.user_data = self.cfg.user_data.clone();
+        self.out.data("userData", Value::Object(self.user_data.clone()));
+        self.out.resolve_empty(id);
     }
 
     fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo, now: Millis, host: &mut dyn Host) {
-        self.wake(host);
-        if self.phase != Phase::Idle {
-            return self.out.reject(id, texts::ALREADY_ACTIVE);
+        self.wake_first();
+        if self.active {
+            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
-        if let Some(text) = self.config_unusable() {
-            return self.out.reject(id, text);
+        if self.start_locked(now, host) {
+            return self.out.reject(id, obj([("statusCode", Value::int(1))]));
         }
-        if let Some(lock) = host.storage_get(keys::START_LOCK).and_then(|s| s.parse::<Millis>().ok()) {
-            if now.saturating_sub(lock) < START_LOCK_MS {
-                return self.out.reply(Some(id), Outcome::Reject(ReplyValue::Json(json!({"statusCode": 1}))));
-            }
+        if !self.cfg.has_data_url {
+            return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
         }
-        let extra = match data.get("userData") {
-            None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(Value::Object(m)) => Value::Object(m.clone()),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(v @ Value::Object(_)) => v,
-                _ => return self.out.reject(id, texts::MALFORMED_USER_DATA),
+        if let Value::Bool(b) = data.get("async") {
+            self.async_mode = *b && self.cfg.cometd;
+        }
+        // userData: an object, or a JSON string; merged over the userData data key.
+        let mut merged = Map::new();
+        match data.get("userData") {
+            Value::String(s) if !s.trim().is_empty() => match parse(s.trim()) {
+                Ok(p) if p.is_js_object() => {
+                    merged.assign(&Value::Object(self.user_data.clone()));
+                    merged.assign(&p);
+                }
+                // A JSON number or string: the shipped Object.assign would spread a
+                // string character by character into userData; not copied.
+                Ok(_) => {}
+                Err(_) => return self.out.reject_text(id, texts::MALFORMED_USER_DATA),
             },
-            Some(_) => return self.out.reject(id, texts::MALFORMED_USER_DATA),
-        };
-        let mut user_data = Map::new();
-        user_data.insert("_genesys_source".into(), json!(if page.mobile { "mobile" } else { "web" }));
-        user_data.insert("_genesys_referrer".into(), json!(page.referrer));
-        user_data.insert("_genesys_url".into(), json!(page.url));
-        user_data.insert("_genesys_pageTitle".into(), json!(page.title));
-        user_data.insert("_genesys_browser".into(), json!(page.browser));
-        user_data.insert("_genesys_OS".into(), json!(page.os));
-        user_data.insert("_genesys_widgets".into(), json!(concat!("wasm-", env!("CARGO_PKG_VERSION"))));
-        if let Some(lang) = &page.language {
-            user_data.insert("GCTI_LanguageCode".into(), json!(lang));
+            v @ (Value::Object(_) | Value::Array(_) | Value::Null) => {
+                merged.assign(&Value::Object(self.user_data.clone()));
+                merged.assign(v);
+            }
+            _ => {}
         }
-        merge_into(&mut user_data, &Value::Object(self.user_data.clone()));
-        merge_into(&mut user_data, &extra);
-        let form = data.get("form");
-        let field = |flat: &str| -> String {
-            str_of(data, flat)
-                .or_else(|| form.and_then(|f| str_of(f, flat)))
-                .unwrap_or("")
-                .to_owned()
+        let mut ud = self.user_data.clone();
+        ud.assign(&Value::Object(merged));
+        self.user_data = ud;
+        self.out.data("userData", Value::Object(self.user_data.clone()));
+        let mut sent = Map::new();
+        sent.insert("GCTI_LanguageCode", self.language.clone());
+        sent.assign(&Value::Object(self.user_data.clone()));
+        sent.insert("_genesys_source", Value::str(if page.mobile { "mobile" } else { "web" }));
+        sent.insert("_genesys_referrer", Value::str(page.referrer.as_str()));
+        sent.insert("_genesys_url", Value::str(page.url.as_str()));
+        sent.insert("_genesys_pageTitle", Value::str(page.title.as_str()));
+        sent.insert("_genesys_browser", Value::str(page.browser.as_str()));
+        sent.insert("_genesys_OS", Value::str(page.os.as_str()));
+        sent.insert("_genesys_widgets", Value::str(page.widgets_version.as_str()));
+        if self.async_mode {
+            let mut a = Map::new();
+            a.insert("GCTI_Chat_AsyncMode", Value::str("true"));
+            a.assign(&Value::Object(sent));
+            sent = a;
+        }
+        self.reset(true, host);
+        self.saved = (Vec::new(), Vec::new());
+        let field = |k: &str| -> String {
+            let v = data.get(k);
+            if v.truthy() { v.to_js_string() } else { String::new() }
         };
         let mut fields = vec![
             ("nickname".to_owned(), field("nickname")),
@@ -220,188 +298,161 @@ impl Session {
             ("subject".to_owned(), field("subject")),
             ("text".to_owned(), String::new()),
         ];
-        flatten("userData", &Value::Object(user_data), &mut fields);
+        flatten("userData", &Value::Object(sent), &mut fields);
         if let Some(ep) = &self.cfg.endpoint {
             fields.push(("endpoint".into(), ep.clone()));
         }
-        fields.extend(Ids::default().fields());
-        self.ids = Ids::default();
-        self.phase = Phase::Starting;
         host.storage_set(keys::START_LOCK, &now.to_string());
-        self.lock_refresh_at = Some(now + START_LOCK_REFRESH_MS);
-        self.request("", fields, Pending::Start { cmd: id }, host);
+        self.start_lock_refresh = Some(now.saturating_add(START_LOCK_REFRESH_MS));
+        if self.request("", fields, Pending::Start { cmd: id }, host).is_none() {
+            self.release_start_lock(host);
+            self.out.reject_text(id, texts::INVALID_CONFIGURATION);
+        }
+    }
+
+    /// Another tab is starting a chat (its lock is younger than 2 s). An old lock is
+    /// removed, as shipped.
+    fn start_locked(&mut self, now: Millis, host: &mut dyn Host) -> bool {
+        let lock = host.storage_get(keys::START_LOCK).and_then(|s| s.trim().parse::<Millis>().ok()).unwrap_or(0);
+        if now.saturating_sub(lock) > START_LOCK_MS {
+            self.release_start_lock(host);
+            return false;
+        }
+        true
     }
 
     fn end_chat(&mut self, id: CommandId, host: &mut dyn Host) {
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
+        if !self.active {
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         }
-        self.stop_polling();
-        self.typing_until = None;
-        let fields = self.ids.fields();
-        if self.request("disconnect", fields, Pending::Disconnect { cmd: id }, host).is_some() {
-            self.phase = Phase::Ending;
-        } else {
-            // Another tab had already ended it: ended here too, nothing left to end.
-            self.out.reject(id, texts::NO_ACTIVE_SESSION);
+        self.saved = (self.transcript.messages.iter().cloned().collect(), self.transcript.originals.iter().cloned().collect());
+        self.out.command("WebChatService.stopPoll");
+        if self.request("disconnect", Vec::new(), Pending::Disconnect { cmd: id }, host).is_none() {
+            // Another tab had ended it (ended here too), or nothing can be sent.
+            self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         }
     }
 
-    /// Validates a message and queues it; returns the queued entry's text on success.
-    fn queue_message(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
+    fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
+        self.wake_first();
+        // Deliberate: while disconnected the shipped plugin resolves {statusCode:1} and
+        // drops the message; here it waits in the outbox (checks below still apply).
+        if !self.active {
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+        }
         let text = match data.get("message") {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-            _ => return self.out.reject(id, texts::NO_MESSAGE_TEXT),
+            Value::String(s) if !s.trim().is_empty() => s.clone(),
+            _ => return self.out.reject_text(id, texts::NO_MESSAGE_TEXT),
         };
         if let Some(limit) = self.cfg.max_message_length {
             if text.chars().count() as u64 > limit {
-                return self.out.reject(id, texts::message_too_long(limit));
+                return self.out.reject_text(id, texts::message_too_long(limit));
             }
         }
-        if self.typing_until.take().is_some() {
-            self.out.publish("clientTypingStopped", object());
+        if self.outbox.is_full() {
+            self.out.log(LogLevel::Warn, "WebChatService: too many messages are waiting for the connection; this one was refused.");
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         }
+        if self.typing.window.close() {
+            self.out.publish("clientTypingStopped", Value::Undefined);
+        }
+        self.typing = Typing::default();
         let mut fields = vec![
             ("message".to_owned(), text.clone()),
-            ("messageType".to_owned(), str_of(data, "type").unwrap_or("text").to_owned()),
+            ("messageType".to_owned(), match data.get("type") { v if v.truthy() => v.to_js_string(), _ => "text".into() }),
         ];
-        if let Some(parent) = data.get("parentMessageID").filter(|p| !p.is_null()) {
-            let parent = parent.as_str().map(str::to_owned).unwrap_or_else(|| parent.to_string());
+        let parent = data.get("parentMessageID");
+        if matches!(parent, Value::Number(_)) || parent.as_str().is_some_and(|s| !s.is_empty()) {
             fields.push((
                 "eventAttributes".into(),
-                json!({"general-properties": {"related-event-id": parent}}).to_string(),
+                format!(r#"{{"general-properties": {{"related-event-id":"{}"}}}}"#, parent.to_js_string()),
             ));
         }
-        self.poller.activity(&self.cfg);
-        self.outbox.push_back(Outgoing::new(id, text, fields));
-        self.pump_outbox(host);
-    }
-
-    fn send_message(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
-        self.wake(host);
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
-        }
-        self.queue_message(id, data, host);
-    }
-
-    fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, host: &mut dyn Host) {
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
-        }
-        if crate::engine::shared::add_message_filter(&mut self.out, &mut self.filters, host, id, regex) {
-            self.queue_message(id, data, host);
-        }
-    }
-
-    fn send_custom_notice(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
-        }
-        let mut fields = self.ids.fields();
-        let message = data.get("message").map(crate::engine::value::to_form_string).unwrap_or_default();
-        fields.push(("message".into(), message));
-        if self.request("customNotice", fields, Pending::Plain { cmd: Some(id) }, host).is_none() {
-            self.out.reject(id, texts::NO_ACTIVE_SESSION);
-        }
+        self.outbox.push(id, text, fields);
+        self.pump_outbox(Some(now), host);
     }
 
     fn send_typing(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
-        self.wake(host);
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
+        if !self.active {
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         }
-        self.poller.activity(&self.cfg);
-        if self.typing_until.is_some() {
-            self.typing_until = Some(now + TYPING_WINDOW_MS);
-            return self.out.resolve_undefined(id);
+        if self.typing.window.is_open() {
+            self.typing.window.touch(now);
+            return self.out.resolve_empty(id);
         }
-        let message = str_of(data, "message")
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .or_else(|| host.preview_text())
-            .unwrap_or_default();
-        let mut fields = self.ids.fields();
-        fields.push(("message".into(), message));
-        fields.push(("transcriptPosition".into(), self.transcript.next_position.to_string()));
-        if self.request("startTyping", fields, Pending::StartTyping { cmd: id }, host).is_some() {
-            self.typing_until = Some(now + TYPING_WINDOW_MS);
-            self.out.publish("clientTypingStarted", object());
-        } else {
-            self.out.reject(id, texts::NO_ACTIVE_SESSION);
+        self.wake_first();
+        self.typing.message = data.get("message").clone();
+        let text = self.typing_text(host);
+        let fields = vec![
+            ("alias".to_owned(), self.ids.alias.clone()),
+            ("secureKey".to_owned(), self.ids.secure_key.clone()),
+            ("userId".to_owned(), self.ids.user_id.clone()),
+            ("transcriptPosition".to_owned(), self.transcript.position_text()),
+            ("message".to_owned(), text),
+        ];
+        self.typing.fields = fields.clone();
+        if self.request("startTyping", fields, Pending::StartTyping { cmd: id }, host).is_none() {
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         }
+        self.out.publish("clientTypingStarted", Value::Undefined);
+        self.typing.window.touch(now);
     }
 
-    fn update_user_data(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
-        let Value::Object(update) = data else {
-            return self.out.reject(id, texts::MALFORMED_USER_DATA);
-        };
-        for (k, v) in update {
-            self.user_data.insert(k.clone(), v.clone());
-        }
-        self.out.data("userData", Value::Object(self.user_data.clone()));
-        if self.phase == Phase::Active {
-            let mut fields = self.ids.fields();
-            flatten("userData", data, &mut fields);
-            if self.request("updateData", fields, Pending::Plain { cmd: Some(id) }, host).is_none() {
-                self.out.reject(id, texts::NO_ACTIVE_SESSION);
-            }
-        } else {
-            self.out.reply(Some(id), Outcome::resolve_json(Value::Object(self.user_data.clone())));
-        }
+    /// The saved chat identifiers (session cookie and a readable keys cookie), if any.
+    pub(super) fn saved_session(&self, host: &dyn Host) -> Option<(String, Value)> {
+        let session = host.storage_get(keys::SESSION).filter(|s| !s.is_empty())?;
+        let keys = parse(&host.storage_get(keys::KEYS)?).ok()?;
+        keys.as_object().filter(|m| !m.is_empty())?;
+        Some((session, keys))
     }
 
-    /// Restores the chat whose identifiers the cookies hold (after a page load).
+    /// The shipped `restoreTimeout` check (only before any poll of this page answered):
+    /// a chat nobody polled for `restoreTimeout` ms is abandoned, its cookies removed.
+    pub(super) fn restore_timed_out(&mut self, now: Millis, host: &mut dyn Host) -> bool {
+        if self.async_mode || !self.first_load {
+            return false;
+        }
+        let Some(ping) = host.storage_get(keys::PING).and_then(|p| p.trim().parse::<f64>().ok()) else { return false };
+        if (now as f64) - ping < self.cfg.restore_timeout as f64 {
+            return false;
+        }
+        self.clear_session_cookies(host);
+        prefilters::clear(&mut self.filters, host);
+        self.out.publish("restoreTimeout", Value::Undefined);
+        self.out.command("App.deregisterAutoLoad");
+        true
+    }
+
+    /// Restores the chat whose identifiers the cookies hold.
     pub(super) fn restore(&mut self, id: Option<CommandId>, now: Millis, host: &mut dyn Host) {
-        let reject = |s: &mut Session, text: &str| {
-            if let Some(id) = id {
-                s.out.reject(id, text);
-            }
+        if self.restoring {
+            return self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::ALREADY_RESTORING));
+        }
+        if self.active {
+            self.settle_verify_waiters();
+            // As shipped, the restore goes on after this rejection (and refreshes again).
+            self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE));
+        }
+        let saved = self.saved_session(host);
+        if saved.is_none() && (host.storage_get(keys::SESSION).is_some() || host.storage_get(keys::KEYS).is_some()) {
+            self.out.log(LogLevel::Warn, "WebChatService: the saved chat cookies are incomplete or unreadable; nothing to restore.");
+        }
+        let Some((session, keys)) = saved.filter(|_| !self.restore_timed_out(now, host)) else {
+            self.settle_verify_waiters();
+            return self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::NOTHING_TO_RESTORE));
         };
-        match self.phase {
-            Phase::Restoring => return reject(self, texts::ALREADY_RESTORING),
-            Phase::Active | Phase::Starting | Phase::Ending => return reject(self, texts::RESTORE_WHILE_ACTIVE),
-            Phase::Idle => {}
-        }
-        if self.config_unusable().is_some() {
-            return reject(self, texts::NOTHING_TO_RESTORE);
-        }
-        let session = host.storage_get(keys::SESSION);
-        let keys_cookie = host.storage_get(keys::KEYS);
-        let had_cookie = session.is_some() || keys_cookie.is_some();
-        let Some(ids) = Ids::from_cookies(session, keys_cookie) else {
-            if had_cookie {
-                self.out.log(LogLevel::Warn, "WebChatService: the saved chat session cookies are incomplete or unreadable; they were removed.");
-                self.clear_session_cookies(host);
-            }
-            return reject(self, texts::NOTHING_TO_RESTORE);
-        };
-        if self.poller.never_polled() {
-            if let Some(ping) = host.storage_get(keys::PING).and_then(|p| p.trim().parse::<Millis>().ok()) {
-                if now.saturating_sub(ping) >= self.cfg.restore_timeout {
-                    self.clear_session_cookies(host);
-                    self.out.publish("restoreTimeout", object());
-                    self.out.app_command("App.deregisterAutoLoad");
-                    self.out.reply(id, Outcome::Reject(ReplyValue::Undefined));
-                    return;
-                }
-            }
-        }
-        self.ids = ids;
-        self.transcript = crate::engine::transcript::Transcript::new();
-        self.agents.clear();
-        self.phase = Phase::Restoring;
-        let mut fields = self.ids.fields();
-        fields.push(("transcriptPosition".into(), "1".into()));
-        fields.push(("message".into(), String::new()));
-        self.request("refresh", fields, Pending::Restore { cmd: id }, host);
-    }
-
-    /// Settles the verifySession calls that waited for a restore.
-    pub(super) fn settle_verify_waiters(&mut self) {
-        let active = self.phase == Phase::Active;
-        for id in std::mem::take(&mut self.verify_waiters) {
-            self.out.reply(Some(id), Outcome::resolve_json(json!({"sessionActive": active})));
+        self.restoring = true;
+        self.ids.session_id = session;
+        let fields = vec![
+            ("userId".to_owned(), form_string(keys.get("userId"))),
+            ("secureKey".to_owned(), form_string(keys.get("secureKey"))),
+            ("alias".to_owned(), form_string(keys.get("alias"))),
+            ("transcriptPosition".to_owned(), self.transcript.position_text()),
+            ("message".to_owned(), String::new()),
+        ];
+        if self.request("refresh", fields, Pending::Restore { cmd: id }, host).is_none() {
+            self.restoring = false;
+            self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::NOTHING_TO_RESTORE));
         }
     }
 }

@@ -1,116 +1,271 @@
-//! Transcript entries from a refresh (poll or restore) turned into bus events: the
-//! participant and typing events each entry implies, then one `messageReceived` with
-//! every entry that survived the prefilters.
+//! Transcript entries from a refresh answer to bus events (the shipped `je`, `Re`, `Oe`):
+//! entries are taken once by `index`; a `Message` matching a prefilter is hidden (but
+//! still ends the agent's typing); the others go through the preprocessors, are
+//! normalised, raise their participant and typing events, and are published together as
+//! one `messageReceived`.
 
 use super::Session;
+use crate::engine::emitter::Live;
 use crate::engine::host::Host;
-use crate::engine::transcript::{normalize, sender_type};
-use crate::engine::value::{str_of, u64_of};
-use serde_json::{Map, Value};
+use crate::engine::json::{obj, parse, Map, Value};
+use crate::engine::{keys, prefilters};
+
+/// Normalises a raw GMS transcript entry (the shipped `Re`), as of `restoring`.
+pub fn normalise(e: &Value, restoring: bool) -> Value {
+    let mut t = Map::new();
+    match e.get("type").as_str() {
+        Some("TypingStarted") => t.push("isTyping", Value::Bool(true)),
+        Some("TypingStopped") => t.push("isTyping", Value::Bool(false)),
+        _ => {}
+    }
+    if e.get("type").as_str() == Some("FileUploaded") {
+        t.push("fileDetails", e.get("userData").clone());
+    }
+    let mut content = e.path("eventAttributes.structured-content.genesys-chat.content").clone();
+    if let Value::String(s) = &content {
+        if let Ok(v) = parse(s) {
+            content = v;
+        }
+    }
+    let mut style = e.path("eventAttributes.GCTI_SYSTEM.party-info.style").clone();
+    if let Value::String(s) = &style {
+        if let Ok(v) = parse(s) {
+            style = v;
+        }
+    }
+    let text = if content.truthy() && content.get("text").truthy() { content.get("text").clone() } else { e.get("text").clone() };
+    t.push("text", text);
+    t.push("type", e.get("type").clone());
+    t.push("index", e.get("index").clone());
+    t.push("timestamp", e.get("utcTime").clone());
+    t.push("html", e.get("html").clone());
+    t.push("bubble", e.get("bubble").clone());
+    t.push("userData", e.get("userData").clone());
+    let from = e.get("from");
+    let mut f = Map::new();
+    if from.truthy() {
+        f.push("id", parse_int(from.get("participantId")));
+        f.push("type", from.get("type").clone());
+        f.push("name", from.get("nickname").clone());
+    } else {
+        f.push("id", Value::str(""));
+        f.push("type", Value::str(""));
+        f.push("name", Value::str(""));
+    }
+    if style.as_str() == Some("BOT") {
+        f.insert("type", Value::str("Bot"));
+    }
+    t.push("from", Value::Object(f));
+    if restoring {
+        t.push("restoring", Value::Bool(true));
+    }
+    Value::Object(t)
+}
+
+/// JavaScript's `parseInt` (base 10): leading digits of the text; `NaN` otherwise.
+pub fn parse_int(v: &Value) -> Value {
+    let s = match v {
+        Value::Number(n) if n.get().is_finite() => return Value::num(n.get().trunc()),
+        Value::Undefined => return Value::num(f64::NAN),
+        other => other.to_js_string(),
+    };
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let end = digits.bytes().position(|c| !c.is_ascii_digit()).unwrap_or(digits.len());
+    if end == 0 {
+        return Value::num(f64::NAN);
+    }
+    let n: f64 = digits[..end].bytes().fold(0.0, |acc, d| acc * 10.0 + f64::from(d - b'0'));
+    Value::num(if neg { -n } else { n })
+}
+
+fn is(v: &Value, names: &[&str]) -> bool {
+    v.as_str().is_some_and(|s| names.contains(&s))
+}
 
 impl Session {
-    pub(super) fn ingest(&mut self, messages: Vec<Value>, restoring: bool, idle_countdown: Option<Value>, host: &mut dyn Host) {
-        let mut kept = Vec::new();
-        for raw in messages {
-            if !self.transcript.admit(&raw) {
-                continue;
-            }
-            let kind = str_of(&raw, "type").unwrap_or("");
-            let from = sender_type(&raw);
-            let text = str_of(&raw, "text");
-            if kind == "Message" && from == "Client" {
-                if let Some(t) = text {
-                    self.outbox_saw_own_message(t, u64_of(&raw, "index"));
-                }
-            }
-            self.participant_events(kind, &from, &raw, restoring);
-            if kind == "Message" && text.is_some_and(|t| self.filters.matches(t)) {
-                continue;
-            }
-            kept.push(raw);
-        }
-        if kept.is_empty() {
-            return;
-        }
-        let originals = host.preprocess(kept);
-        let published: Vec<Value> = originals.iter().map(|m| normalize(m, restoring)).collect();
-        self.transcript.extend(&originals, &published);
-        let mut payload = Map::new();
-        payload.insert("originalMessages".into(), Value::Array(originals));
-        payload.insert("messages".into(), Value::Array(published));
-        payload.insert("restoring".into(), Value::Bool(restoring));
-        payload.insert("sessionData".into(), self.ids.session_data());
-        payload.insert("oldMessages".into(), Value::Bool(false));
-        if let Some(idle) = idle_countdown {
-            payload.insert("idleTimeCountDown".into(), idle);
-        }
-        self.out.publish("messageReceived", Value::Object(payload));
+    /// Whether a text is hidden by a prefilter (the shipped `qe` matches `text + ""`).
+    fn hidden(&self, text: &Value) -> bool {
+        self.filters.matches(&text.to_js_string())
     }
 
-    /// The connected / disconnected / typing events one transcript entry implies. The
-    /// normalised message (their payload) is built only when an event is published.
-    fn participant_events(&mut self, kind: &str, from: &str, raw: &Value, restoring: bool) {
-        let staff = matches!(from, "Agent" | "Supervisor");
-        let message = || normalize(raw, restoring);
-        let id = || {
-            raw.get("from")
-                .and_then(|f| f.get("participantId"))
-                .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
-                .unwrap_or_default()
-        };
-        let name = || raw.get("from").and_then(|f| f.get("nickname")).cloned().unwrap_or(Value::Null);
-        let at = || raw.get("utcTime").cloned().unwrap_or(Value::Null);
-        match kind {
-            "ParticipantJoined" => {
-                let event = match from {
-                    "Client" => "clientConnected",
-                    "Agent" => "agentConnected",
-                    "Supervisor" => "supervisorConnected",
-                    "Bot" => "botConnected",
-                    _ => return,
+    /// The shipped `je`: the entries of an answer become events. `e.messages` is left
+    /// without the hidden ones when something was published (what `ajaxResponse` shows).
+    pub(super) fn ingest(&mut self, e: &mut Value, host: &mut dyn Host) {
+        prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
+        let raws: Vec<Value> = e.get("messages").as_array().cloned().unwrap_or_default();
+        enum Item {
+            Hidden(usize),
+            Shown(usize),
+        }
+        let mut items = Vec::new();
+        let mut shown = Vec::new();
+        for (i, raw) in raws.iter().enumerate() {
+            if !self.transcript.first_time(raw.get("index")) {
+                continue;
+            }
+            if raw.get("type").as_str() != Some("Message") || !self.hidden(raw.get("text")) {
+                items.push(Item::Shown(shown.len()));
+                shown.push(raw.clone());
+            } else {
+                items.push(Item::Hidden(i));
+            }
+        }
+        let count = shown.len();
+        let processed = if count > 0 { host.preprocess(shown.clone()) } else { Vec::new() };
+        // A preprocessor failure in the page leaves the messages as they were.
+        let processed = if processed.len() == count { processed } else { shown };
+        let position_before = self.transcript.position;
+        let mut published = Vec::new();
+        for item in items {
+            match item {
+                Item::Hidden(i) => self.side_events(&raws[i]),
+                Item::Shown(j) => {
+                    let raw = processed[j].clone();
+                    let n = normalise(&raw, self.restoring);
+                    self.transcript.advance(raw.get("index"));
+                    self.side_events(&n);
+                    self.outbox_saw(&n);
+                    published.push(n.clone());
+                    self.transcript.keep(n, raw);
+                }
+            }
+        }
+        if self.transcript.position != position_before {
+            host.storage_set(keys::INDEX, &self.transcript.position_text());
+        }
+        if !published.is_empty() {
+            let originals: Vec<Value> = raws
+                .into_iter()
+                .filter(|m| {
+                    let t = m.get("text");
+                    !self.filters.matches(&if t.truthy() { t.to_js_string() } else { String::new() })
+                })
+                .collect();
+            if let Some(m) = e.as_object_mut() {
+                m.insert("messages", Value::Array(originals.clone()));
+            }
+            let payload = obj([
+                ("originalMessages", Value::Array(originals)),
+                ("messages", Value::Array(published)),
+                ("restoring", Value::Bool(self.restoring)),
+                ("sessionData", Value::Undefined),
+                ("oldMessages", Value::Bool(false)),
+                ("idleTimeCountDown", e.get("idleTimerExpire").clone()),
+            ]);
+            self.out.publish_live("messageReceived", payload, Live::SessionData);
+        }
+        if e.get("chatEnded") == &Value::Bool(true) && self.active {
+            self.end_locally(true, host);
+        }
+    }
+
+    /// The visitor's own message came back: it may settle an unanswered send.
+    fn outbox_saw(&mut self, n: &Value) {
+        if n.get("type").as_str() == Some("Message") && n.get("from").get("type").as_str() == Some("Client") {
+            if let Some(text) = n.get("text").as_str() {
+                if let Some(m) = self.outbox.saw_own(text) {
+                    self.out.resolve(m.cmd, obj([("statusCode", Value::int(0))]));
+                }
+            }
+        }
+    }
+
+    /// The shipped `Oe`: participant and typing events of one entry.
+    fn side_events(&mut self, e: &Value) {
+        let t = e.get("type");
+        let from = e.get("from");
+        let r = from.get("type");
+        let id = from.get("id").to_js_string();
+        let agentish = is(r, &["Agent", "Supervisor"]);
+        if is(t, &["Message", "PushUrl", "Notice"]) && agentish {
+            self.typing_stopped(Value::Undefined);
+        }
+        let payload = |s: &Session| obj([("message", e.clone()), ("agents", Value::Undefined), ("numAgentsConnected", Value::int(s.transcript.connected_agents() as i64))]);
+        match t.as_str() {
+            Some("ParticipantJoined") => {
+                if agentish {
+                    self.transcript.agent_joined(&id, from.get("name").clone(), r.as_str() == Some("Supervisor"), e.get("timestamp").clone());
+                }
+                let event = match r.as_str() {
+                    Some("Client") => Some("clientConnected"),
+                    Some("Agent") => Some("agentConnected"),
+                    Some("Bot") => Some("botConnected"),
+                    Some("Supervisor") => Some("supervisorConnected"),
+                    _ => None,
                 };
-                if from != "Client" {
-                    self.agents.joined(&id(), name(), from == "Supervisor", at());
-                }
-                let data = self.agents.event(message());
-                self.out.publish(event, data);
-            }
-            "ParticipantLeft" => {
-                let event = match from {
-                    "Client" => "clientDisconnected",
-                    "Agent" => "agentDisconnected",
-                    "Supervisor" => "supervisorDisconnected",
-                    "Bot" => "botDisconnected",
-                    _ => return,
-                };
-                if from != "Client" {
-                    self.agents.left(&id(), at());
-                }
-                let m = message();
-                let data = self.agents.event(m.clone());
-                self.out.publish(event, data);
-                if staff {
-                    self.agent_typing_stopped(m);
+                if let Some(event) = event {
+                    let p = payload(self);
+                    self.out.publish_live(event, p, Live::Agents);
                 }
             }
-            "TypingStarted" if staff => {
-                self.out.publish("agentTypingStarted", message());
-                if !self.agent_typing {
-                    self.agent_typing = true;
-                    self.out.data("agentTyping", Value::Bool(true));
+            Some("ParticipantLeft") => {
+                self.transcript.agent_left(&id, e.get("timestamp").clone());
+                let p = payload(self);
+                match r.as_str() {
+                    Some("Client") => self.out.publish_live("clientDisconnected", p, Live::Agents),
+                    Some("Agent") => {
+                        self.out.publish_live("agentDisconnected", p, Live::Agents);
+                        self.typing_stopped(Value::Undefined);
+                    }
+                    Some("Bot") => self.out.publish_live("botDisconnected", p, Live::Agents),
+                    Some("Supervisor") => {
+                        self.out.publish_live("supervisorDisconnected", p, Live::Agents);
+                        self.typing_stopped(Value::Undefined);
+                    }
+                    _ => {}
                 }
             }
-            "TypingStopped" if staff => self.agent_typing_stopped(message()),
-            "Message" | "PushUrl" | "Notice" if staff => self.agent_typing_stopped(message()),
             _ => {}
         }
+        if agentish {
+            match t.as_str() {
+                Some("TypingStarted") => {
+                    self.out.data("agentTyping", Value::Bool(true));
+                    self.out.publish("agentTypingStarted", e.clone());
+                }
+                Some("TypingStopped") => self.typing_stopped(e.clone()),
+                _ => {}
+            }
+        }
     }
 
-    fn agent_typing_stopped(&mut self, message: Value) {
-        self.out.publish("agentTypingStopped", message);
-        if self.agent_typing {
-            self.agent_typing = false;
-            self.out.data("agentTyping", Value::Bool(false));
-        }
+    fn typing_stopped(&mut self, data: Value) {
+        self.out.data("agentTyping", Value::Bool(false));
+        self.out.publish("agentTypingStopped", data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_normalise_with_the_shipped_keys() {
+        let raw = parse(r#"{"type":"Message","from":{"nickname":"Anna","participantId":"2","type":"Agent"},"text":"hi","index":4,"utcTime":1600000004000}"#).unwrap();
+        assert_eq!(
+            normalise(&raw, false).write(),
+            r#"{"text":"hi","type":"Message","index":4,"timestamp":1600000004000,"html":"\u0001undefined","bubble":"\u0001undefined","userData":"\u0001undefined","from":{"id":2,"type":"Agent","name":"Anna"}}"#
+        );
+    }
+
+    #[test]
+    fn structured_content_and_bot_style_are_read() {
+        let raw = parse(r#"{"type":"Message","from":{"participantId":3,"type":"Agent"},"text":"raw","eventAttributes":{"structured-content":{"genesys-chat":{"content":"{\"text\":\"rich\"}"}},"GCTI_SYSTEM":{"party-info":{"style":"BOT"}}}}"#).unwrap();
+        let n = normalise(&raw, true);
+        assert_eq!(n.get("text").as_str(), Some("rich"));
+        assert_eq!(n.get("from").get("type").as_str(), Some("Bot"));
+        assert_eq!(n.get("restoring"), &Value::Bool(true));
+    }
+
+    #[test]
+    fn parse_int_is_javascripts() {
+        assert_eq!(parse_int(&Value::str("12abc")).as_f64(), Some(12.0));
+        assert!(parse_int(&Value::str("x")).as_f64().is_some_and(f64::is_nan));
+        assert_eq!(parse_int(&Value::int(7)).as_f64(), Some(7.0));
     }
 }

@@ -1,44 +1,75 @@
-//! The GMS Chat API v2 session (the shipped "legacy controller"): one state machine that
-//! answers every command, drives polling, and turns transcript entries into bus events.
+//! The GMS Chat API v2 session: the shipped "legacy controller", step for step.
 //!
-//! Inputs: [`Session::handle_command`], [`Session::handle_http`], [`Session::handle_timeout`].
-//! Outputs: [`Session::poll_action`] (in order) and [`Session::poll_timeout`].
+//! The shipped controller is a set of flags (`active`, `restoring`, `disconnected`,
+//! `offline`, ...) changed by command handlers and request callbacks. This module keeps
+//! the same observable state and does, at each input, what the shipped code does at that
+//! point, in the same order, so that a page sees the same events, data changes, bus
+//! commands and settlements. The deliberate improvements (README, compatibility table)
+//! are marked where they are made.
+//!
+//! Inputs: `handle_command`, `handle_http`, `handle_timeout`, `handle_page`.
+//! Outputs: `poll_action` (in order) and `poll_timeout`.
 
 mod answers;
 mod commands;
+pub mod config;
 mod ingest;
-mod outbox;
-pub mod wire;
+pub mod poller;
+pub mod transcript;
 
-use super::agents::Agents;
-use super::config::{Config, ConfigError};
+use super::emitter::{Emitter, Live};
 use super::filter::FilterSet;
 use super::host::Host;
-use super::keys;
-use super::emitter::Emitter;
+use super::json::{obj, Map, Value};
+use super::outbox::Outbox;
 use super::output::{Action, Body, HttpRequest, LogLevel};
-use super::polling::Poller;
-use super::transcript::Transcript;
-use super::{CommandId, Millis, RequestId};
-use outbox::Outgoing;
-use serde_json::{Map, Value};
-use super::pending::InFlight;
-use std::collections::VecDeque;
-use wire::Ids;
+use super::typing::TypingWindow;
+use super::{keys, CommandId, Millis, RequestId};
+use config::Config;
+use poller::Poller;
+use transcript::Transcript;
 
-/// Where the chat is. Commands are answered by phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// No chat: startChat may begin one.
-    Idle,
-    /// Request Chat sent, no answer yet.
-    Starting,
-    /// Restoring a chat from cookies after a page load.
-    Restoring,
-    /// Chatting: polling, sending.
-    Active,
-    /// endChat sent its disconnect, no answer yet.
-    Ending,
+/// How long another tab's chat-start lock blocks a start, and how often ours is refreshed.
+const START_LOCK_MS: Millis = 2000;
+const START_LOCK_REFRESH_MS: Millis = 500;
+/// The name private commands compare the commander with.
+pub const OWN_NAME: &str = "WebChatService";
+
+/// The identifiers of the chat (`getSessionData`, `started`, the `sessionData` data key).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ids {
+    pub session_id: String,
+    pub user_id: String,
+    pub secure_key: String,
+    pub alias: String,
+}
+
+impl Ids {
+    pub fn to_value(&self) -> Value {
+        obj([
+            ("sessionID", Value::str(self.session_id.as_str())),
+            ("userId", Value::str(self.user_id.as_str())),
+            ("secureKey", Value::str(self.secure_key.as_str())),
+            ("alias", Value::str(self.alias.as_str())),
+        ])
+    }
+    /// The fields every request carries, in the shipped order.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        vec![
+            ("alias".into(), self.alias.clone()),
+            ("secureKey".into(), self.secure_key.clone()),
+            ("userId".into(), self.user_id.clone()),
+        ]
+    }
+    /// The keys cookie: `{"secureKey":…,"alias":…,"userId":…}`, in the shipped order.
+    pub fn keys_cookie(&self) -> String {
+        obj([
+            ("secureKey", Value::str(self.secure_key.as_str())),
+            ("alias", Value::str(self.alias.as_str())),
+            ("userId", Value::str(self.user_id.as_str())),
+        ])
+        .write()
+    }
 }
 
 /// What an in-flight request is for, so that its answer settles the right thing.
@@ -46,240 +77,383 @@ pub enum Phase {
 enum Pending {
     Start { cmd: CommandId },
     Restore { cmd: Option<CommandId> },
+    /// `cmd` is set for a `poll` command; internal polls have none.
     Poll { cmd: Option<CommandId> },
+    /// A refresh to learn whether an unanswered send arrived, while polling is stopped.
+    Probe,
     Send,
     StartTyping { cmd: CommandId },
     StopTyping,
+    /// Answered by resolving or rejecting with the answer (customNotice, updateData, ...).
     Plain { cmd: Option<CommandId> },
+    FileLimits { cmd: CommandId },
     Disconnect { cmd: CommandId },
 }
 
-/// How long another tab's chat-start lock blocks a start, and how often ours is refreshed.
-const START_LOCK_MS: Millis = 2000;
-const START_LOCK_REFRESH_MS: Millis = 500;
-/// The client typing window: stopTyping after this long without a keystroke.
-const TYPING_WINDOW_MS: Millis = 2000;
-/// The name private commands compare the commander with.
-pub const OWN_NAME: &str = "WebChatService";
+/// A request and the chat it belongs to: answers to an earlier chat's requests must not
+/// change the next chat (they only settle their command).
+#[derive(Debug, Clone)]
+struct InFlight {
+    id: RequestId,
+    chat: u64,
+    what: Pending,
+}
+
+/// The typing window and the fields its `startTyping` was sent with (the shipped
+/// `stopTyping` re-sends the same object, with the text re-read).
+#[derive(Debug, Clone, Default)]
+struct Typing {
+    window: TypingWindow,
+    message: Value,
+    fields: Vec<(String, String)>,
+}
 
 pub struct Session {
     cfg: Config,
-    config_error: Option<ConfigError>,
-    configured: bool,
-    phase: Phase,
-    ids: Ids,
-    transcript: Transcript,
-    agents: Agents,
-    filters: FilterSet,
-    poller: Poller,
-    typing_until: Option<Millis>,
-    lock_refresh_at: Option<Millis>,
-    /// A request failed with no answer while chatting; cleared by the next success.
-    disconnected: bool,
-    /// More than `pollExceptionLimit` polls in a row said the chat server is offline.
-    offline: bool,
-    exceptions: u32,
-    sleeping: bool,
-    agent_typing: bool,
-    /// Whether our own session cookie reads back (cross-tab end detection needs it).
-    cookies_work: bool,
-    user_data: Map<String, Value>,
-    requests: InFlight<Pending>,
-    outbox: VecDeque<Outgoing>,
-    verify_waiters: Vec<CommandId>,
     pub(crate) out: Emitter,
     next_request: RequestId,
+    requests: Vec<InFlight>,
+    /// Bumped whenever the chat state is reset (the shipped `Le`).
+    chat: u64,
+    ids: Ids,
+    /// The `sessionData` data key was set once: the shipped plugin passes the same object
+    /// each time, so the bus publishes it only the first time.
+    session_data_set: bool,
+    /// `sessionActive`.
+    active: bool,
+    /// A restore's refresh is in flight.
+    restoring: bool,
+    /// A restore found the chat ended: the shipped controller ignores every request and
+    /// answer until the next `startChat`.
+    killed: bool,
+    /// A request got no answer; cleared by the next answer.
+    disconnected: bool,
+    /// A poll said the chat server is offline (statusCode 1).
+    offline: bool,
+    offline_polls: u32,
+    /// No poll answered yet on this page (or since the last chat): the restoreTimeout
+    /// check applies only then.
+    first_load: bool,
+    /// A disconnect was answered on this page (until `WebChat.closed`): from then on the
+    /// shipped plugin no longer publishes `error` for ended-with-errors answers.
+    disconnect_answered: bool,
+    poller: Poller,
+    transcript: Transcript,
+    /// The last ended chat's transcript, for `getTranscript` until `WebChat.closed`.
+    saved: (Vec<Value>, Vec<Value>),
+    typing: Typing,
+    filters: FilterSet,
+    /// The `userData` data key as the bus holds it.
+    user_data: Map,
+    /// `App.language`, sent as `GCTI_LanguageCode`.
+    language: Value,
+    sleeping: bool,
+    start_lock_refresh: Option<Millis>,
+    verify_waiters: Vec<CommandId>,
+    outbox: Outbox<Vec<(String, String)>>,
+    /// When a refresh is due to check an unanswered send while polling is stopped.
+    probe_at: Option<Millis>,
+    /// Whether our own session cookie reads back (cross-tab end detection needs it).
+    cookies_work: bool,
+    async_mode: bool,
 }
 
 impl Session {
-    /// A session before `configure`. `app_present` says whether the Genesys App plugin is
-    /// on the bus (the autoload commands go to it).
-    pub fn new(app_present: bool) -> Self {
+    pub fn new(seed: u64) -> Self {
         Session {
             cfg: Config::default(),
-            config_error: None,
-            configured: false,
-            phase: Phase::Idle,
+            out: Emitter::default(),
+            next_request: 1,
+            requests: Vec::new(),
+            chat: 0,
             ids: Ids::default(),
-            transcript: Transcript::new(),
-            agents: Agents::default(),
-            filters: FilterSet::default(),
-            poller: Poller::default(),
-            typing_until: None,
-            lock_refresh_at: None,
+            session_data_set: false,
+            active: false,
+            restoring: false,
+            killed: false,
             disconnected: false,
             offline: false,
-            exceptions: 0,
-            sleeping: false,
-            agent_typing: false,
-            cookies_work: false,
+            offline_polls: 0,
+            first_load: true,
+            disconnect_answered: false,
+            poller: Poller::new(seed),
+            transcript: Transcript::default(),
+            saved: (Vec::new(), Vec::new()),
+            typing: Typing::default(),
+            filters: FilterSet::default(),
             user_data: Map::new(),
-            requests: InFlight::default(),
-            outbox: VecDeque::new(),
+            language: Value::Undefined,
+            sleeping: false,
+            start_lock_refresh: None,
             verify_waiters: Vec::new(),
-            out: Emitter::new(app_present),
-            next_request: 1,
+            outbox: Outbox::default(),
+            probe_at: None,
+            cookies_work: false,
+            async_mode: false,
         }
     }
 
-    pub fn phase(&self) -> Phase {
-        self.phase
+    /// What the shipped module does when it loads: the `sleeping` and `sessionActive`
+    /// data keys, the saved filters, then `configure` through the bus and `ready`.
+    pub fn boot(&mut self, host: &mut dyn Host) {
+        self.out.data("sleeping", Value::Bool(false));
+        self.out.data("sessionActive", Value::Bool(false));
+        super::prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
+        self.out.push(Action::Command { command: "WebChatService.configure", data: super::output::CommandData::WebchatConfig });
+        self.out.push(Action::Ready);
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
     }
 
     /// The next output, in the order the shipped plugin would produce them.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.out.pop()
+        let (mut action, live) = self.out.pop()?;
+        if let (Some(live), Action::Publish { data, .. }) = (live, &mut action) {
+            if let Some(m) = data.as_object_mut() {
+                match live {
+                    Live::Agents => m.insert("agents", Value::Object(self.transcript.agents.clone())),
+                    Live::SessionData => m.insert("sessionData", self.ids.to_value()),
+                }
+            }
+        }
+        Some(action)
     }
 
     /// The one deadline at which `handle_timeout` must run next.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let poll = if self.phase == Phase::Active { self.poller.next_due(self.sleeping, &self.cfg) } else { None };
-        [poll, self.typing_until, self.lock_refresh_at].into_iter().flatten().min()
+        let poll = if self.active { self.poller.next_due(self.sleeping, &self.cfg) } else { None };
+        [poll, self.typing.window.deadline(), self.start_lock_refresh, self.probe_at].into_iter().flatten().min()
     }
 
-    /// Runs whatever is due at `now`: a poll, the end of a typing window, the start lock.
+    /// Runs whatever is due at `now`: the start lock, the end of a typing window, a poll,
+    /// a check on an unanswered send.
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
-        if let Some(at) = self.lock_refresh_at {
-            if at <= now && self.phase == Phase::Starting {
+        if let Some(at) = self.start_lock_refresh {
+            if at <= now {
                 host.storage_set(keys::START_LOCK, &now.to_string());
-                self.lock_refresh_at = Some(now + START_LOCK_REFRESH_MS);
+                self.start_lock_refresh = Some(now.saturating_add(START_LOCK_REFRESH_MS));
             }
         }
-        if let Some(until) = self.typing_until {
-            if until <= now {
-                self.typing_until = None;
-                if self.phase == Phase::Active {
-                    let mut fields = vec![
-                        ("message".to_owned(), host.preview_text().unwrap_or_default()),
-                        ("transcriptPosition".to_owned(), self.transcript.next_position.to_string()),
-                    ];
-                    fields.extend(self.ids.fields());
-                    if self.request("stopTyping", fields, Pending::StopTyping, host).is_some() {
-                        self.out.publish("clientTypingStopped", super::value::object());
-                    }
-                }
+        if self.typing.window.due(now) {
+            self.typing.window.close();
+            let mut fields = std::mem::take(&mut self.typing.fields);
+            let text = self.typing_text(host);
+            if let Some(slot) = fields.iter_mut().find(|(k, _)| k == "message") {
+                slot.1 = text;
             }
+            self.request("stopTyping", fields, Pending::StopTyping, host);
+            self.out.publish("clientTypingStopped", Value::Undefined);
         }
-        if self.phase == Phase::Active {
+        if self.active {
             if let Some(due) = self.poller.next_due(self.sleeping, &self.cfg) {
                 if due <= now {
-                    self.issue_poll(None, now, host);
+                    self.send_poll(None, now, host);
                 }
+            }
+        }
+        if let Some(at) = self.probe_at {
+            if at <= now {
+                self.probe_at = None;
+                self.probe(host);
             }
         }
     }
 
-    /// Sends a POST to a GMS operation (`""` with no chat id = Request Chat). While a chat
-    /// is active, first checks that another tab has not ended it (its session cookie gone);
-    /// if it has, ends the chat here too and returns `None` without sending.
-    fn request(&mut self, op: &str, fields: Vec<(String, String)>, pending: Pending, host: &mut dyn Host) -> Option<RequestId> {
-        if matches!(self.phase, Phase::Active) && self.cookies_work {
-            let cookie = host.storage_get(keys::SESSION);
-            if cookie.is_none() || cookie.as_deref() != self.ids.chat_id.as_deref() {
-                self.out.log(LogLevel::Info, "WebChatService: the chat was ended in another tab; ending it here too.");
-                self.end_locally(host);
-                return None;
+    /// The shipped `Se`: every request carries alias, secureKey and userId first. While a
+    /// chat is active and another tab has ended it (our session cookie is gone), the chat
+    /// ends here instead and nothing is sent. After a restore found the chat ended,
+    /// nothing is sent at all. `None` when nothing was sent.
+    fn request(&mut self, op: &str, extra: Vec<(String, String)>, what: Pending, host: &mut dyn Host) -> Option<RequestId> {
+        let mut fields = self.ids.fields();
+        for (k, v) in extra {
+            // The identifiers given by the caller replace ours (restore passes the
+            // cookie's); everything else is appended (bracket keys repeat for arrays).
+            match fields.iter_mut().take(3).find(|(f, _)| *f == k) {
+                Some(slot) => slot.1 = v,
+                None => fields.push((k, v)),
             }
         }
-        let url = if op.is_empty() { self.cfg.url(None, "") } else { self.cfg.url(self.ids.chat_id.as_deref(), op) };
-        let mut headers = vec![("Content-Type".to_owned(), "application/x-www-form-urlencoded".to_owned())];
+        self.send(op, Body::Form(fields), what, host)
+    }
+
+    fn send(&mut self, op: &str, body: Body, what: Pending, host: &mut dyn Host) -> Option<RequestId> {
+        if self.active && !self.async_mode && self.cookies_work && host.storage_get(keys::SESSION).is_none() {
+            self.out.log(LogLevel::Info, "WebChatService: the chat was ended in another tab; ending it here too.");
+            self.end_locally(true, host);
+            return None;
+        }
+        if self.killed {
+            return None;
+        }
+        let url = self.cfg.url(&self.ids.session_id, op);
+        let mut headers = Vec::new();
+        if matches!(body, Body::Form(_)) {
+            headers.push(("Content-Type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+        }
         if let Some(k) = &self.cfg.apikey {
             headers.push(("apikey".into(), k.clone()));
         }
         if self.cfg.enable_custom_header {
-            if let Some(auth) = host_authorization(host) {
+            if let Some(auth) = host.authorization() {
                 headers.push(("Authorization".into(), auth));
             }
         }
+        let timeout_ms = if matches!(body, Body::Multipart(_)) { self.cfg.file_upload_timeout } else { self.cfg.ajax_timeout };
         let id = self.next_request;
         self.next_request += 1;
-        self.requests.insert(id, pending);
-        self.out.push(Action::Http(HttpRequest {
-            id,
-            method: "POST",
-            url,
-            headers,
-            body: Body::Form(fields),
-            timeout_ms: self.cfg.ajax_timeout,
-            with_credentials: self.cfg.with_credentials,
-        }));
+        self.requests.push(InFlight { id, chat: self.chat, what });
+        self.out.push(Action::Http(HttpRequest { id, method: "POST", url, headers, body, timeout_ms, with_credentials: self.cfg.with_credentials }));
         Some(id)
     }
 
-    fn issue_poll(&mut self, cmd: Option<CommandId>, now: Millis, host: &mut dyn Host) {
-        let mut fields = self.ids.fields();
-        fields.push(("transcriptPosition".into(), self.transcript.next_position.to_string()));
-        fields.push(("message".into(), host.preview_text().unwrap_or_default()));
-        host.storage_set(keys::PING, &now.to_string());
+    /// The text `sendTyping` sends: its own `message`, else the preview input's.
+    fn typing_text(&self, host: &dyn Host) -> String {
+        match &self.typing.message {
+            v if v.truthy() => v.to_js_string(),
+            _ => host.preview_text().filter(|t| !t.is_empty()).unwrap_or_default(),
+        }
+    }
+
+    /// A refresh at the current position (the private `poll`), with the preview text.
+    fn send_poll(&mut self, cmd: Option<CommandId>, now: Millis, host: &mut dyn Host) {
+        let fields = vec![
+            ("transcriptPosition".to_owned(), self.transcript.position_text()),
+            ("message".to_owned(), host.preview_text().unwrap_or_default()),
+        ];
+        self.poller.in_flight = true;
+        if !self.async_mode {
+            host.storage_set(keys::PING, &now.to_string());
+        }
         if self.request("refresh", fields, Pending::Poll { cmd }, host).is_some() {
-            self.poller.polled(&self.cfg, now);
-        } else if let Some(cmd) = cmd {
-            self.out.reject(cmd, super::texts::NO_ACTIVE_SESSION_SHORT);
+            self.poller.polled(self.sleeping, &self.cfg, now);
+        } else {
+            self.poller.in_flight = false;
+            if let Some(cmd) = cmd {
+                // Deliberate: the shipped poll never settles when nothing was sent.
+                self.out.reject_text(cmd, super::texts::NO_ACTIVE_SESSION);
+            }
         }
     }
 
-    /// Writes the session cookies and notes whether they read back.
-    fn write_session_cookies(&mut self, host: &mut dyn Host) {
-        if let Some(id) = self.ids.chat_id.clone() {
-            host.storage_set(keys::SESSION, &id);
+    /// The shipped `He`: identifiers from an answer, the session cookies, the data key.
+    fn take_ids(&mut self, answer: &Value, host: &mut dyn Host) {
+        let take = |slot: &mut String, v: &Value| {
+            if v.truthy() {
+                *slot = v.to_js_string();
+            }
+        };
+        take(&mut self.ids.session_id, answer.get("chatId"));
+        take(&mut self.ids.secure_key, answer.get("secureKey"));
+        take(&mut self.ids.alias, answer.get("alias"));
+        take(&mut self.ids.user_id, answer.get("userId"));
+        if !self.async_mode {
             host.storage_set(keys::KEYS, &self.ids.keys_cookie());
-            host.storage_set(keys::INDEX, &self.transcript.next_position.to_string());
-            self.cookies_work = host.storage_get(keys::SESSION).as_deref() == Some(id.as_str());
+            host.storage_set(keys::SESSION, &self.ids.session_id);
+            self.cookies_work = host.storage_get(keys::SESSION).as_deref() == Some(self.ids.session_id.as_str());
+        }
+        if !self.session_data_set {
+            self.session_data_set = true;
+            self.out.data("WebChatService.sessionData", self.ids.to_value());
         }
     }
 
+    /// The shipped `Pe`: the session cookies go.
     fn clear_session_cookies(&mut self, host: &mut dyn Host) {
-        for k in [keys::SESSION, keys::KEYS, keys::PING, keys::INDEX, keys::FILTERS] {
-            host.storage_remove(k);
+        if !self.async_mode {
+            for k in [keys::SESSION, keys::KEYS, keys::PING, keys::INDEX] {
+                host.storage_remove(k);
+            }
         }
         self.cookies_work = false;
     }
 
-    /// Makes the chat active with the current identifiers (start or restore).
-    fn activate(&mut self, host: &mut dyn Host) {
-        self.phase = Phase::Active;
-        self.disconnected = false;
+    /// The shipped `Le`: everything about the chat is forgotten (with `clear_cookies`,
+    /// its cookies too). Requests still in flight now belong to a finished chat.
+    fn reset(&mut self, clear_cookies: bool, host: &mut dyn Host) {
+        if clear_cookies {
+            self.clear_session_cookies(host);
+        }
+        self.active = false;
+        self.out.data("sessionActive", Value::Bool(false));
+        self.restoring = false;
+        self.poller.reset();
+        self.first_load = true;
+        self.killed = false;
+        self.ids = Ids::default();
+        self.transcript = Transcript::default();
+        self.offline_polls = 0;
         self.offline = false;
-        self.exceptions = 0;
-        self.write_session_cookies(host);
-        let sd = self.ids.session_data();
-        self.out.data("WebChatService.sessionData", sd);
+        self.disconnected = false;
+        self.chat += 1;
+        // Deliberate: the shipped reset drops waiting verifySession calls unanswered.
+        self.settle_verify_waiters();
+        self.fail_outbox();
+        self.probe_at = None;
     }
 
-    fn start_polling(&mut self, now: Millis) {
-        self.poller.start(&self.cfg, now);
-        self.out.publish("pollingStarted", super::value::object());
+    /// The shipped `De`: the chat ended without a disconnect of ours (the server ended it,
+    /// or another tab did).
+    fn end_locally(&mut self, clear_cookies: bool, host: &mut dyn Host) {
+        self.out.command("WebChatService.stopPoll");
+        self.saved = (self.transcript.messages.iter().cloned().collect(), self.transcript.originals.iter().cloned().collect());
+        self.reset(clear_cookies, host);
+        super::prefilters::clear(&mut self.filters, host);
+        self.typing = Typing::default();
+        self.out.publish("ended", Value::Undefined);
+        self.out.command("App.deregisterAutoLoad");
     }
 
-    fn stop_polling(&mut self) {
-        if self.poller.running {
-            self.poller.stop();
-            self.out.publish("pollingStopped", super::value::object());
+    /// Settles the verifySession calls that waited for a restore.
+    fn settle_verify_waiters(&mut self) {
+        for id in std::mem::take(&mut self.verify_waiters) {
+            self.out.resolve(id, obj([("sessionActive", Value::Bool(self.active))]));
         }
     }
 
-    /// Ends the chat on this page without asking the server (it ended there, or in
-    /// another tab): `ended`, session inactive, cookies and filters cleared.
-    fn end_locally(&mut self, host: &mut dyn Host) {
-        self.stop_polling();
-        self.finish_end(host);
+    /// The chat ended: what is still queued can no longer be sent.
+    fn fail_outbox(&mut self) {
+        for m in self.outbox.drain() {
+            self.out.reject_text(m.cmd, super::texts::NO_ACTIVE_SESSION);
+        }
     }
 
-    /// What every end shares, after any `…Disconnected` events.
-    fn finish_end(&mut self, host: &mut dyn Host) {
-        self.phase = Phase::Idle;
-        self.typing_until = None;
-        self.sleeping = false;
-        self.disconnected = false;
-        self.clear_session_cookies(host);
-        self.filters.clear();
-        self.out.data("sessionActive", Value::Bool(false));
-        self.out.publish("ended", super::value::object());
-        self.out.app_command("App.deregisterAutoLoad");
-        self.fail_outbox();
+    fn release_start_lock(&mut self, host: &mut dyn Host) {
+        self.start_lock_refresh = None;
+        host.storage_remove(keys::START_LOCK);
     }
-}
 
-fn host_authorization(host: &mut dyn Host) -> Option<String> {
-    host.authorization()
+    /// Sends the outbox head when the connection is up, or plans a check on an
+    /// unanswered one when no poll will bring the transcript.
+    fn pump_outbox(&mut self, now: Option<Millis>, host: &mut dyn Host) {
+        if !self.active || self.killed {
+            return;
+        }
+        if self.outbox.uncertain() || self.disconnected {
+            if !self.poller.running() && self.probe_at.is_none() {
+                let delay = if self.disconnected { 2000 } else { 250 };
+                self.probe_at = now.map(|n| n.saturating_add(delay)).or(Some(0));
+            }
+            return;
+        }
+        let Some(head) = self.outbox.ready() else { return };
+        let fields = head.meta.clone();
+        if let Some(id) = self.request("send", fields, Pending::Send, host) {
+            self.outbox.sent(id);
+        }
+    }
+
+    /// A refresh that only serves to learn whether an unanswered send arrived (and
+    /// whether the connection is back), when polling is stopped.
+    fn probe(&mut self, host: &mut dyn Host) {
+        if !self.active || self.outbox.is_empty() {
+            return;
+        }
+        let fields = vec![
+            ("transcriptPosition".to_owned(), self.transcript.position_text()),
+            ("message".to_owned(), String::new()),
+        ];
+        self.request("refresh", fields, Pending::Probe, host);
+    }
 }

@@ -1,207 +1,269 @@
-//! HTTP answers on the guest chat session.
+//! HTTP answers on guest chat, each handled as the shipped transport's callback for that
+//! request handles it.
 
-use super::wire::{Conversation, Member};
-use super::{Listing, MeCheck, Pending, Phase, Session};
+use super::messages::Kind;
+use super::{AfterMembers, Fetch, MePurpose, Opening, PageKind, Pending, Session};
 use crate::engine::host::Host;
-use crate::engine::output::{HttpResponse, NetError, Outcome, ReplyValue};
-use crate::engine::value::str_of;
-use crate::engine::{Millis, RequestId};
-use serde_json::{json, Value};
-
-/// An answer: the JSON of a 2xx (`Null` for an empty 204), or the failure.
-fn classify(result: Result<HttpResponse, NetError>) -> Result<Value, (u16, Value)> {
-    match result {
-        Ok(r) if (200..300).contains(&r.status) => {
-            if r.body.trim().is_empty() {
-                Ok(Value::Null)
-            } else {
-                serde_json::from_str(&r.body).map_err(|_| (r.status, json!({"message": "unreadable answer"})))
-            }
-        }
-        Ok(r) => Err((r.status, serde_json::from_str(&r.body).unwrap_or(Value::String(r.body)))),
-        Err(NetError::Timeout) => Err((0, json!({"message": "timeout"}))),
-        Err(NetError::Network(m)) => Err((0, json!({"message": m}))),
-    }
-}
+use crate::engine::json::{obj, Value};
+use crate::engine::output::{HttpResponse, NetError};
+use crate::engine::xhr::{self, Answer, Reading};
+use crate::engine::{texts, Millis, RequestId};
 
 impl Session {
     pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
-        let Some(pending) = self.requests.remove(&id) else { return };
-        let answer = classify(result);
-        match pending {
-            Pending::Create { cmd } => match answer.as_ref().ok().and_then(Conversation::from_created) {
-                Some(conv) if self.phase == Phase::Starting => {
-                    self.conv = Some(conv);
-                    self.start_cmd = Some(cmd);
-                    self.open_socket();
+        let Some(at) = self.requests.iter().position(|r| r.id == id) else { return };
+        let req = self.requests.remove(at);
+        if req.chat != self.chat {
+            return self.settle_stale(req.what, result);
+        }
+        if let Pending::Delete { cmd } = req.what {
+            return self.delete_answered(cmd, result, host);
+        }
+        let answer = xhr::read(result, Reading::Json);
+        match req.what {
+            Pending::Create { cmd } => match answer {
+                Answer::Done { data: e, .. } => {
+                    let ok = e.get("jwt").truthy() && e.get("id").truthy() && e.path("member.id").truthy() && e.get("eventStreamUri").as_str().is_some();
+                    if ok {
+                        let mut sd = crate::engine::json::Map::new();
+                        sd.push("jwt", e.get("jwt").clone());
+                        sd.push("conversationId", e.get("id").clone());
+                        sd.push("memberId", e.path("member.id").clone());
+                        sd.push("WebSocketUrl", e.get("eventStreamUri").clone());
+                        self.session_data = sd;
+                        self.customer_id = self.sd("memberId");
+                        self.open_socket(Opening::Start { cmd });
+                    } else {
+                        self.opening = false;
+                        self.out.reject_text(cmd, texts::NO_CREATE_DATA);
+                        self.publish_error(e);
+                    }
                 }
-                _ => {
-                    self.phase = Phase::Idle;
-                    let (status, response) = answer.err().unwrap_or((200, json!({"message": "no conversation in the answer"})));
-                    let payload = Self::error_payload(if status == 0 { "StartFailed".into() } else { format!("purecloud-v2-sockets-{status}") }, response);
-                    self.out.publish("error", payload.clone());
-                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                Answer::Fail(mut x) => {
+                    x.insert("errorReason", Value::str("StartFailed"));
+                    self.opening = false;
+                    let x = Value::Xhr(Box::new(x));
+                    self.out.reject(cmd, x.clone());
+                    self.handle_error(&x);
                 }
             },
-            Pending::Me(check) => self.me_answered(check, answer, host),
-            Pending::Member { id, joined, at } => {
-                let member = answer.ok().as_ref().and_then(Member::parse).unwrap_or(Member {
-                    id: id.clone(),
-                    role: String::new(),
-                    name: None,
-                    avatar: None,
-                    state: String::new(),
-                    raw: json!({"id": id}),
-                });
-                self.member_known(member, joined, at, now, host);
-            }
-            Pending::Members { then } => {
-                if let Ok(list) = &answer {
-                    for m in list.get("entities").and_then(Value::as_array).into_iter().flatten() {
-                        if let Some(member) = Member::parse(m) {
-                            if member.role == "AGENT" && member.state == "CONNECTED" {
-                                self.agents.joined(&member.id, json!(member.name), false, Value::Null);
+            Pending::Me(purpose) => {
+                self.member_lookups = self.member_lookups.saturating_sub(1);
+                match (purpose, answer) {
+                    (MePurpose::AfterStart, Answer::Done { data, .. }) => {
+                        self.me_known(&data);
+                    }
+                    (MePurpose::AfterCatchUp, Answer::Done { data, .. }) => {
+                        let me = self.me_known(&data);
+                        if self.active && me.get("state").as_str() == Some("DISCONNECTED") {
+                            self.chat_ended(host);
+                            self.terminate(host);
+                            return;
+                        }
+                        self.pump_outbox(now);
+                    }
+                    (MePurpose::Restore(r), Answer::Done { data, .. }) => {
+                        let me = self.me_known(&data);
+                        if me.get("state").as_str() == Some("CONNECTED") {
+                            self.open_socket(Opening::Restore(r));
+                        } else {
+                            self.restore_failed(me, host);
+                            self.restore_reject(r, texts::CUSTOMER_DISCONNECTED);
+                        }
+                    }
+                    (purpose, Answer::Fail(x)) => {
+                        let x = Value::Xhr(Box::new(x));
+                        self.handle_error(&x);
+                        match purpose {
+                            MePurpose::Restore(r) => {
+                                self.restore_failed(Value::str(texts::CONVERSATION_STATE_LOST), host);
+                                self.restore_reject(r, texts::NO_CONVERSATION_STATE);
                             }
-                            self.remember(member);
+                            MePurpose::AfterCatchUp => self.pump_outbox(now),
+                            MePurpose::AfterStart => {}
                         }
                     }
                 }
-                if let (Some(listing), Some(c)) = (then, self.conv.clone()) {
-                    let path = if self.cfg.pagination {
-                        c.path(&format!("/messages?sortOrder=descending&maxResults={}", self.cfg.max_page))
-                    } else {
-                        c.path("/messages?sortOrder=descending&maxResults=100")
-                    };
-                    self.request("GET", &path, None, true, Pending::Messages(listing));
-                }
-                self.flush(host);
+                self.release_held(now, host);
             }
-            Pending::Messages(listing) => self.listing_answered(listing, answer, host),
-            Pending::Send => match answer {
-                Ok(v) => {
-                    if let Some(head) = self.outbox.pop_front() {
-                        self.out.reply(Some(head.cmd), Outcome::resolve_json(v));
-                    }
-                    self.pump_outbox();
+            Pending::Member { id: member, body_type, last } => match answer {
+                Answer::Done { data, .. } if data.truthy() => self.member_answered(&member, &body_type, &last, Some(data), now, host),
+                Answer::Done { data, .. } => {
+                    self.publish_error(data);
+                    self.member_answered(&member, &body_type, &last, None, now, host);
                 }
-                Err((0, _)) => {
-                    // No answer: the stream is probably down too; retried after reconnecting.
-                    if let Some(head) = self.outbox.front_mut() {
-                        head.in_flight = false;
-                    }
-                }
-                Err((status, response)) => {
-                    let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.out.publish("error", payload.clone());
-                    if let Some(head) = self.outbox.pop_front() {
-                        self.out.reply(Some(head.cmd), Outcome::Reject(ReplyValue::Json(payload)));
-                    }
-                    self.pump_outbox();
+                Answer::Fail(x) => {
+                    // Deliberate: shipped, this error is published twice.
+                    self.handle_error(&Value::Xhr(Box::new(x)));
+                    self.member_answered(&member, &body_type, &last, None, now, host);
                 }
             },
+            Pending::Send => {
+                match answer {
+                    Answer::Done { data, .. } => {
+                        if let Some(m) = self.outbox.answered(id, true) {
+                            self.session_data.insert("lastMessageId", data.get("id").clone());
+                            self.write_cookies(host);
+                            self.out.resolve(m.cmd, Value::Undefined);
+                        }
+                    }
+                    Answer::Fail(x) if x.get("status").and_then(Value::as_f64) == Some(0.0) => {
+                        // Deliberate: it may have arrived; what arrived since will tell.
+                        self.outbox.lost(id, self.next_request);
+                    }
+                    Answer::Fail(mut x) => {
+                        if let Some(m) = self.outbox.answered(id, false) {
+                            x.insert("errorReason", Value::str("MessageFailed"));
+                            self.handle_error(&Value::Xhr(Box::new(x)));
+                            self.out.reject(m.cmd, Value::Undefined);
+                        }
+                    }
+                }
+                self.release_held(now, host);
+                self.pump_outbox(now);
+            }
             Pending::Typing { cmd } => match answer {
-                Ok(v) => self.out.reply(Some(cmd), Outcome::resolve_json(v)),
-                Err((status, response)) => {
-                    let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
+                Answer::Done { data, .. } if data.truthy() => self.out.resolve(cmd, Value::Undefined),
+                Answer::Done { .. } => self.out.reject_text(cmd, texts::TYPING_NO_DATA),
+                Answer::Fail(x) => self.out.reject(cmd, Value::Xhr(Box::new(x))),
+            },
+            Pending::Delete { .. } => {}
+            Pending::Page(kind) => match answer {
+                Answer::Done { data: r, .. } if r.truthy() => {
+                    let entities: Vec<Value> = r.get("entities").as_array().cloned().unwrap_or_default();
+                    let has_next = r.get("next").truthy();
+                    if has_next {
+                        if let Some(last) = entities.last() {
+                            self.session_data.insert("previousLastMsgId", last.get("id").clone());
+                        }
+                        self.session_data.insert("nextMsgURL", r.get("next").clone());
+                        self.all_received = false;
+                    } else {
+                        self.all_received = true;
+                        self.session_data.insert("nextMsgURL", Value::str(""));
+                    }
+                    self.get_members(AfterMembers::Page { kind, entities, page_size: r.get("pageSize").clone(), has_next });
+                }
+                Answer::Done { data, .. } => {
+                    self.handle_error(&data);
+                    self.page_failed(kind, Value::str(texts::NO_RESPONSE_DATA));
+                }
+                Answer::Fail(x) => {
+                    let x = Value::Xhr(Box::new(x));
+                    self.publish_error(x);
+                    self.page_failed(kind, Value::Undefined);
                 }
             },
-            Pending::Leave { cmd } => match answer {
-                Ok(v) => {
-                    self.finish(host, true);
-                    self.out.reply(Some(cmd), Outcome::resolve_json(v));
-                }
-                Err((status, response)) => {
-                    self.phase = Phase::Active;
-                    let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.out.publish("error", payload.clone());
-                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
-                }
+            Pending::Messages { fetch, acc, pages } => match answer {
+                Answer::Done { data, .. } if data.truthy() => self.messages_page(fetch, acc, pages, data, id, host),
+                _ => match fetch {
+                    Fetch::RestoreAll(_) => {
+                        self.restore_failed(Value::Undefined, host);
+                    }
+                    Fetch::CatchUp => self.get_me(MePurpose::AfterCatchUp),
+                    Fetch::Probe => self.probe_at = Some(now.saturating_add(2000)),
+                },
             },
+            Pending::Members(then) => {
+                let entities = match &answer {
+                    Answer::Done { data, .. } => Some(data.get("entities").as_array().cloned().unwrap_or_default()),
+                    Answer::Fail(_) => None,
+                };
+                match then {
+                    AfterMembers::Page { kind, entities: page, page_size, has_next } => match entities {
+                        Some(list) => {
+                            self.presences = Some(list);
+                            let size = crate::engine::json::js_number(&page_size);
+                            if !page.is_empty() && (page.len() as f64) < size && !has_next {
+                                self.all_received = true;
+                            }
+                            let k = if matches!(kind, PageKind::History { .. }) { Kind::History } else { Kind::Restore };
+                            self.parse_transcript(page, k, now, host);
+                            match kind {
+                                PageKind::Restore(r) => {
+                                    self.restoring = false;
+                                    self.restore_resolved(r);
+                                }
+                                PageKind::History { cmd } => self.out.resolve(cmd, Value::Undefined),
+                            }
+                        }
+                        None => self.page_failed(kind, answer.into_value()),
+                    },
+                    AfterMembers::Fetched { fetch, messages, request } => {
+                        if let Some(list) = entities {
+                            self.presences = Some(list);
+                            if !messages.is_empty() {
+                                let k = if matches!(fetch, Fetch::RestoreAll(_)) { Kind::Restore } else { Kind::Offline };
+                                self.parse_transcript(messages, k, now, host);
+                            }
+                        }
+                        if self.outbox.checked(request) {
+                            self.pump_outbox(now);
+                        }
+                        if fetch == Fetch::CatchUp {
+                            self.get_me(MePurpose::AfterCatchUp);
+                        }
+                    }
+                }
+            }
         }
     }
 
-    fn me_answered(&mut self, check: MeCheck, answer: Result<Value, (u16, Value)>, host: &mut dyn Host) {
-        let member = answer.as_ref().ok().and_then(Member::parse);
-        if let Some(m) = &member {
-            self.remember(m.clone());
-        }
-        let connected = member.as_ref().is_some_and(|m| m.state == "CONNECTED");
-        match check {
-            MeCheck::AfterStart => {}
-            MeCheck::Restore(cmd) => {
-                if connected {
-                    self.restore_cmd = cmd;
-                    self.open_socket();
-                } else {
-                    self.phase = Phase::Idle;
-                    let gone = member.is_some() || matches!(answer, Err((400..=499, _)));
-                    let data = match (&member, &answer) {
-                        (Some(m), _) => m.raw.clone(),
-                        (None, Err((status, response))) => Self::error_payload(format!("purecloud-v2-sockets-{status}"), response.clone()),
-                        (None, Ok(v)) => v.clone(),
-                    };
-                    if gone {
-                        // The conversation is over (or the token no longer valid): forget it.
-                        self.clear_cookies(host);
-                        self.conv = None;
-                    }
-                    self.out.publish("restoreFailed", data);
-                    self.out.reply(cmd, Outcome::Reject(ReplyValue::Undefined));
-                }
-            }
-            MeCheck::AfterReconnect => {
-                if member.is_some() && !connected && self.phase == Phase::Active {
-                    self.finish(host, false);
-                }
+    fn page_failed(&mut self, kind: PageKind, value: Value) {
+        match kind {
+            PageKind::History { cmd } => self.out.reject(cmd, value),
+            PageKind::Restore(r) => {
+                // Deliberate: shipped, the restore never settles when its page fails.
+                self.restoring = false;
+                self.restore_reject(r, texts::NO_CONVERSATION_STATE);
             }
         }
     }
 
-    fn listing_answered(&mut self, listing: Listing, answer: Result<Value, (u16, Value)>, host: &mut dyn Host) {
-        let page = answer.as_ref().ok();
-        let entities: Vec<Value> = page.and_then(|p| p.get("entities")).and_then(Value::as_array).cloned().unwrap_or_default();
-        let next = page.and_then(|p| str_of(p, "next")).filter(|n| !n.is_empty()).map(str::to_owned);
-        match listing {
-            Listing::Restore { cmd, mut acc } => {
-                acc.extend(entities);
-                if let (Some(n), false) = (&next, self.cfg.pagination) {
-                    self.request("GET", n, None, true, Pending::Messages(Listing::Restore { cmd, acc }));
-                    return;
+    /// `DELETE` of our member answered: the chat is over either way.
+    fn delete_answered(&mut self, cmd: crate::engine::CommandId, result: Result<HttpResponse, NetError>, host: &mut dyn Host) {
+        let ok = matches!(&result, Ok(r) if r.status == 200 || r.status == 204);
+        match result {
+            Ok(r) if ok => {
+                let x = xhr::done_xhr(r.status, &r.status_text, &r.body);
+                if self.active {
+                    self.chat_ended(host);
                 }
-                self.history_done = next.is_none();
-                self.oldest_message = acc.last().and_then(|m| str_of(m, "id")).map(str::to_owned);
-                acc.reverse(); // newest-first pages, published oldest first
-                self.accept(acc, true, false, host);
-                if answer.is_err() {
-                    self.out.log(crate::engine::output::LogLevel::Warn, "WebChatService: the chat was restored but its history could not be loaded.");
-                }
-                self.out.reply(cmd, Outcome::Resolve(ReplyValue::Undefined));
+                self.out.resolve(cmd, x);
             }
-            Listing::CatchUp { mut acc } => {
-                acc.extend(entities);
-                if let Some(n) = next {
-                    self.request("GET", &n, None, true, Pending::Messages(Listing::CatchUp { acc }));
-                    return;
+            other => {
+                // jQuery's `always` passes the error text for an HTTP error, the jqXHR
+                // for a lost connection; the code is that value's status.
+                let (reason, code) = match other {
+                    Ok(r) if (200..300).contains(&r.status) => (xhr::done_xhr(r.status, &r.status_text, &r.body), Value::int(r.status as i64)),
+                    Ok(r) => (Value::String(r.status_text), Value::str("")),
+                    Err(NetError::Timeout) => (Value::str("timeout"), Value::str("")),
+                    Err(e) => (xhr::read(Err(e), Reading::Auto).into_value(), Value::str("")),
+                };
+                self.publish_error(obj([("code", code), ("message", Value::str(""))]));
+                self.out.reject(cmd, reason);
+                // Deliberate: the chat ends here too (the shipped transport forgets the
+                // session without telling the page).
+                if self.active {
+                    self.chat_ended(host);
                 }
-                self.accept(acc, false, false, host);
             }
-            Listing::History { cmd } => match answer {
-                Ok(v) => {
-                    if entities.is_empty() {
-                        self.history_done = true;
-                        return self.out.reject(cmd, "No more messages to fetch");
-                    }
-                    self.history_done = next.is_none();
-                    self.oldest_message = entities.last().and_then(|m| str_of(m, "id")).map(str::to_owned);
-                    self.accept(entities, false, true, host);
-                    self.out.reply(Some(cmd), Outcome::resolve_json(v));
-                }
-                Err((status, response)) => {
-                    let payload = Self::error_payload(format!("purecloud-v2-sockets-{status}"), response);
-                    self.out.reply(Some(cmd), Outcome::Reject(ReplyValue::Json(payload)));
-                }
-            },
+        }
+        self.terminate(host);
+    }
+
+    fn settle_stale(&mut self, what: Pending, result: Result<HttpResponse, NetError>) {
+        let cmd = match what {
+            Pending::Create { cmd } | Pending::Typing { cmd } | Pending::Delete { cmd } => Some(cmd),
+            Pending::Page(PageKind::History { cmd }) => Some(cmd),
+            Pending::Page(PageKind::Restore(r)) | Pending::Me(MePurpose::Restore(r)) => r.cmd,
+            _ => None,
+        };
+        if let Some(cmd) = cmd {
+            match xhr::read(result, Reading::Json) {
+                Answer::Done { .. } => self.out.resolve(cmd, Value::Undefined),
+                fail => self.out.reject(cmd, fail.into_value()),
+            }
         }
     }
 }

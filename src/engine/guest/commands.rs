@@ -1,297 +1,447 @@
-//! Bus commands on the guest chat session, with the shipped transport's texts.
+//! Bus commands on guest chat: the nextgen controller's handlers and the transport calls
+//! they make, with the shipped texts. Where the shipped code never settles, or rejects
+//! yet publishes events as if the command had run, this one settles plainly (README).
 
-use super::wire::{Conversation, PREFIX};
-use super::{keys, MeCheck, Outgoing, Pending, Phase, Session, CLIENT_TYPING_MS, MAX_BODY_CHARS};
-use crate::engine::command::{Command, PageInfo, RegexSpec};
+use super::config::{self, TRANSPORT};
+use super::{MePurpose, Opening, PageKind, Pending, RestoreCmd, Session};
+use crate::engine::command::{Command, PageEvent, PageInfo};
 use crate::engine::host::Host;
-use crate::engine::output::{LogLevel, Outcome};
-use crate::engine::texts;
-use crate::engine::value::{merge_into, str_of};
-use crate::engine::{CommandId, Millis};
-use serde_json::{json, Map, Value};
+use crate::engine::json::{obj, Map, Value};
+use crate::engine::output::{Action, Body, LogLevel};
+use crate::engine::{prefilters, texts, CommandId, Millis};
+
+const INVALID_TRANSPORT: &str = "Invalid transport configuration";
 
 impl Session {
-    /// The capabilities data key and its event (published on asyncRestore, as shipped).
-    pub fn publish_capabilities(&mut self) {
-        let caps = json!({"async": false, "asyncClose": "hideChat", "pagination": self.cfg.pagination, "fileUpload": false});
-        self.out.data("capabilities", caps.clone());
-        self.out.publish("capabilitiesChanged", caps);
-    }
-
-    /// Loads the saved prefilters (configure time).
-    pub fn recall_filters(&mut self, host: &mut dyn Host) {
-        crate::engine::shared::recall_filters(&mut self.out, &mut self.filters, host);
-    }
-
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
-        let active = self.phase == Phase::Active;
+        if let Some(text) = self.invalid {
+            if !matches!(cmd, Command::Configure(_)) {
+                return self.out.reject_text(id, text);
+            }
+        }
         match cmd {
-            Command::Configure(_) | Command::Load | Command::Sleep | Command::Wake => self.out.resolve_undefined(id),
+            Command::Configure(v) => self.configure(id, &v, host),
             Command::StartChat { data, page } => self.start_chat(id, &data, &page),
+            Command::SendMessage(data) => self.send_message(id, &data, now),
             Command::EndChat => {
-                if !active {
-                    return self.out.reject(id, texts::NO_ACTIVE_SESSION);
+                if self.active {
+                    let url = self.url(&self.me_path(""), &[]);
+                    self.request("DELETE", url, Body::None, true, Pending::Delete { cmd: id });
+                } else {
+                    // Deliberate: the shipped transport also publishes clientDisconnected
+                    // and ended here, as if a chat had ended; its state is reset the same.
+                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                    self.terminate(host);
                 }
-                let Some(path) = self.conv.as_ref().map(|c| c.path(&format!("/members/{}", c.member_id))) else {
-                    return self.out.reject(id, texts::NO_ACTIVE_SESSION);
-                };
-                self.phase = Phase::Ending;
-                self.request("DELETE", &path, None, true, Pending::Leave { cmd: id });
+                self.ctrl_active = false;
+                self.out.data("sessionActive", Value::Bool(false));
             }
-            Command::SendMessage(data) => self.send_message(id, &data),
-            Command::SendFilteredMessage { data, regex } => self.send_filtered(id, &data, regex, host),
-            Command::SendTyping(_) => {
-                if !active {
-                    return self.out.reject(id, "trying to send typing indicator when session is not active");
+            Command::AsyncRestore => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, host),
+            Command::Restore(_) => self.restore(RestoreCmd { cmd: Some(id), asynchronous: false }, host),
+            Command::FetchHistory => {
+                if self.cfg.pagination {
+                    self.next_page(PageKind::History { cmd: id });
+                } else {
+                    self.out.reject_text(id, texts::HISTORY_NOT_ENABLED);
                 }
-                if self.client_typing_until.is_some() {
-                    self.client_typing_until = Some(now + CLIENT_TYPING_MS);
-                    return self.out.resolve_undefined(id);
+            }
+            Command::GetSessionData => self.out.resolve(id, Value::Object(self.session_data.clone())),
+            Command::StartPoll | Command::PausePoll => {
+                if !self.ctrl_active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
-                let Some(c) = self.conv.clone() else { return self.out.reject(id, texts::NO_ACTIVE_SESSION) };
-                self.request("POST", &c.path(&format!("/members/{}/typing", c.member_id)), None, true, Pending::Typing { cmd: id });
-                self.client_typing_until = Some(now + CLIENT_TYPING_MS);
-                self.out.publish("clientTypingStarted", json!({}));
+                self.out.reject_text(id, texts::transport_lacks("polling"));
             }
-            Command::AddPrefilter(specs) => crate::engine::shared::add_prefilter(&mut self.out, &mut self.filters, host, id, specs),
-            Command::UpdateUserData(data) => {
-                if active {
-                    return self.out.reject(id, "This transport doesn't support updating userData during an active chat session.");
-                }
-                merge_into(&mut self.user_data, &data);
-                self.out.data("userData", Value::Object(self.user_data.clone()));
-                self.out.reply(Some(id), Outcome::resolve_json(Value::Object(self.user_data.clone())));
+            Command::StopPoll => self.out.reject_text(id, texts::transport_lacks("polling")),
+            Command::Poll { commander } => {
+                let text = if commander == crate::engine::gms::OWN_NAME { texts::transport_lacks("polling") } else { texts::ACCESS_DENIED.into() };
+                self.out.reject_text(id, text);
             }
-            Command::UpdateInteractionData(data) => {
-                if active {
-                    return self.out.reject(id, "This transport doesn't support updating interactionData during an active chat session.");
-                }
-                merge_into(&mut self.interaction_data, &data);
-                self.out.data("interactionData", Value::Object(self.interaction_data.clone()));
-                self.out.reply(Some(id), Outcome::resolve_json(Value::Object(self.interaction_data.clone())));
-            }
-            Command::Poll { .. } | Command::StartPoll | Command::StopPoll | Command::PausePoll => {
-                self.out.reject(id, texts::transport_lacks("polling"))
-            }
-            Command::ResetPollExceptions => self.out.reject(id, texts::transport_lacks("resetPollExceptions command")),
-            Command::GetFileLimits => self.out.reject(id, texts::transport_lacks("getFileLimits command")),
-            Command::SendCustomNotice(_) => self.out.reject(id, texts::transport_lacks("sendCustomNotice command")),
-            Command::DownloadFile => self.out.reject(id, texts::transport_lacks("file download")),
-            Command::SendFile => self.out.reject(id, texts::transport_lacks("file uploads")),
-            Command::VerifySession => self.out.reject(id, "Transport not supported"),
-            Command::Restore { .. } => self.restore(Some(id), host),
-            Command::AsyncRestore => {
-                self.publish_capabilities();
-                self.restore(Some(id), host);
-            }
+            Command::ResetPollExceptions => self.out.reject_text(id, texts::transport_lacks("resetPollExceptions command")),
+            Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
             Command::GetTranscript => {
-                let v = json!({"messages": self.messages, "originalMessages": self.originals});
-                self.out.reply(Some(id), Outcome::resolve_json(v));
-            }
-            Command::GetAgents => {
-                let v = json!({"agents": self.agents.to_value()});
-                self.out.reply(Some(id), Outcome::resolve_json(v));
+                let (m, o) = if self.ctrl_active {
+                    (self.transcript.iter().cloned().collect(), self.originals.iter().cloned().collect())
+                } else {
+                    self.saved.clone()
+                };
+                self.out.resolve(id, obj([("messages", Value::Array(m)), ("originalMessages", Value::Array(o))]));
             }
             Command::GetStats => {
-                let ts = |m: Option<&Value>| m.and_then(|m| m.get("timestamp")).and_then(Value::as_i64);
-                let (start, end) = (ts(self.messages.first()), ts(self.messages.last()));
-                let or_false = |t: Option<i64>| t.map(Value::from).unwrap_or(Value::Bool(false));
-                let duration = match (start, end) {
-                    (Some(s), Some(e)) => json!(e - s),
-                    _ => Value::Bool(false),
+                let (start, end, duration) = match (self.transcript.front(), self.transcript.back()) {
+                    (Some(f), Some(l)) => {
+                        let (s, e) = (f.get("timestamp").clone(), l.get("timestamp").clone());
+                        let d = crate::engine::json::js_number(&e) - crate::engine::json::js_number(&s);
+                        (s, e, Value::num(d))
+                    }
+                    _ => (Value::Bool(false), Value::Bool(false), Value::Bool(false)),
                 };
-                let v = json!({"agents": self.agents.to_value(), "startTime": or_false(start), "endTime": or_false(end), "duration": duration});
-                self.out.reply(Some(id), Outcome::resolve_json(v));
+                self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone())), ("startTime", start), ("endTime", end), ("duration", duration)]));
             }
-            Command::GetSessionData => {
-                let v = self.conv.as_ref().map(Conversation::session).unwrap_or_else(|| json!({}));
-                self.out.reply(Some(id), Outcome::resolve_json(v));
+            Command::GetFileLimits => self.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
+            Command::SendCustomNotice(_) => self.out.reject_text(id, texts::transport_lacks("sendCustomNotice command")),
+            Command::DownloadFile(_) => self.out.reject_text(id, texts::transport_lacks("file download")),
+            Command::SendFile(_) => self.out.reject_text(id, texts::transport_lacks("file uploads")),
+            Command::AddPrefilter(data) => prefilters::add_prefilter(&mut self.out, &mut self.filters, host, id, &data),
+            Command::SendFilteredMessage(data) => {
+                if !self.ctrl_active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_FILTERED);
+                }
+                if let (Value::String(message), Value::RegExp(re)) = (data.get("message"), data.get("regex")) {
+                    if prefilters::add(&mut self.out, &mut self.filters, host, std::slice::from_ref(re), "sendFilteredMessage").is_err() {
+                        return self.out.reject_text(id, texts::INVALID_FILTERS);
+                    }
+                    self.out.command_with("WebChatService.sendMessage", obj([("message", Value::str(message.as_str()))]));
+                }
+                self.out.resolve_empty(id);
             }
-            Command::FetchHistory => self.fetch_history(id),
+            Command::VerifySession => {
+                self.read_cookies(host);
+                if self.restoring {
+                    self.verify_waiters.push(id);
+                } else {
+                    let conversation = self.sd("conversationId");
+                    let valid = !conversation.is_empty() && self.failed_restore.as_deref() != Some(conversation.as_str());
+                    self.out.resolve(id, obj([("sessionActive", Value::Bool(valid))]));
+                }
+            }
+            Command::UpdateUserData(data) => {
+                let mut target = self.bus_user_data().clone();
+                target.deep_assign(&data);
+                if self.bus_user_data.is_some() {
+                    self.bus_user_data = Some(target.clone());
+                }
+                self.cfg_user_data.deep_assign(&Value::Object(target));
+                if self.ctrl_active {
+                    self.out.reject_text(id, texts::transport_lacks("updating userData during an active chat session"));
+                } else {
+                    self.out.resolve(id, Value::Object(self.cfg_user_data.clone()));
+                }
+            }
+            Command::UpdateInteractionData(data) => {
+                self.interaction.deep_assign(&data);
+                if self.ctrl_active {
+                    self.out.reject_text(id, texts::transport_lacks("updating interactionData during an active chat session"));
+                } else {
+                    self.out.resolve(id, Value::Object(self.interaction.clone()));
+                }
+            }
+            Command::SendTyping(_) => self.send_typing(id, now),
+            Command::Sleep => {
+                if self.sleep_enabled && !self.sleeping && self.ctrl_active {
+                    self.sleeping = true;
+                    self.out.publish("sleeping", Value::Undefined);
+                    self.out.data("sleeping", Value::Bool(true));
+                }
+                self.out.resolve_empty(id);
+            }
+            Command::Wake(_) => {
+                if self.sleep_enabled && self.sleeping && self.ctrl_active {
+                    self.sleeping = false;
+                    self.out.publish("waking", Value::Undefined);
+                    self.out.data("sleeping", Value::Bool(false));
+                }
+                self.out.resolve_empty(id);
+            }
         }
+    }
+
+    pub fn handle_page(&mut self, event: PageEvent) {
+        match event {
+            PageEvent::Focus(v) | PageEvent::Hidden { hidden: v, .. } if self.sleep_enabled && self.ctrl_active => {
+                // As shipped, pageFocus and pageHidden are read the same way round.
+                match v {
+                    Value::Bool(false) => self.out.command("WebChatService.sleep"),
+                    Value::Bool(true) => self.out.command("WebChatService.wake"),
+                    _ => {}
+                }
+            }
+            PageEvent::WebChatClosed => self.saved = (Vec::new(), Vec::new()),
+            _ => {}
+        }
+    }
+
+    fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
+        if !v.as_object().is_some_and(|m| !m.is_empty()) {
+            return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
+        }
+        config::user_data(v, &mut self.cfg_user_data);
+        let t = v.get("transport");
+        if let Value::Object(i) = t.get("interactionData") {
+            self.interaction = i.clone();
+        }
+        if let Some(b) = t.get("sleepEnabled").as_bool() {
+            self.sleep_enabled = b;
+        }
+        self.out.data("userData", Value::Object(self.bus_user_data().clone()));
+        self.out.data("interactionData", Value::Object(self.interaction.clone()));
+        if self.sleep_enabled {
+            self.out.data("sleeping", Value::Bool(false));
+        }
+        self.out.data("sessionActive", Value::Bool(self.ctrl_active));
+        if t.get("type").as_str() != Some(TRANSPORT) {
+            let name = t.get("type").to_js_string();
+            self.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, and '{TRANSPORT}'). Every command rejects with 'Invalid transport configuration'."));
+            self.invalid = Some(INVALID_TRANSPORT);
+            self.out.reject_text(id, INVALID_TRANSPORT);
+            // Deliberate: the shipped plugin never goes ready then (commands wait forever).
+            self.out.push(Action::Ready);
+            return;
+        }
+        let mut warnings = Vec::new();
+        self.cfg = config::parse(v, &mut warnings);
+        for w in warnings {
+            self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
+        }
+        if !self.cfg.missing.is_empty() {
+            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", self.cfg.missing.join(", ")));
+        }
+        self.capabilities.insert("pagination", Value::Bool(self.cfg.pagination));
+        self.capabilities.insert("fileUpload", Value::Bool(false));
+        prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
+        self.out.resolve_empty(id);
+        self.out.push(Action::Yield);
+        self.out.push(Action::Ready);
+        self.out.command("WebChatService.asyncRestore");
     }
 
     fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo) {
-        if self.phase != Phase::Idle {
-            return self.out.reject(id, texts::ALREADY_ACTIVE);
+        if self.ctrl_active {
+            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
-        let form = data.get("form").filter(|f| f.is_object());
-        let field = |k: &str| -> Option<String> {
-            str_of(data, k).or_else(|| form.and_then(|f| str_of(f, k))).map(str::to_owned).filter(|s| !s.trim().is_empty())
-        };
-        let (first, last, nick) = (field("firstname"), field("lastname"), field("nickname"));
-        self.display_name = match (&nick, &first, &last) {
-            (Some(n), _, _) => n.clone(),
-            (None, Some(f), Some(l)) => format!("{f} {l}"),
-            (None, Some(f), None) => f.clone(),
-            (None, None, Some(l)) => l.clone(),
-            (None, None, None) => "Customer".into(),
-        };
-        let mut custom = Map::new();
-        if let Some(f) = form.and_then(Value::as_object) {
-            for (k, v) in f {
-                let key = match k.as_str() {
-                    "firstname" => "firstName",
-                    "lastname" => "lastName",
-                    other => other,
-                };
-                custom.insert(key.to_owned(), v.clone());
-            }
-            merge_into(&mut custom, &Value::Object(self.user_data.clone()));
-            for (k, v) in [("_genesys_source", json!(if page.mobile { "mobile" } else { "web" })), ("_genesys_referrer", json!(page.referrer)),
-                ("_genesys_url", json!(page.url)), ("_genesys_pageTitle", json!(page.title)), ("_genesys_browser", json!(page.browser)),
-                ("_genesys_OS", json!(page.os)), ("_genesys_widgets", json!(concat!("wasm-", env!("CARGO_PKG_VERSION"))))] {
-                custom.insert(k.into(), v);
-            }
+        if self.sleep_enabled {
+            self.out.command("WebChatService.wake");
+        }
+        if data.get("userData").truthy() {
+            let mut fresh = Map::new();
+            fresh.deep_assign(&Value::Object(self.bus_user_data().clone()));
+            fresh.deep_assign(data.get("userData"));
+            self.bus_user_data = Some(fresh.clone());
+            self.out.data("userData", Value::Object(fresh));
+        }
+        if data.get("interactionData").truthy() {
+            self.interaction.deep_assign(data.get("interactionData"));
+        }
+        if self.active || self.opening {
+            // Deliberate: the shipped transport leaves this start pending forever.
+            self.out.reject_text(id, texts::ALREADY_ACTIVE);
+        } else if !self.cfg.missing.is_empty() {
+            self.out.log(LogLevel::Error, format!("WebChatService: cannot start a chat: missing {}.", self.cfg.missing.join(", ")));
+            self.out.reject_text(id, INVALID_TRANSPORT);
         } else {
-            for (k, key) in [("firstname", "firstName"), ("lastname", "lastName"), ("email", "email"), ("subject", "subject")] {
-                if let Some(v) = field(k) {
-                    custom.insert(key.into(), json!(v));
+            let body = self.create_body(data, page);
+            self.opening = true;
+            let url = self.url("/api/v2/webchat/guest/conversations", &[]);
+            self.request("POST", url, Body::Json(body.to_json()), false, Pending::Create { cmd: id });
+        }
+        self.saved = (Vec::new(), Vec::new());
+    }
+
+    /// The create request: the configured template, the form (as the shipped
+    /// `getFormData` arranges it), userData and the routing of the interaction data.
+    fn create_body(&self, data: &Value, page: &PageInfo) -> Value {
+        let mut s = self.cfg.conversation.clone();
+        let form = data.get("form");
+        let mut r = Map::new();
+        if form.truthy() {
+            r.insert("firstName", form.get("firstname").clone());
+            r.insert("lastName", form.get("lastname").clone());
+            r.insert("nickname", form.get("nickname").clone());
+            let mut m = self.cfg_user_data.clone();
+            m.insert("_genesys_source", Value::str(if page.mobile { "mobile" } else { "web" }));
+            m.insert("_genesys_referrer", Value::str(page.referrer.as_str()));
+            m.insert("_genesys_url", Value::str(page.url.as_str()));
+            m.insert("_genesys_pageTitle", Value::str(page.title.as_str()));
+            m.insert("_genesys_browser", Value::str(page.browser.as_str()));
+            m.insert("_genesys_OS", Value::str(page.os.as_str()));
+            if form.get("userData").is_object() {
+                m.assign(form.get("userData"));
+            }
+            r.assign(&Value::Object(m));
+            if let Some(f) = form.as_object() {
+                for (k, v) in f.iter() {
+                    if !matches!(k.as_str(), "firstname" | "lastname" | "nickname") {
+                        r.insert(k.clone(), v.clone());
+                    }
                 }
             }
         }
-        if let Some(n) = &nick {
-            custom.insert("nickname".into(), json!(n));
+        let nickname = nickname(&r);
+        if let Some(info) = s.get_mut("memberInfo").and_then(Value::as_object_mut) {
+            let mut fields = info.get("customFields").and_then(Value::as_object).cloned().unwrap_or_default();
+            fields.assign(&Value::Object(r));
+            fields.assign(data.get("userData"));
+            info.insert("customFields", Value::Object(fields));
+            info.insert("displayName", Value::str(nickname));
         }
-        let mut interaction = self.cfg.interaction_user_data.clone();
-        merge_into(&mut interaction, &Value::Object(self.interaction_data.clone()));
-        if let Some(phone) = interaction.remove("phone") {
-            custom.insert("phoneNumber".into(), phone);
+        if let Value::String(k) = data.get("deploymentKey") {
+            s.as_object_mut().map(|m| m.insert("deploymentId", Value::str(k.as_str())));
         }
-        merge_into(&mut custom, &Value::Object(interaction));
-        match data.get("userData") {
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(v @ Value::Object(_)) => merge_into(&mut custom, &v),
-                _ => return self.out.reject(id, texts::MALFORMED_USER_DATA),
-            },
-            Some(v @ Value::Object(_)) => merge_into(&mut custom, v),
-            _ => {}
+        if data.get("organizationId").as_str().is_some() || data.get("orgGuid").as_str().is_some() {
+            let org = if data.get("organizationId").truthy() { data.get("organizationId") } else { data.get("orgGuid") };
+            s.as_object_mut().map(|m| m.insert("organizationId", org.clone()));
         }
-        // Custom fields are strings on the wire (map<string,string>).
-        let custom: Map<String, Value> = custom
-            .into_iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k, v.as_str().map(|s| json!(s)).unwrap_or_else(|| json!(v.to_string()))))
-            .collect();
-        let mut body = json!({
-            "organizationId": self.cfg.organization_id,
-            "deploymentId": self.cfg.deployment_key,
-            "routingTarget": self.cfg.routing,
-            "memberInfo": {"displayName": self.display_name, "role": "CUSTOMER", "customFields": custom},
-        });
-        if let Some(j) = &self.cfg.journey {
-            body["journeyContext"] = j.clone();
+        let mut interaction = if self.interaction.is_empty() { None } else { Some(Value::Object(self.interaction.clone())) };
+        if data.get("interactionData").as_object().is_some_and(|m| !m.is_empty()) {
+            interaction = Some(data.get("interactionData").clone());
         }
-        self.phase = Phase::Starting;
-        self.conv = None;
-        self.messages.clear();
-        self.originals.clear();
-        self.seen.clear();
-        self.members.clear();
-        self.agents.clear();
-        self.last_message = None;
-        self.oldest_message = None;
-        self.history_done = false;
-        self.request("POST", PREFIX, Some(body), false, Pending::Create { cmd: id });
+        if let Some(o) = interaction {
+            let fields = {
+                let mut f = s.path("memberInfo.customFields").as_object().cloned().unwrap_or_default();
+                f.assign(o.get("userData"));
+                f
+            };
+            if let Some(info) = s.get_mut("memberInfo").and_then(Value::as_object_mut) {
+                info.insert("customFields", Value::Object(fields.clone()));
+            }
+            config::map_properties(&obj([("interactionData", o), ("userData", Value::Object(fields))]), &mut s);
+        }
+        s
     }
 
-    fn validate(&mut self, id: CommandId, data: &Value) -> Option<String> {
+    fn send_message(&mut self, id: CommandId, data: &Value, now: Millis) {
+        if self.typing.close() {
+            self.out.publish("clientTypingStopped", Value::Undefined);
+        }
         let text = match data.get("message") {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-            _ => {
-                self.out.reject(id, texts::NO_MESSAGE_TEXT);
-                return None;
-            }
+            Value::String(s) if !s.trim().is_empty() => s.clone(),
+            _ => return self.out.reject_text(id, texts::NO_MESSAGE_TEXT),
         };
-        if text.chars().count() as u64 > MAX_BODY_CHARS {
-            self.out.reject(id, texts::message_too_long(MAX_BODY_CHARS));
-            return None;
+        if self.sleep_enabled {
+            self.out.command("WebChatService.wake");
         }
-        Some(text)
+        if !self.active {
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
+        }
+        if self.outbox.is_full() {
+            self.out.log(LogLevel::Warn, "WebChatService: too many messages are waiting for the connection; this one was refused.");
+            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
+        }
+        // Deliberate: while the stream is down the shipped transport publishes
+        // MessageFailed and rejects; here the message waits and goes out in order.
+        self.outbox.push(id, text.clone(), text);
+        self.pump_outbox(now);
     }
 
-    fn send_message(&mut self, id: CommandId, data: &Value) {
-        if self.phase != Phase::Active {
-            return self.out.reject(id, "There is no active chat session.");
-        }
-        let Some(text) = self.validate(id, data) else { return };
-        self.enqueue(id, text);
-    }
-
-    fn enqueue(&mut self, id: CommandId, text: String) {
-        if self.client_typing_until.take().is_some() {
-            self.out.publish("clientTypingStopped", json!({}));
-        }
-        self.outbox.push_back(Outgoing { cmd: id, text, tried: false, in_flight: false });
-        self.pump_outbox();
-    }
-
-    /// Sends the head of the outbox when the stream is up and nothing is in flight.
-    pub(super) fn pump_outbox(&mut self) {
-        if self.phase != Phase::Active || !self.socket_open {
+    /// Sends the outbox head when the stream is healthy.
+    pub(super) fn pump_outbox(&mut self, now: Millis) {
+        if !self.active || self.lost || self.opening {
             return;
         }
-        let Some(c) = self.conv.clone() else { return };
-        let Some(head) = self.outbox.front_mut() else { return };
-        if head.in_flight {
-            return;
-        }
-        head.in_flight = true;
-        head.tried = true;
-        let body = json!({"body": head.text});
-        self.request("POST", &c.path(&format!("/members/{}/messages", c.member_id)), Some(body), true, Pending::Send);
-    }
-
-    fn send_filtered(&mut self, id: CommandId, data: &Value, regex: Option<RegexSpec>, host: &mut dyn Host) {
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION_FILTERED);
-        }
-        if !crate::engine::shared::add_message_filter(&mut self.out, &mut self.filters, host, id, regex) {
-            return;
-        }
-        let Some(text) = self.validate(id, data) else { return };
-        self.enqueue(id, text);
-    }
-
-    /// Restores the conversation the cookies name, if its own member is still connected.
-    fn restore(&mut self, id: Option<CommandId>, host: &mut dyn Host) {
-        match self.phase {
-            Phase::Idle => {}
-            Phase::Restoring => return self.out.reply(id, Outcome::reject_text(texts::ALREADY_RESTORING)),
-            _ => return self.out.reply(id, Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE)),
-        }
-        let get = |k| host.storage_get(k).filter(|v| !v.is_empty());
-        let conv = match (get(keys::CONVERSATION), get(keys::MEMBER), get(keys::JWT), get(keys::STREAM)) {
-            (Some(id), Some(member_id), Some(jwt), Some(stream_url)) => Conversation { id, member_id, jwt, stream_url },
-            (None, None, None, None) => return self.out.reply(id, Outcome::reject_text(texts::NOTHING_TO_RESTORE)),
-            _ => {
-                self.out.log(LogLevel::Warn, "WebChatService: the saved guest chat cookies are incomplete; they were removed.");
-                self.clear_cookies(host);
-                return self.out.reply(id, Outcome::reject_text(texts::NOTHING_TO_RESTORE));
+        if self.outbox.uncertain() {
+            if self.probe_at.is_none() {
+                self.probe_at = Some(now.saturating_add(1000));
             }
-        };
-        self.last_message = get(keys::LAST_MESSAGE);
-        let path = conv.path(&format!("/members/{}", conv.member_id));
-        self.conv = Some(conv);
-        self.phase = Phase::Restoring;
-        self.request("GET", &path, None, true, Pending::Me(MeCheck::Restore(id)));
+            return;
+        }
+        let Some(head) = self.outbox.ready() else { return };
+        let body = obj([("body", Value::str(head.meta.as_str()))]).to_json();
+        let url = self.url(&self.me_path("/messages"), &[]);
+        let rid = self.request("POST", url, Body::Json(body), true, Pending::Send);
+        self.outbox.sent(rid);
     }
 
-    fn fetch_history(&mut self, id: CommandId) {
-        if !self.cfg.pagination {
-            return self.out.reject(id, "Fetching chat history on scroll is not enabled.");
+    fn send_typing(&mut self, id: CommandId, now: Millis) {
+        if self.typing.is_open() {
+            self.typing.touch(now);
+            return self.out.resolve_empty(id);
         }
-        if self.phase != Phase::Active {
-            return self.out.reject(id, texts::NO_ACTIVE_SESSION);
+        if !self.active {
+            // Deliberate: shipped, this rejects yet publishes clientTypingStarted and,
+            // 2 s later, clientTypingStopped, as if typing had been sent.
+            return self.out.reject_text(id, texts::TYPING_WHILE_INACTIVE);
         }
-        if self.history_done {
-            return self.out.reject(id, "No more messages to fetch");
+        let url = self.url(&self.me_path("/typing"), &[]);
+        self.request("POST", url, Body::None, true, Pending::Typing { cmd: id });
+        self.out.publish("clientTypingStarted", Value::Undefined);
+        self.typing.touch(now);
+    }
+
+    /// The transport's `restore` (for `restore` and `asyncRestore`).
+    fn restore(&mut self, r: RestoreCmd, host: &mut dyn Host) {
+        self.publish_capabilities();
+        if self.restoring {
+            return self.restore_reject(r, texts::ALREADY_RESTORING);
         }
-        let Some(c) = self.conv.clone() else { return self.out.reject(id, texts::NO_ACTIVE_SESSION) };
-        let mut path = c.path(&format!("/messages?sortOrder=descending&maxResults={}", self.cfg.max_page));
-        if let Some(oldest) = &self.oldest_message {
-            path.push_str(&format!("&before={oldest}"));
+        if self.active {
+            return self.restore_reject(r, texts::RESTORE_WHILE_ACTIVE);
         }
-        self.request("GET", &path, None, true, Pending::Messages(super::Listing::History { cmd: id }));
+        self.read_cookies(host);
+        if self.sd("conversationId").is_empty() {
+            return self.restore_reject(r, texts::NOTHING_TO_RESTORE);
+        }
+        self.restoring = true;
+        self.get_me(MePurpose::Restore(r));
+    }
+
+    /// Settles a restore with the transport's text (`asyncRestore` rejects with no value).
+    pub(super) fn restore_reject(&mut self, r: RestoreCmd, text: &str) {
+        match r.cmd {
+            Some(cmd) if r.asynchronous => self.out.reject_empty(cmd),
+            Some(cmd) => self.out.reject_text(cmd, text),
+            None => {}
+        }
+    }
+
+    /// Capabilities as the controller merges them (the data key is the same object each
+    /// time, so the bus publishes it once; the event every time).
+    fn publish_capabilities(&mut self) {
+        if !self.capabilities_set {
+            self.capabilities_set = true;
+            self.out.data("capabilities", Value::Object(self.capabilities.clone()));
+        }
+        self.out.publish("capabilitiesChanged", Value::Object(self.capabilities.clone()));
+    }
+
+    /// The shipped `getNextHundredMessages`.
+    pub(super) fn next_page(&mut self, kind: PageKind) {
+        let conversation = self.sd("conversationId");
+        if self.all_received || conversation.is_empty() {
+            return match kind {
+                PageKind::History { cmd } => self.out.reject_text(cmd, texts::NO_MORE_MESSAGES),
+                PageKind::Restore(r) => self.restore_reject(r, texts::NO_MORE_MESSAGES),
+            };
+        }
+        let mut query = vec![("sortOrder", "descending".to_owned()), ("maxResults", Value::num(self.cfg.max_page).to_js_string())];
+        let next_url = self.session_data.get("nextMsgURL").cloned().unwrap_or(Value::Undefined);
+        let previous = self.sd("previousLastMsgId");
+        if next_url != Value::str("") && !previous.is_empty() {
+            query.push(("before", previous));
+        }
+        let url = self.url(&self.conversation_path("/messages"), &query);
+        self.request("GET", url, Body::None, true, Pending::Page(kind));
+    }
+
+    /// A restore could not go on: the controller's `onRestoreFailed`.
+    pub(super) fn restore_failed(&mut self, data: Value, host: &mut dyn Host) {
+        self.restoring = false;
+        self.failed_restore = Some(self.sd("conversationId"));
+        self.ctrl_reset();
+        host.storage_remove(crate::engine::keys::FILTERS);
+        self.out.publish("restoreFailed", data);
+    }
+
+    /// Opens the event stream.
+    pub(super) fn open_socket(&mut self, purpose: Opening) {
+        let id = self.next_socket;
+        self.next_socket += 1;
+        let url = self.sd("WebSocketUrl");
+        self.socket = Some(super::Socket { id, open: false, purpose });
+        self.out.push(Action::SocketOpen { id, url });
+    }
+}
+
+/// The shipped `getNickname`.
+fn nickname(r: &Map) -> String {
+    let get = |k: &str| r.get(k).cloned().unwrap_or(Value::Undefined);
+    let (nick, first, last) = (get("nickname"), get("firstName"), get("lastName"));
+    if nick.truthy() {
+        return nick.to_js_string();
+    }
+    match (first.as_str().filter(|s| !s.is_empty()), last.as_str().filter(|s| !s.is_empty())) {
+        (Some(f), Some(l)) => format!("{f} {l}"),
+        (Some(f), None) => f.to_owned(),
+        (None, Some(l)) => l.to_owned(),
+        (None, None) => "Customer".into(),
     }
 }

@@ -1,121 +1,191 @@
-//! `_genesys.widgets.webchat.transport` for `purecloud-v2-sockets`, with the shipped
-//! defaults; a missing required option is reported precisely.
+//! `_genesys.widgets.webchat` for the `purecloud-v2-sockets` transport, read as the
+//! shipped transport reads it: typed options with defaults, and the request template
+//! (`conversationOptions`) filled by the shipped property mapping. Missing required
+//! options are named on the console (the shipped one starts a chat against nothing).
 
-use crate::engine::value::{as_u64_loose, str_of};
-use serde_json::{json, Map, Value};
+use crate::engine::json::{js_number, obj, Map, Value};
 
 pub const TRANSPORT: &str = "purecloud-v2-sockets";
+/// Browsers fire timers above 2³¹ − 1 ms at once.
+const MAX_TIMER_MS: u64 = 2_147_483_647;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Str,
+    Num,
+    Any,
+}
+
+/// The shipped `oMapping`: where a source path lands in the create request, its type,
+/// and a default.
+const MAPPING: &[(&str, &str, Kind, Option<&str>)] = &[
+    ("form.firstname", "memberInfo.customFields.firstName", Kind::Str, None),
+    ("form.lastname", "memberInfo.customFields.lastName", Kind::Str, None),
+    ("form.email", "memberInfo.customFields.email", Kind::Str, None),
+    ("form.subject", "memberInfo.customFields.subject", Kind::Str, None),
+    ("userData.phone", "memberInfo.customFields.phoneNumber", Kind::Str, None),
+    ("interactionData.userData.phone", "memberInfo.customFields.phoneNumber", Kind::Str, None),
+    ("interactionData.routing.targetType", "routingTarget.targetType", Kind::Str, Some("QUEUE")),
+    ("interactionData.routing.targetAddress", "routingTarget.targetAddress", Kind::Str, None),
+    ("interactionData.routing.skills", "routingTarget.skills", Kind::Any, None),
+    ("interactionData.routing.priority", "routingTarget.priority", Kind::Num, None),
+    ("interactionData.routing.language", "routingTarget.language", Kind::Str, None),
+    ("interactionData.journey.customerId", "journeyContext.customer.id", Kind::Str, None),
+    ("interactionData.journey.customerIdType", "journeyContext.customer.idType", Kind::Str, None),
+    ("interactionData.journey.sessionId", "journeyContext.customerSession.id", Kind::Str, None),
+    ("interactionData.journey.sessionType", "journeyContext.customerSession.type", Kind::Str, None),
+    ("interactionData.journey.actionId", "journeyContext.triggeringAction.id", Kind::Str, None),
+    ("interactionData.journey.actionMapId", "journeyContext.triggeringAction.actionMap.id", Kind::Str, None),
+    ("interactionData.journey.actionMapVersion", "journeyContext.triggeringAction.actionMap.version", Kind::Num, None),
+];
+
+/// The shipped `checkPath`-like read: the value at a dotted path; a missing or falsy
+/// step ends the walk with that value.
+fn read_path<'a>(src: &'a Value, path: &str) -> &'a Value {
+    let mut v = src;
+    for seg in path.split('.') {
+        let next = v.get(seg);
+        if !next.truthy() {
+            return next;
+        }
+        v = next;
+    }
+    v
+}
+
+/// Sets a dotted path, creating objects on the way (a non-object in the way stops it).
+fn write_path(dst: &mut Value, path: &str, value: Value) {
+    let mut segs: Vec<&str> = path.split('.').collect();
+    let Some(last) = segs.pop() else { return };
+    let mut v = dst;
+    for seg in segs {
+        let Some(m) = v.as_object_mut() else { return };
+        if m.get(seg).is_none_or(Value::is_undefined) {
+            m.insert(seg, Value::object());
+        }
+        let Some(next) = m.get_mut(seg) else { return };
+        v = next;
+    }
+    if let Some(m) = v.as_object_mut() {
+        m.insert(last, value);
+    }
+}
+
+/// The shipped `mapProperties(oMapping, src, dst)`.
+pub fn map_properties(src: &Value, dst: &mut Value) {
+    for (from, to, kind, default) in MAPPING {
+        let v = read_path(src, from);
+        if !v.is_nullish() {
+            let v = match kind {
+                Kind::Str => Value::String(if v.truthy() { v.to_js_string() } else { String::new() }),
+                Kind::Num => Value::num(js_number(v)),
+                Kind::Any => v.clone(),
+            };
+            write_path(dst, to, v);
+        } else if let Some(d) = default {
+            write_path(dst, to, Value::str(*d));
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuestConfig {
-    /// API host without a trailing `/`, e.g. `https://api.mypurecloud.com`.
+    /// The API host as given (requests are `dataURL + path`).
     pub data_url: String,
-    pub deployment_key: String,
-    pub organization_id: String,
-    /// `routingTarget` as sent: targetType (default QUEUE), targetAddress, skills, priority, language.
-    pub routing: Value,
-    /// `journeyContext` as sent, when `interactionData.journey` is given.
-    pub journey: Option<Value>,
-    /// `interactionData.userData` (its `phone` becomes `customFields.phoneNumber`).
-    pub interaction_user_data: Map<String, Value>,
+    /// The create-request template (`deploymentId`, `organizationId`, `routingTarget`,
+    /// `memberInfo`, `journeyContext`).
+    pub conversation: Value,
     pub pagination: bool,
-    pub max_page: u64,
+    pub max_page: f64,
     pub bot_events: bool,
     pub heartbeat_ms: u64,
-    pub user_data: Map<String, Value>,
     pub ajax_timeout: u64,
+    /// What is missing for a chat to start, if anything (named on the console).
+    pub missing: Vec<&'static str>,
 }
 
-/// Reads the guest chat options; `Err` names what is missing.
-pub fn parse(webchat: &Value) -> Result<(GuestConfig, Vec<String>), String> {
-    let t = webchat.get("transport").cloned().unwrap_or(Value::Null);
+/// Reads the transport options of `webchat` (`transport` is an object here).
+pub fn parse(webchat: &Value, warnings: &mut Vec<String>) -> GuestConfig {
+    let t = webchat.get("transport");
+    let mut conversation = obj([
+        ("deploymentId", Value::str("")),
+        ("organizationId", Value::str("")),
+        ("routingTarget", obj([("targetAddress", Value::str(""))])),
+        ("memberInfo", obj([("displayName", Value::str("Customer")), ("role", Value::str("CUSTOMER")), ("customFields", Value::object())])),
+    ]);
+    let data_url = t.get("dataURL").as_str().unwrap_or("").to_owned();
     let mut missing = Vec::new();
-    let data_url = str_of(&t, "dataURL").map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty());
-    if data_url.is_none() {
+    if data_url.is_empty() {
         missing.push("transport.dataURL (e.g. https://api.mypurecloud.com)");
     }
-    let deployment_key = str_of(&t, "deploymentKey").filter(|s| !s.is_empty());
-    if deployment_key.is_none() {
+    if let Some(k) = t.get("deploymentKey").as_str() {
+        write_path(&mut conversation, "deploymentId", Value::str(k));
+    } else {
         missing.push("transport.deploymentKey");
     }
-    let organization_id = str_of(&t, "orgGuid").or_else(|| str_of(&t, "organizationId")).filter(|s| !s.is_empty());
-    if organization_id.is_none() {
+    if t.get("organizationId").as_str().is_some() || t.get("orgGuid").as_str().is_some() {
+        let org = if t.get("organizationId").truthy() { t.get("organizationId") } else { t.get("orgGuid") };
+        write_path(&mut conversation, "organizationId", org.clone());
+    } else {
         missing.push("transport.orgGuid (or organizationId)");
     }
-    let interaction = t.get("interactionData").cloned().unwrap_or(Value::Null);
-    let routing_in = interaction.get("routing").cloned().unwrap_or(Value::Null);
-    let target_address = str_of(&routing_in, "targetAddress").filter(|s| !s.is_empty());
-    if target_address.is_none() {
-        missing.push("transport.interactionData.routing.targetAddress (the queue name)");
+    map_properties(t, &mut conversation);
+    let num = |k: &str| t.get(k).as_f64();
+    let mut heartbeat = num("socketHeartbeatTrackerInterval").unwrap_or(14_000.0);
+    if !(heartbeat.is_finite() && (1000.0..=MAX_TIMER_MS as f64).contains(&heartbeat)) {
+        warnings.push(format!("transport.socketHeartbeatTrackerInterval must be from 1000 to {MAX_TIMER_MS} ms; 14000 is used"));
+        heartbeat = 14_000.0;
     }
-    if !missing.is_empty() {
-        return Err(format!(
-            "WebChatService: the {TRANSPORT} transport cannot start: missing {}.",
-            missing.join(", ")
-        ));
+    let mut max_page = num("maxMessagePageSize").unwrap_or(100.0);
+    if !(max_page.is_finite() && max_page >= 1.0) {
+        warnings.push("transport.maxMessagePageSize must be a positive number; 100 is used".into());
+        max_page = 100.0;
     }
-    let mut warnings = Vec::new();
-    let mut routing = Map::new();
-    routing.insert("targetType".into(), json!(str_of(&routing_in, "targetType").unwrap_or("QUEUE")));
-    routing.insert("targetAddress".into(), json!(target_address));
-    if let Some(skills) = routing_in.get("skills").filter(|s| s.is_array()) {
-        routing.insert("skills".into(), skills.clone());
+    let ajax = webchat.get("ajaxTimeout").as_f64().filter(|n| *n >= 12_000.0).unwrap_or(12_000.0).min(MAX_TIMER_MS as f64);
+    GuestConfig {
+        data_url,
+        conversation,
+        pagination: t.get("pagination").as_bool().unwrap_or(true),
+        max_page: max_page.trunc(),
+        bot_events: t.get("botEventsEnabled").as_bool().unwrap_or(false),
+        heartbeat_ms: heartbeat as u64,
+        ajax_timeout: ajax as u64,
+        missing,
     }
-    if let Some(p) = routing_in.get("priority") {
-        match as_u64_loose(p) {
-            Some(n) => {
-                routing.insert("priority".into(), json!(n));
-            }
-            None => warnings.push("transport.interactionData.routing.priority is not a number; ignored".into()),
-        }
+}
+
+/// `webchat.userData` (the transport's `oUserData`, merged over by each `configure`).
+pub fn user_data(webchat: &Value, into: &mut Map) {
+    if let Value::Object(_) = webchat.get("userData") {
+        into.assign(webchat.get("userData"));
     }
-    if let Some(l) = str_of(&routing_in, "language") {
-        routing.insert("language".into(), json!(l));
-    }
-    let journey = interaction.get("journey").filter(|j| j.is_object()).map(|j| {
-        let mut ctx = json!({"customer": {"id": j.get("customerId"), "idType": j.get("customerIdType")}});
-        if j.get("sessionId").is_some() {
-            ctx["customerSession"] = json!({"id": j.get("sessionId"), "type": j.get("sessionType")});
-        }
-        if j.get("actionId").is_some() {
-            let version = j.get("actionMapVersion").and_then(as_u64_loose);
-            ctx["triggeringAction"] = json!({"id": j.get("actionId"), "actionMap": {"id": j.get("actionMapId"), "version": version}});
-        }
-        ctx
-    });
-    let flag = |key: &str, default: bool| t.get(key).and_then(Value::as_bool).unwrap_or(default);
-    let number = |key: &str, default: u64| t.get(key).and_then(as_u64_loose).unwrap_or(default);
-    let config = GuestConfig {
-        data_url: data_url.unwrap_or_default(),
-        deployment_key: deployment_key.unwrap_or_default().to_owned(),
-        organization_id: organization_id.unwrap_or_default().to_owned(),
-        routing: Value::Object(routing),
-        journey,
-        interaction_user_data: interaction.get("userData").and_then(Value::as_object).cloned().unwrap_or_default(),
-        pagination: flag("pagination", true),
-        max_page: number("maxMessagePageSize", 100).clamp(1, 100),
-        bot_events: flag("botEventsEnabled", false),
-        heartbeat_ms: number("socketHeartbeatTrackerInterval", 14_000).max(1000),
-        user_data: webchat.get("userData").and_then(Value::as_object).cloned().unwrap_or_default(),
-        ajax_timeout: webchat.get("ajaxTimeout").and_then(as_u64_loose).unwrap_or(12_000).max(12_000),
-    };
-    Ok((config, warnings))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::json::parse as json;
 
     #[test]
-    fn defaults_and_missing_options() {
-        let ok = json!({"transport": {"type": TRANSPORT, "dataURL": "https://api.x/", "deploymentKey": "d",
-            "orgGuid": "o", "interactionData": {"routing": {"targetAddress": "Support", "priority": "2"}}}});
-        let (c, w) = parse(&ok).unwrap();
-        assert!(w.is_empty());
-        assert_eq!(c.data_url, "https://api.x");
-        assert_eq!(c.routing, json!({"targetType": "QUEUE", "targetAddress": "Support", "priority": 2}));
-        assert_eq!((c.pagination, c.max_page, c.bot_events, c.heartbeat_ms, c.ajax_timeout), (true, 100, false, 14_000, 12_000));
-        let err = parse(&json!({"transport": {"type": TRANSPORT, "dataURL": "u"}})).unwrap_err();
-        assert!(err.contains("deploymentKey") && err.contains("orgGuid") && err.contains("targetAddress"), "{err}");
+    fn the_create_template_is_mapped_as_shipped() {
+        let w = json(r#"{"transport":{"type":"purecloud-v2-sockets","dataURL":"https://api.x","deploymentKey":"d","orgGuid":"o","interactionData":{"routing":{"targetAddress":"Support","priority":"2"}}}}"#).unwrap();
+        let mut warn = Vec::new();
+        let c = parse(&w, &mut warn);
+        assert!(warn.is_empty() && c.missing.is_empty());
+        assert_eq!(
+            c.conversation.write(),
+            r#"{"deploymentId":"d","organizationId":"o","routingTarget":{"targetAddress":"Support","targetType":"QUEUE","priority":2},"memberInfo":{"displayName":"Customer","role":"CUSTOMER","customFields":{}}}"#
+        );
+        assert_eq!((c.pagination, c.max_page, c.bot_events, c.heartbeat_ms, c.ajax_timeout), (true, 100.0, false, 14_000, 12_000));
+    }
+
+    #[test]
+    fn missing_options_are_named_and_absurd_timers_clamped() {
+        let w = json(r#"{"transport":{"type":"purecloud-v2-sockets","socketHeartbeatTrackerInterval":1e20}}"#).unwrap();
+        let mut warn = Vec::new();
+        let c = parse(&w, &mut warn);
+        assert_eq!(c.missing.len(), 3);
+        assert_eq!(c.heartbeat_ms, 14_000);
+        assert_eq!(warn.len(), 1);
     }
 }

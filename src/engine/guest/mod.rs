@@ -1,307 +1,513 @@
-//! The Genesys Cloud guest chat session (`purecloud-v2-sockets`): JSON REST for
-//! commands, a WebSocket event stream for everything the agent side does.
+//! Genesys Cloud guest chat: the shipped nextgen controller with its
+//! `purecloud-v2-sockets` transport, step for step.
 //!
-//! Differences from the shipped transport, on purpose: messages are published as soon as
-//! their sender is known (no 700 ms batching); a lost stream is reconnected with capped,
-//! jittered backoff instead of at once in a loop; messages typed while the stream is down
-//! wait and are sent in order afterwards; nothing is published twice after a reconnect.
+//! REST calls create the conversation, look up members, send messages and typing, page
+//! the history and leave; a WebSocket streams the conversation's events. As in the
+//! shipped code, the controller (`ctrl_*` state: what the bus sees as `sessionActive`,
+//! the transcript, the typing window) and the transport (the socket, the members, the
+//! cookies) keep their own flags; each input does what the shipped code does at that
+//! point, in the same order.
+//!
+//! Deliberate differences (README, compatibility table): a message is published as soon
+//! as its sender is known (no 700 ms batching), reconnects back off instead of spinning,
+//! sends wait while the stream is down, duplicates are dropped one by one, the socket is
+//! closed when the chat ends, every command settles.
 
 mod answers;
 mod commands;
 pub mod config;
+mod members;
+mod messages;
 mod stream;
-pub mod wire;
 
-use super::agents::Agents;
 use super::backoff::Backoff;
+use super::emitter::Emitter;
 use super::filter::FilterSet;
 use super::host::Host;
-use super::emitter::Emitter;
-use super::output::{Action, Body, HttpRequest, Outcome, SocketId};
+use super::json::{obj, Map, Value};
+use super::outbox::Outbox;
+use super::output::{Action, Body, CommandData, HttpRequest, SocketId};
+use super::typing::TypingWindow;
 use super::{CommandId, Millis, RequestId};
 use config::GuestConfig;
-use serde_json::{json, Map, Value};
-use super::pending::InFlight;
-use std::collections::VecDeque;
-use wire::{Conversation, Member};
+use std::collections::{BTreeSet, VecDeque};
 
-/// Cookie names of this transport (before the `main.deploymentID` prefix).
-pub mod keys {
+/// The transport's cookies (before the `main.deploymentID` prefix).
+pub mod cookies {
     pub const JWT: &str = "_genesys.widgets.webchat.state.purecloud-v2-sockets.JWtoken";
     pub const CONVERSATION: &str = "_genesys.widgets.webchat.state.purecloud-v2-sockets.ConversationID";
     pub const MEMBER: &str = "_genesys.widgets.webchat.state.purecloud-v2-sockets.MemberID";
-    pub const STREAM: &str = "_genesys.widgets.webchat.state.purecloud-v2-sockets.WS_URL";
+    pub const WS_URL: &str = "_genesys.widgets.webchat.state.purecloud-v2-sockets.WS_URL";
     pub const LAST_MESSAGE: &str = "_genesys.widgets.webchat.state.purecloud-v2-sockets.LastMsgId";
-    pub const ALL: [&str; 5] = [JWT, CONVERSATION, MEMBER, STREAM, LAST_MESSAGE];
+    /// Cookie name and the `oSessionData` key it holds, in the shipped write order.
+    pub const ALL: [(&str, &str); 5] = [
+        (JWT, "jwt"),
+        (CONVERSATION, "conversationId"),
+        (MEMBER, "memberId"),
+        (WS_URL, "WebSocketUrl"),
+        (LAST_MESSAGE, "lastMessageId"),
+    ];
 }
 
-/// Agent typing shows for this long unless a message from the agent comes first.
+/// How long the agent's typing indicator lasts without news.
 const AGENT_TYPING_MS: Millis = 3000;
-const CLIENT_TYPING_MS: Millis = 2000;
-/// The shipped transport ends the chat this long after learning the visitor was disconnected.
-const END_DELAY_MS: Millis = 1000;
-/// The guest API refuses longer message bodies.
-pub const MAX_BODY_CHARS: u64 = 4000;
+/// The shipped transport ends the chat 1 s after it learns the visitor was disconnected.
+const CUSTOMER_GONE_MS: Millis = 1000;
+/// Pages followed through `next` at most, per fetch (a server looping `next` cannot
+/// keep the plugin fetching forever).
+const MAX_PAGES: u32 = 50;
+/// Seen message ids kept for de-duplication (a bounded window).
+const SEEN_KEPT: usize = 20_000;
+/// Messages kept for `getTranscript`.
+const TRANSCRIPT_KEPT: usize = 10_000;
+/// Frames held while their sender is looked up, at most.
+const HELD_MAX: usize = 2_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Idle,
-    /// The conversation is being created, or its stream opened for the first time.
-    Starting,
-    /// Cookies found: the own member is being checked, or the stream reopened.
-    Restoring,
-    Active,
-    /// endChat's DELETE is on its way.
-    Ending,
-}
-
-/// Why a `GET …/members/{me}` was sent.
+/// Which restore is running (`restore` resolves with the answer, `asyncRestore` with
+/// nothing; both with nothing in practice).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum MeCheck {
-    AfterStart,
-    Restore(Option<CommandId>),
-    AfterReconnect,
+struct RestoreCmd {
+    cmd: Option<CommandId>,
+    /// `asyncRestore`: its rejections carry no value.
+    asynchronous: bool,
 }
 
-/// Why a `GET …/messages` was sent.
-#[derive(Debug, Clone, PartialEq)]
-enum Listing {
-    /// The newest page (or every page) after a restore.
-    Restore { cmd: Option<CommandId>, acc: Vec<Value> },
-    /// What was missed while the stream was down.
-    CatchUp { acc: Vec<Value> },
-    /// Older messages for fetchHistory.
+/// What a socket being opened is for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Opening {
+    Start { cmd: CommandId },
+    Restore(RestoreCmd),
+    Reconnect,
+}
+
+#[derive(Debug, Clone)]
+struct Socket {
+    id: SocketId,
+    open: bool,
+    purpose: Opening,
+}
+
+/// What a history page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PageKind {
+    Restore(RestoreCmd),
     History { cmd: CommandId },
+}
+
+/// What a messages fetch that follows `next` is for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fetch {
+    /// After a reconnect: what was missed (then members, then our own state).
+    CatchUp,
+    /// To learn whether an unanswered send arrived (socket healthy).
+    Probe,
+    /// Restore without pagination: every page.
+    RestoreAll(RestoreCmd),
+}
+
+/// What the members list is fetched for.
+#[derive(Debug, Clone)]
+enum AfterMembers {
+    Page { kind: PageKind, entities: Vec<Value>, page_size: Value, has_next: bool },
+    Fetched { fetch: Fetch, messages: Vec<Value>, request: RequestId },
+}
+
+/// Why our own member is looked up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MePurpose {
+    AfterStart,
+    Restore(RestoreCmd),
+    AfterCatchUp,
 }
 
 #[derive(Debug, Clone)]
 enum Pending {
     Create { cmd: CommandId },
-    Me(MeCheck),
-    Member { id: String, joined: Option<bool>, at: Option<i64> },
-    Members { then: Option<Listing> },
-    Messages(Listing),
+    Me(MePurpose),
+    Member { id: String, body_type: String, last: Value },
     Send,
     Typing { cmd: CommandId },
-    Leave { cmd: CommandId },
+    Delete { cmd: CommandId },
+    Page(PageKind),
+    Messages { fetch: Fetch, acc: Vec<Value>, pages: u32 },
+    Members(AfterMembers),
 }
 
-/// A transcript entry waiting for its sender's role before it is published.
 #[derive(Debug, Clone)]
-struct Queued {
-    message: Value,
-    restoring: bool,
-    old: bool,
-}
-
-/// A message waiting to be sent, in order.
-#[derive(Debug, Clone)]
-struct Outgoing {
-    cmd: CommandId,
-    text: String,
-    tried: bool,
-    in_flight: bool,
+struct InFlight {
+    id: RequestId,
+    chat: u64,
+    what: Pending,
 }
 
 pub struct Session {
     cfg: GuestConfig,
-    phase: Phase,
-    conv: Option<Conversation>,
-    display_name: String,
-    socket: Option<SocketId>,
-    socket_open: bool,
-    next_socket: SocketId,
-    start_cmd: Option<CommandId>,
-    restore_cmd: Option<CommandId>,
-    disconnected: bool,
-    backoff: Backoff,
-    reconnect_at: Option<Millis>,
-    watchdog_at: Option<Millis>,
-    agent_typing_until: Option<Millis>,
-    client_typing_until: Option<Millis>,
-    end_at: Option<Millis>,
-    /// Members looked up so far (a chat has a handful).
-    members: Vec<Member>,
-    /// Members being looked up.
-    lookups: Vec<String>,
-    queue: VecDeque<Queued>,
-    /// Message ids already published (keys of a JSON map: its instantiation is shared).
-    seen: Map<String, Value>,
-    last_message: Option<String>,
-    oldest_message: Option<String>,
-    history_done: bool,
-    messages: Vec<Value>,
-    originals: Vec<Value>,
-    agents: Agents,
-    filters: FilterSet,
-    user_data: Map<String, Value>,
-    interaction_data: Map<String, Value>,
-    outbox: VecDeque<Outgoing>,
-    requests: InFlight<Pending>,
     pub(crate) out: Emitter,
     next_request: RequestId,
+    requests: Vec<InFlight>,
+    /// Bumped when a chat ends: later answers to its requests only settle commands.
+    chat: u64,
+    // The controller.
+    ctrl_active: bool,
+    transcript: VecDeque<Value>,
+    originals: VecDeque<Value>,
+    saved: (Vec<Value>, Vec<Value>),
+    verify_waiters: Vec<CommandId>,
+    typing: TypingWindow,
+    filters: FilterSet,
+    /// The transport's `oUserData` (config userData, merged over by updateUserData).
+    cfg_user_data: Map,
+    /// The `userData` data key, when startChat replaced it with a new object.
+    bus_user_data: Option<Map>,
+    /// The `interactionData` data key (the same object the transport routes with).
+    interaction: Map,
+    capabilities: Map,
+    capabilities_set: bool,
+    sleep_enabled: bool,
+    sleeping: bool,
+    // The transport.
+    session_data: Map,
+    customer_id: String,
+    active: bool,
+    restoring: bool,
+    opening: bool,
+    lost: bool,
+    all_received: bool,
+    member_lookups: u32,
+    seen: BTreeSet<String>,
+    seen_order: VecDeque<String>,
+    presences: Option<Vec<Value>>,
+    members: Map,
+    agents: Map,
+    clients: Map,
+    cache_agents: Map,
+    workflows: Map,
+    /// The shared object the synthetic agent join/leave items are made from (the shipped
+    /// transport reuses and changes one object).
+    agent_format: Map,
+    agent_typing_until: Option<Millis>,
+    watchdog_at: Option<Millis>,
+    socket: Option<Socket>,
+    next_socket: SocketId,
+    backoff: Backoff,
+    reconnect_at: Option<Millis>,
+    /// Message frames waiting for their sender to be known.
+    held: VecDeque<Value>,
+    /// Senders being looked up because a message came from them.
+    looking_up: Vec<String>,
+    outbox: Outbox<String>,
+    probe_at: Option<Millis>,
+    end_at: Option<Millis>,
+    invalid: Option<&'static str>,
+    /// The conversation whose restore failed: `verifySession` no longer offers it (the
+    /// shipped one never answers after a failed restore).
+    failed_restore: Option<String>,
 }
 
 impl Session {
-    pub fn new(cfg: GuestConfig, app_present: bool, seed: u64) -> Self {
+    /// `seed` feeds the reconnect jitter (the shell passes a random number).
+    pub fn new(seed: u64) -> Self {
         Session {
-            user_data: cfg.user_data.clone(),
-            cfg,
-            phase: Phase::Idle,
-            conv: None,
-            display_name: String::new(),
+            cfg: config::parse(&Value::object(), &mut Vec::new()),
+            out: Emitter::default(),
+            next_request: 1,
+            requests: Vec::new(),
+            chat: 0,
+            ctrl_active: false,
+            transcript: VecDeque::new(),
+            originals: VecDeque::new(),
+            saved: (Vec::new(), Vec::new()),
+            verify_waiters: Vec::new(),
+            typing: TypingWindow::default(),
+            filters: FilterSet::default(),
+            cfg_user_data: Map::new(),
+            bus_user_data: None,
+            interaction: Map::new(),
+            capabilities: {
+                let mut m = Map::new();
+                m.push("async", Value::Bool(false));
+                m.push("asyncClose", Value::str("hideChat"));
+                m.push("pagination", Value::Bool(false));
+                m.push("fileUpload", Value::Bool(true));
+                m
+            },
+            capabilities_set: false,
+            sleep_enabled: false,
+            sleeping: false,
+            session_data: initial_session_data(),
+            customer_id: String::new(),
+            active: false,
+            restoring: false,
+            opening: false,
+            lost: false,
+            all_received: false,
+            member_lookups: 0,
+            seen: BTreeSet::new(),
+            seen_order: VecDeque::new(),
+            presences: None,
+            members: Map::new(),
+            agents: Map::new(),
+            clients: Map::new(),
+            cache_agents: Map::new(),
+            workflows: Map::new(),
+            agent_format: {
+                let mut m = Map::new();
+                m.push("type", Value::str(""));
+                m.push("text", Value::str(""));
+                m.push("restoring", Value::Bool(false));
+                m.push("index", Value::int(0));
+                m.push("timestamp", Value::int(0));
+                m.push("from", obj([("type", Value::str("Agent"))]));
+                m
+            },
+            agent_typing_until: None,
+            watchdog_at: None,
             socket: None,
-            socket_open: false,
             next_socket: 1,
-            start_cmd: None,
-            restore_cmd: None,
-            disconnected: false,
             backoff: Backoff::new(500, 15_000, seed),
             reconnect_at: None,
-            watchdog_at: None,
-            agent_typing_until: None,
-            client_typing_until: None,
+            held: VecDeque::new(),
+            looking_up: Vec::new(),
+            outbox: Outbox::default(),
+            probe_at: None,
             end_at: None,
-            members: Vec::new(),
-            lookups: Vec::new(),
-            queue: VecDeque::new(),
-            seen: Map::new(),
-            last_message: None,
-            oldest_message: None,
-            history_done: false,
-            messages: Vec::new(),
-            originals: Vec::new(),
-            agents: Agents::default(),
-            filters: FilterSet::default(),
-            interaction_data: Map::new(),
-            outbox: VecDeque::new(),
-            requests: InFlight::default(),
-            out: Emitter::new(app_present),
-            next_request: 1,
+            invalid: None,
+            failed_restore: None,
         }
     }
 
-    pub fn phase(&self) -> Phase {
-        self.phase
+    /// What the shipped loader does: `configure` through the bus (the controller then
+    /// loads the transport and goes ready).
+    pub fn boot(&mut self) {
+        self.out.push(Action::Command { command: "WebChatService.configure", data: CommandData::WebchatConfig });
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.ctrl_active
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.out.pop()
+        // The guest payloads are built with their final values; nothing is live.
+        self.out.pop().map(|(a, _)| a)
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.reconnect_at, self.watchdog_at, self.agent_typing_until, self.client_typing_until, self.end_at]
+        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.end_at]
             .into_iter()
             .flatten()
             .min()
     }
 
-    /// Sends a request to the guest API. `path` starts at `/api/v2/…`.
-    fn request(&mut self, method: &'static str, path: &str, body: Option<Value>, auth: bool, pending: Pending) -> RequestId {
-        let mut headers = Vec::new();
-        if body.is_some() {
-            headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
+        if self.typing.due(now) {
+            self.typing.close();
+            self.out.publish("clientTypingStopped", Value::Undefined);
         }
-        if auth {
-            if let Some(c) = &self.conv {
-                headers.push(("Authorization".into(), format!("Bearer {}", c.jwt)));
+        if self.agent_typing_until.is_some_and(|at| at <= now) {
+            self.agent_typing_until = None;
+            self.out.publish("agentTypingTimeout", Value::Undefined);
+        }
+        if self.watchdog_at.is_some_and(|at| at <= now) {
+            self.watchdog_at = None;
+            self.watchdog_fired(now, host);
+        }
+        if self.reconnect_at.is_some_and(|at| at <= now) {
+            self.reconnect_at = None;
+            self.reconnect();
+        }
+        if self.probe_at.is_some_and(|at| at <= now) {
+            self.probe_at = None;
+            self.start_probe();
+        }
+        if self.end_at.is_some_and(|at| at <= now) {
+            self.end_at = None;
+            if self.active {
+                self.chat_ended(host);
+                self.terminate(host);
             }
         }
+    }
+
+    fn sd(&self, key: &str) -> String {
+        match self.session_data.get(key) {
+            Some(v) if !v.is_nullish() => v.to_js_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// `dataURL + path` (ids from outside data are encoded as path segments).
+    fn url(&self, path: &str, query: &[(&str, String)]) -> String {
+        let mut u = format!("{}{}", self.cfg.data_url, path);
+        for (i, (k, v)) in query.iter().enumerate() {
+            u.push(if i == 0 { '?' } else { '&' });
+            u.push_str(k);
+            u.push('=');
+            super::output::encode_component(v, &mut u, false);
+        }
+        u
+    }
+
+    fn conversation_path(&self, rest: &str) -> String {
+        format!("/api/v2/webchat/guest/conversations/{}{}", super::output::path_segment(&self.sd("conversationId")), rest)
+    }
+
+    fn me_path(&self, rest: &str) -> String {
+        let me = super::output::path_segment(&self.sd("memberId"));
+        self.conversation_path(&format!("/members/{me}{rest}"))
+    }
+
+    fn request(&mut self, method: &'static str, url: String, body: Body, auth: bool, what: Pending) -> RequestId {
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        if auth {
+            headers.push(("Authorization".to_owned(), format!("Bearer {}", self.sd("jwt"))));
+        }
+        let timeout_ms = if method == "DELETE" { 12_000 } else { self.cfg.ajax_timeout };
         let id = self.next_request;
         self.next_request += 1;
-        self.requests.insert(id, pending);
-        self.out.push(Action::Http(HttpRequest {
-            id,
-            method,
-            url: format!("{}{}", self.cfg.data_url, path),
-            headers,
-            body: body.map(|b| Body::Json(b.to_string())).unwrap_or(Body::None),
-            timeout_ms: self.cfg.ajax_timeout,
-            with_credentials: false,
-        }));
+        self.requests.push(InFlight { id, chat: self.chat, what });
+        self.out.push(Action::Http(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false }));
         id
     }
 
-    fn open_socket(&mut self) {
-        let Some(url) = self.conv.as_ref().map(|c| c.stream_url.clone()) else { return };
-        if let Some(old) = self.socket.take() {
-            self.out.push(Action::SocketClose { id: old });
-        }
-        let id = self.next_socket;
-        self.next_socket += 1;
-        self.socket = Some(id);
-        self.socket_open = false;
-        self.out.push(Action::SocketOpen { id, url });
+    /// The shipped `getMemberById(memberId)` for our own member.
+    fn get_me(&mut self, purpose: MePurpose) {
+        self.member_lookups += 1;
+        let url = self.url(&self.me_path(""), &[]);
+        self.request("GET", url, Body::None, true, Pending::Me(purpose));
     }
 
-    fn close_socket(&mut self) {
-        if let Some(id) = self.socket.take() {
-            self.out.push(Action::SocketClose { id });
-        }
-        self.socket_open = false;
-        self.watchdog_at = None;
-        self.reconnect_at = None;
+    fn get_members(&mut self, then: AfterMembers) {
+        let url = self.url(&self.conversation_path("/members"), &[]);
+        self.request("GET", url, Body::None, true, Pending::Members(then));
     }
 
+    /// The shipped `updateSessionCookies`: values that are not set are not written.
     fn write_cookies(&mut self, host: &mut dyn Host) {
-        if let Some(c) = self.conv.clone() {
-            host.storage_set(keys::JWT, &c.jwt);
-            host.storage_set(keys::CONVERSATION, &c.id);
-            host.storage_set(keys::MEMBER, &c.member_id);
-            host.storage_set(keys::STREAM, &c.stream_url);
-            if let Some(last) = &self.last_message {
-                host.storage_set(keys::LAST_MESSAGE, last);
+        for (name, key) in cookies::ALL {
+            if let Some(v) = self.session_data.get(key).filter(|v| !v.is_nullish()) {
+                host.storage_set(name, &v.to_js_string());
             }
         }
     }
 
-    fn clear_cookies(&mut self, host: &mut dyn Host) {
-        for k in keys::ALL {
-            host.storage_remove(k);
+    /// The shipped `getSessionFromCookie`.
+    fn read_cookies(&mut self, host: &dyn Host) {
+        for (name, key) in cookies::ALL {
+            let v = host.storage_get(name).map(Value::String).unwrap_or(Value::Undefined);
+            self.session_data.insert(key, v);
         }
-        host.storage_remove(crate::engine::keys::FILTERS);
+        self.customer_id = self.sd("memberId");
     }
 
-    /// `{errors:[{code, response}]}`, the shape the shipped transport publishes.
-    fn error_payload(code: String, response: Value) -> Value {
-        json!({"errors": [{"code": code, "response": response}]})
+    /// The `userData` data key's current object.
+    fn bus_user_data(&self) -> &Map {
+        self.bus_user_data.as_ref().unwrap_or(&self.cfg_user_data)
     }
 
-    /// Ends the chat on this page: events, cookies, socket, queued sends.
-    fn finish(&mut self, host: &mut dyn Host, client_event: bool) {
-        self.phase = Phase::Idle;
-        self.close_socket();
-        self.agent_typing_until = None;
-        self.client_typing_until = None;
-        self.end_at = None;
-        self.disconnected = false;
-        self.clear_cookies(host);
-        self.filters.clear();
-        if client_event {
-            let data = self.agents.event(Value::Null);
-            self.out.publish("clientDisconnected", data);
+    fn publish_error(&mut self, error: Value) {
+        self.out.publish("error", obj([("errors", Value::Array(vec![error]))]));
+    }
+
+    /// The shipped `handleError`: `{code: errorReason || prefix + body.status, response}`.
+    fn handle_error(&mut self, x: &Value) {
+        let body = match x.get("responseJSON") {
+            v if v.truthy() => v.clone(),
+            _ => x.get("responseText").as_str().and_then(|t| super::json::parse(t).ok()).unwrap_or(Value::object()),
+        };
+        let status = body.get("status");
+        let code = match x.get("errorReason") {
+            v if v.truthy() => v.clone(),
+            _ if status.truthy() => Value::String(format!("{}-{}", config::TRANSPORT, status.to_js_string())),
+            _ => Value::str(""),
+        };
+        self.publish_error(obj([("code", code), ("response", x.clone())]));
+    }
+
+    fn seen_before(&mut self, id: &Value) -> bool {
+        let key = id.to_js_string();
+        if self.seen.contains(&key) {
+            return true;
         }
+        self.seen.insert(key.clone());
+        self.seen_order.push_back(key);
+        if self.seen_order.len() > SEEN_KEPT {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        false
+    }
+
+    /// The controller's reset when the chat ends or a restore fails (`e()`).
+    fn ctrl_reset(&mut self) {
+        self.ctrl_active = false;
+        self.saved = (self.transcript.iter().cloned().collect(), self.originals.iter().cloned().collect());
         self.out.data("sessionActive", Value::Bool(false));
-        self.out.publish("ended", json!({}));
-        self.out.app_command("App.deregisterAutoLoad");
-        while let Some(o) = self.outbox.pop_front() {
-            self.out.reply(Some(o.cmd), Outcome::reject_text("There is no active chat session."));
-        }
-        self.queue.clear();
-    }
-
-    fn member(&self, id: &str) -> Option<&Member> {
-        self.members.iter().find(|m| m.id == id)
-    }
-
-    fn remember(&mut self, member: Member) {
-        match self.members.iter_mut().find(|m| m.id == member.id) {
-            Some(slot) => *slot = member,
-            None => self.members.push(member),
+        self.transcript.clear();
+        self.originals.clear();
+        for id in std::mem::take(&mut self.verify_waiters) {
+            // Deliberate: the shipped reset drops them unanswered.
+            self.out.resolve(id, obj([("sessionActive", Value::Bool(false))]));
         }
     }
 
-    fn me(&self) -> Option<String> {
-        self.conv.as_ref().map(|c| c.member_id.clone())
+    /// The shipped `onChatEnded`: the visitor is out of the chat.
+    fn chat_ended(&mut self, host: &mut dyn Host) {
+        self.ctrl_reset();
+        super::prefilters::clear(&mut self.filters, host);
+        self.out.publish("clientDisconnected", Value::Undefined);
+        self.out.publish("ended", Value::Undefined);
+        self.out.command("App.deregisterAutoLoad");
+    }
+
+    /// The shipped `terminateChatSession`, plus (deliberately) closing the socket and
+    /// settling what waited for it.
+    fn terminate(&mut self, host: &mut dyn Host) {
+        for (name, _) in cookies::ALL {
+            host.storage_remove(name);
+        }
+        self.active = false;
+        if let Some(s) = self.socket.take() {
+            self.out.push(Action::SocketClose { id: s.id });
+        }
+        self.watchdog_at = None;
+        self.reconnect_at = None;
+        self.agent_typing_until = None;
+        self.agents = Map::new();
+        self.clients = Map::new();
+        self.workflows = Map::new();
+        self.session_data = Map::new();
+        self.all_received = false;
+        self.opening = false;
+        self.member_lookups = 0;
+        self.looking_up.clear();
+        self.held.clear();
+        self.probe_at = None;
+        self.end_at = None;
+        self.lost = false;
+        self.chat += 1;
+        for m in self.outbox.drain() {
+            self.out.reject_text(m.cmd, super::texts::NO_ACTIVE_SESSION_DOT);
+        }
+    }
+}
+
+fn initial_session_data() -> Map {
+    let mut m = Map::new();
+    for k in ["jwt", "conversationId", "memberId", "displayName", "WebSocketUrl", "nextMsgURL", "lastMessageId"] {
+        m.push(k, Value::str(""));
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_session_has_the_shipped_session_data() {
+        let s = Session::new(1);
+        assert_eq!(Value::Object(s.session_data.clone()).write(), r#"{"jwt":"","conversationId":"","memberId":"","displayName":"","WebSocketUrl":"","nextMsgURL":"","lastMessageId":""}"#);
+        assert!(!s.capabilities.is_empty());
     }
 }

@@ -1,0 +1,253 @@
+//! [`Value`] to the text the shell gives `JSON.parse`.
+//!
+//! JSON has no `undefined`, no jqXHR and no RegExp, so these are written as marked values
+//! that the shell's reviver turns back into what JavaScript code expects:
+//! - `undefined` as the string [`MARK_UNDEFINED`] (the reviver assigns `undefined`, so the
+//!   key stays, as on the shipped objects);
+//! - a jqXHR as an object whose first key is [`MARK_XHR`];
+//! - a RegExp as `{MARK_REGEXP: [source, flags]}`.
+//!
+//! The marks start with U+0001 (written escaped, `\u0001`, as JSON requires). A server
+//! string would have to be exactly a mark to be taken for one.
+
+use super::{Number, Value};
+
+pub const MARK_UNDEFINED: &str = "\u{1}undefined";
+pub const MARK_XHR: &str = "\u{1}xhr";
+pub const MARK_REGEXP: &str = "\u{1}regexp";
+
+pub(super) fn write(v: &Value, out: &mut String) {
+    match v {
+        Value::Undefined => raw_string(MARK_UNDEFINED, out),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            if n.get().is_finite() {
+                out.push_str(&number_text(n));
+            } else {
+                // JSON.stringify writes NaN and the infinities as null.
+                out.push_str("null");
+            }
+        }
+        Value::String(s) => string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(_) | Value::Xhr(_) => {
+            let m = v.as_object().map(|m| m.iter()).into_iter().flatten();
+            out.push('{');
+            let mut first = true;
+            if matches!(v, Value::Xhr(_)) {
+                raw_string(MARK_XHR, out);
+                out.push_str(":1");
+                first = false;
+            }
+            for (k, item) in m {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                string(k, out);
+                out.push(':');
+                write(item, out);
+            }
+            out.push('}');
+        }
+        Value::RegExp(r) => {
+            out.push('{');
+            raw_string(MARK_REGEXP, out);
+            out.push_str(":[");
+            string(&r.source, out);
+            out.push(',');
+            string(&r.flags, out);
+            out.push_str("]}");
+        }
+    }
+}
+
+/// `JSON.stringify` semantics (what a request body contains).
+pub(super) fn stringify(v: &Value, out: &mut String) {
+    match v {
+        Value::Undefined => out.push_str("null"),
+        Value::RegExp(_) => out.push_str("{}"),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                stringify(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(_) | Value::Xhr(_) => {
+            out.push('{');
+            let mut first = true;
+            for (k, item) in v.as_object().into_iter().flat_map(|m| m.iter()) {
+                if item.is_undefined() {
+                    continue;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                string(k, out);
+                out.push(':');
+                stringify(item, out);
+            }
+            out.push('}');
+        }
+        other => write(other, out),
+    }
+}
+
+/// A mark (its leading U+0001 escaped).
+fn raw_string(s: &str, out: &mut String) {
+    string(s, out);
+}
+
+/// Whether written text holds anything the shell's reviver must restore.
+pub fn has_marks(text: &str) -> bool {
+    text.contains("\\u0001")
+}
+
+/// A JSON string as `JSON.stringify` writes it.
+pub fn string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: Option<&str> = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            '\u{8}' => Some("\\b"),
+            '\u{c}' => Some("\\f"),
+            _ => None,
+        };
+        if esc.is_some() || (c as u32) < 0x20 {
+            out.push_str(&s[start..i]);
+            match esc {
+                Some(e) => out.push_str(e),
+                None => {
+                    out.push_str("\\u00");
+                    out.push(hex((c as u32 >> 4) as u8));
+                    out.push(hex((c as u32 & 15) as u8));
+                }
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn hex(n: u8) -> char {
+    char::from(b"0123456789abcdef"[(n & 15) as usize])
+}
+
+/// A number as JavaScript's `String(n)` writes it: the text it came with, an integer's
+/// digits, or (for the rare computed fraction) a short decimal form.
+pub fn number_text(n: &Number) -> String {
+    if let Some(t) = n.text() {
+        return t.to_owned();
+    }
+    let v = n.get();
+    if !v.is_finite() {
+        return if v.is_nan() { "NaN".into() } else if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    if v.fract() == 0.0 && v.abs() < 1e21 {
+        let mut digits = String::new();
+        let neg = v < 0.0;
+        let mut u = v.abs() as u128;
+        if u == 0 {
+            return "0".into();
+        }
+        while u > 0 {
+            digits.push(char::from(b'0' + (u % 10) as u8));
+            u /= 10;
+        }
+        if neg {
+            digits.push('-');
+        }
+        return digits.chars().rev().collect();
+    }
+    // A computed fraction (the engine computes none it publishes today): nine decimals,
+    // trailing zeros trimmed; no float formatting machinery in the wasm for this.
+    let neg = v < 0.0;
+    let a = v.abs();
+    let whole = a.trunc();
+    let mut frac = ((a - whole) * 1e9).round() as u64;
+    let mut text = number_text(&Number::new(if neg { -whole } else { whole }));
+    if neg && whole == 0.0 {
+        text = "-0".into();
+    }
+    if frac >= 1_000_000_000 {
+        frac = 999_999_999;
+    }
+    let mut f = format_u64_padded(frac, 9);
+    while f.ends_with('0') {
+        f.pop();
+    }
+    if !f.is_empty() {
+        text.push('.');
+        text.push_str(&f);
+    }
+    text
+}
+
+fn format_u64_padded(mut n: u64, width: usize) -> String {
+    let mut d = Vec::with_capacity(width);
+    for _ in 0..width {
+        d.push(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    d.reverse();
+    String::from_utf8(d).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse, Map, RegexSpec};
+    use super::*;
+
+    #[test]
+    fn marks_what_json_cannot_say() {
+        let mut m = Map::new();
+        m.insert("text", Value::Undefined);
+        m.insert("re", Value::RegExp(RegexSpec::new("a/b", "i")));
+        let mut x = Map::new();
+        x.insert("status", Value::int(400));
+        m.insert("xhr", Value::Xhr(Box::new(x)));
+        assert_eq!(
+            Value::Object(m).write(),
+            r#"{"text":"\u0001undefined","re":{"\u0001regexp":["a/b","i"]},"xhr":{"\u0001xhr":1,"status":400}}"#
+        );
+    }
+
+
+    #[test]
+    fn numbers_write_as_javascript_strings_them() {
+        assert_eq!(number_text(&Number::new(1600000001000.0)), "1600000001000");
+        assert_eq!(number_text(&Number::new(-3.0)), "-3");
+        assert_eq!(number_text(&Number::new(0.5)), "0.5");
+        assert_eq!(number_text(&Number::new(f64::NAN)), "NaN");
+        assert_eq!(Value::num(f64::INFINITY).write(), "null");
+    }
+
+    #[test]
+    fn strings_escape_as_json_stringify() {
+        let mut out = String::new();
+        string("a\"b\\c\n\u{2}é", &mut out);
+        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0002é\"");
+    }
+}

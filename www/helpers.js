@@ -1,0 +1,61 @@
+/*
+ * Page-side helpers of the plugin (built into dist/webchatservice.min.js by
+ * scripts/build.sh, and evaluated by the browser tests): what the wasm cannot make
+ * cheaply itself. It decides nothing.
+ *
+ * revive(v): JSON from the engine uses marks for what JSON cannot carry (see
+ * src/engine/json/write.rs): "\u0001undefined" becomes an `undefined` property (the key
+ * stays, as on the shipped objects), {"\u0001regexp": [source, flags]} a RegExp, and an
+ * object marked "\u0001xhr" a jqXHR as jQuery hands it to callbacks: these properties
+ * plus its methods, as a settled promise.
+ */
+  var MARK_UNDEFINED = '\u0001undefined', MARK_XHR = '\u0001xhr', MARK_REGEXP = '\u0001regexp';
+
+  function jqXHR(x) {
+    var ok = (x.status >= 200 && x.status < 300) || x.status === 304;
+    var args = ok ? [x.responseJSON !== undefined ? x.responseJSON : x.responseText, 'success', x] : [x, 'error', x.statusText];
+    function run(fire, fns) {
+      for (var i = 0; i < fns.length; i++) {
+        var f = fns[i];
+        if (Array.isArray(f)) { run(fire, f); } else if (fire && typeof f === 'function') { f.apply(x, args); }
+      }
+      return x;
+    }
+    x.abort = function () { return x; };
+    x.always = function () { return run(true, arguments); };
+    x['catch'] = function (f) { return run(!ok, [f]); };
+    x.done = function () { return run(ok, arguments); };
+    x.fail = function () { return run(!ok, arguments); };
+    x.getAllResponseHeaders = function () { return null; };
+    x.getResponseHeader = function () { return null; };
+    x.overrideMimeType = function () { return x; };
+    x.pipe = function (d, f) { run(ok, [d]); return run(!ok, [f]); };
+    x.progress = function () { return x; };
+    x.promise = function (o) { if (o) { for (var k in x) { o[k] = x[k]; } return o; } return x; };
+    x.setRequestHeader = function () { return x; };
+    x.state = function () { return ok ? 'resolved' : 'rejected'; };
+    x.statusCode = function (map) { if (map && typeof map[x.status] === 'function') { map[x.status].apply(x, args); } return x; };
+    x.then = function (d, f) { run(ok, [d]); return run(!ok, [f]); };
+    return x;
+  }
+
+  function revive(v) {
+    if (v === MARK_UNDEFINED) { return undefined; }
+    if (v && typeof v === 'object') {
+      if (Array.isArray(v)) {
+        for (var i = 0; i < v.length; i++) { v[i] = revive(v[i]); }
+        return v;
+      }
+      if (Object.prototype.hasOwnProperty.call(v, MARK_REGEXP)) {
+        var r = v[MARK_REGEXP];
+        try { return new RegExp(r[0], r[1]); } catch (e) { return String(r[0]); }
+      }
+      var xhr = Object.prototype.hasOwnProperty.call(v, MARK_XHR);
+      if (xhr) { delete v[MARK_XHR]; }
+      for (var k in v) { v[k] = revive(v[k]); }
+      if (xhr) { jqXHR(v); }
+    }
+    return v;
+  }
+
+  var helpers = { revive: revive };
