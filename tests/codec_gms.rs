@@ -1,104 +1,71 @@
 //! Codec tests over recorded GMS payloads (`tests/fixtures/gms/`, served by the stand-in
-//! at `/fixtures/gms/`): what each answer means and how each transcript entry normalises.
+//! at `/fixtures/gms/`): how each answer is read and how each transcript entry normalises.
 #![cfg(not(target_arch = "wasm32"))]
 
-use serde_json::{json, Value};
-use webchatservice::engine::gms::wire::{self, Ids};
+use webchatservice::engine::gms::ingest::normalise;
+use webchatservice::engine::json::{parse, Value};
 use webchatservice::engine::output::HttpResponse;
-use webchatservice::engine::transcript::{normalize, sender_type, Transcript};
+use webchatservice::engine::xhr::{read, Answer, Reading};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/gms/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn ok(body: &Value) -> Result<Value, wire::Failure> {
-    wire::classify(Ok(HttpResponse { status: 200, status_text: "OK".into(), body: body.to_string() }))
+fn entries(name: &str) -> Vec<Value> {
+    fixture(name).get("messages").as_array().cloned().unwrap_or_default()
 }
 
-/// The documented Request Chat answer yields the four session identifiers.
+/// The Request Chat answer is read as the object the start command resolves with.
 #[test]
-fn request_chat_answer_gives_the_identifiers() {
-    let resp = ok(&fixture("request-chat.json")).expect("a 200 JSON answer");
-    let mut ids = Ids::default();
-    assert!(ids.update_from(&resp));
-    assert_eq!(ids.session_data(), json!({"sessionID": "00048aAPEQJ8000U", "userId": "007555677B20000A", "secureKey": "4ee15d7e1c343c8e", "alias": "117"}));
-    assert_eq!(wire::status_code(&resp), 0);
-    assert_eq!(wire::chat_ended(&resp), None, "Request Chat carries no chatEnded");
-    let back = Ids::from_cookies(ids.chat_id.clone(), Some(ids.keys_cookie())).expect("cookies round-trip");
-    assert_eq!(back, ids);
+fn request_chat_answer_reads_as_json() {
+    let text = std::fs::read_to_string(format!("{}/tests/fixtures/gms/request-chat.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    match read(Ok(HttpResponse::json(200, &text)), Reading::Auto) {
+        Answer::Done { data, .. } => {
+            assert_eq!(data.get("chatId").as_str(), Some("00048aAPEQJ8000U"));
+            assert_eq!(data.get("secureKey").as_str(), Some("4ee15d7e1c343c8e"));
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
-/// The documented refresh answer normalises to the shape the WebChat UI reads.
+/// Bot style, structured content, supervisors, PushUrl and FileUploaded entries
+/// normalise as the shipped `Re` does.
 #[test]
-fn refresh_answer_normalises() {
-    let resp = ok(&fixture("refresh.json")).unwrap();
-    let messages = wire::messages(&resp);
-    let normalized: Vec<Value> = messages.iter().map(|m| normalize(m, false)).collect();
-    assert_eq!(normalized[0], json!({"type": "ParticipantJoined", "index": 2, "timestamp": 1432845099000u64, "from": {"id": 2, "type": "Agent", "name": "Anna"}}));
-    assert_eq!(normalized[1]["isTyping"], true);
-    assert_eq!(normalized[2]["text"], "Hello, how can I help?");
-    assert_eq!(wire::chat_ended(&resp), Some(false));
+fn rich_entries_normalise_as_shipped() {
+    let n: Vec<Value> = entries("refresh-rich.json").iter().map(|e| normalise(e, false)).collect();
+    assert_eq!(n[0].get("from").to_json(), r#"{"id":3,"type":"Bot","name":"HelpBot"}"#);
+    assert_eq!(n[1].get("text").as_str(), Some("Pick an option"), "structured content wins over text");
+    assert_eq!(n[2].get("from").get("type").as_str(), Some("Supervisor"));
+    assert_eq!(n[3].get("type").as_str(), Some("PushUrl"));
+    assert_eq!(n[4].get("fileDetails").get("file-name").as_str(), Some("invoice.pdf"));
+    assert!(n[0].as_object().unwrap().contains_key("text") && n[0].get("text").is_undefined());
 }
 
-/// Bot parties, structured content, supervisors, pushed URLs and uploaded files normalise as shipped.
+/// An entry without an index still normalises (index undefined, kept as a key).
 #[test]
-fn rich_entries_normalise() {
-    let resp = ok(&fixture("refresh-rich.json")).unwrap();
-    let m = wire::messages(&resp);
-    assert_eq!(sender_type(&m[0]), "Bot");
-    let bot = normalize(&m[1], true);
-    assert_eq!(bot["text"], "Pick an option", "structured content's text wins");
-    assert_eq!(bot["from"], json!({"id": 3, "type": "Bot", "name": "HelpBot"}), "string ids are parseInt-ed");
-    assert_eq!(bot["restoring"], true);
-    assert_eq!(normalize(&m[2], false)["from"]["type"], "Supervisor");
-    assert_eq!(normalize(&m[3], false)["text"], "https://example.com/help");
-    let file = normalize(&m[4], false);
-    assert_eq!(file["fileDetails"]["file-name"], "invoice.pdf");
-    assert_eq!(resp["idleTimerExpire"], 120);
+fn an_entry_without_an_index() {
+    let n = normalise(&entries("refresh-no-index.json")[0], true);
+    assert!(n.get("index").is_undefined());
+    assert_eq!(n.get("restoring"), &Value::Bool(true));
 }
 
-/// The file-limits notice parses; its index 0 is admitted once.
+/// An ended-with-errors answer is a success for jQuery (statusCode 2 inside a 200).
 #[test]
-fn file_limits_notice_parses() {
-    let resp = ok(&fixture("file-limits.json")).unwrap();
-    let m = wire::messages(&resp);
-    assert_eq!(m[0]["text"], "file-client-cfg-get");
-    let mut t = Transcript::new();
-    assert!(t.admit(&m[0]));
-    assert!(!t.admit(&m[0]));
+fn an_ended_answer_with_errors() {
+    let e = fixture("error-ended.json");
+    assert_eq!(e.get("errors").as_array().map(Vec::len), Some(1));
+    let text = e.write();
+    assert!(matches!(read(Ok(HttpResponse::json(200, &text)), Reading::Auto), Answer::Done { .. }));
 }
 
-/// An answer ending the chat with errors inside a 200 is recognised as such.
+/// The file limits answer of a multipart request stays text, as jQuery reads it there.
 #[test]
-fn errors_inside_a_200() {
-    let resp = ok(&fixture("error-ended.json")).unwrap();
-    assert!(wire::ended_with_errors(&resp));
-    assert!(!wire::has_chat_id(&json!({"chatId": ""})));
-}
-
-/// Entries without an index (no fast transcript refresh on the server) are all kept.
-#[test]
-fn entries_without_index_are_kept() {
-    let resp = ok(&fixture("refresh-no-index.json")).unwrap();
-    let m = wire::messages(&resp);
-    let mut t = Transcript::new();
-    assert!(t.admit(&m[0]) && t.admit(&m[0]));
-    assert_eq!(normalize(&m[0], false).get("index"), None);
-}
-
-/// Non-JSON 200s, HTTP errors with and without bodies, and network failures classify like jQuery's error path.
-#[test]
-fn failures_classify() {
-    let parse = wire::classify(Ok(HttpResponse { status: 200, status_text: "OK".into(), body: "<html>".into() })).unwrap_err();
-    assert_eq!((parse.status, parse.status_text.as_str()), (200, "parsererror"));
-    let bare = wire::classify(Ok(HttpResponse { status: 502, status_text: "Bad Gateway".into(), body: "".into() })).unwrap_err();
-    assert!(bare.invalid_service());
-    assert_eq!(bare.payload(false)["errorReason"], "InvalidService");
-    let coded = wire::classify(Ok(HttpResponse { status: 400, status_text: "".into(), body: r#"{"errors":[{"code":204},{"code":102}]}"#.into() })).unwrap_err();
-    assert_eq!(coded.payload(true)["errors"], json!([{"code": 102}]));
-    assert!(!coded.invalid_service());
-    let net = wire::classify(Err(webchatservice::engine::NetError::Timeout)).unwrap_err();
-    assert_eq!((net.status, net.status_text.as_str()), (0, "timeout"));
+fn file_limits_answer_is_text() {
+    let text = fixture("file-limits.json").write();
+    match read(Ok(HttpResponse::json(200, &text)), Reading::Text) {
+        Answer::Done { data, .. } => assert!(data.as_str().is_some_and(|s| s.contains("file-client-cfg-get"))),
+        other => panic!("{other:?}"),
+    }
 }

@@ -1,65 +1,99 @@
 //! Codec tests over recorded guest chat payloads (`tests/fixtures/guest/`: frames captured
-//! from the real event stream, the swagger's shapes), served by the stand-in at
-//! `/fixtures/guest/`.
+//! from the real event stream, the swagger's shapes), fed through the engine.
 #![cfg(not(target_arch = "wasm32"))]
 
-use serde_json::{json, Value};
-use webchatservice::engine::guest::wire::{self, Conversation, Frame, Member};
+mod support;
+
+use support::page::Page;
+use webchatservice::engine::host::MemoryHost;
+use webchatservice::engine::output::SocketEvent;
+use webchatservice::engine::Value;
 
 fn text(name: &str) -> String {
     let path = format!("{}/tests/fixtures/guest/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn fixture(name: &str) -> Value {
-    serde_json::from_str(&text(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// Captured frames parse into what the transport acts on; the heartbeat is a sign of life.
-#[test]
-fn captured_frames_parse() {
-    assert_eq!(wire::parse_frame(&text("frame-heartbeat.json")), Some(Frame::Heartbeat));
-    assert_eq!(
-        wire::parse_frame(&text("frame-member-change.json")),
-        Some(Frame::MemberChange { member: "f3b1a6e2-5d8e-4f0b-9b7c-2d8a5c1e0cbe".into(), state: "CONNECTED".into() })
+/// A chat started from the recorded create answer, with the recorded agent as a member.
+fn chat() -> Page {
+    let mut p = Page::boot(
+        r#"{"transport":{"type":"purecloud-v2-sockets","dataURL":"https://api.test","deploymentKey":"d","orgGuid":"o","interactionData":{"routing":{"targetAddress":"Q"}}}}"#,
+        MemoryHost::default(),
     );
-    assert_eq!(wire::parse_frame(&text("frame-typing.json")), Some(Frame::Typing { sender: "6408a7a2-7c39-4c3f-8f8a-1f2e3d4c46f5".into() }));
-    match wire::parse_frame(&text("frame-message.json")) {
-        Some(Frame::Message(body)) => assert_eq!(body["body"], "Hi, how are you?"),
-        other => panic!("{other:?}"),
+    p.cmd("startChat", "{}");
+    let create = p.take("/conversations");
+    p.respond(&create, 200, &text("create-response.json"));
+    let id = p.sockets[0].0;
+    p.socket(id, SocketEvent::Opened);
+    let me = p.take("/members/8dd184ac");
+    p.respond(&me, 200, r#"{"id":"8dd184ac-c481-4d67-bb33-bd6976b1b5f0","displayName":"Jane","role":"CUSTOMER","state":"CONNECTED"}"#);
+    p
+}
+
+/// The create answer's ids go to the socket URL, the JWT to the requests.
+#[test]
+fn create_answer() {
+    let mut p = chat();
+    assert_eq!(p.sockets[0].1, "wss://carrierpigeon.example/v1/token/eyJhbGciOiJIUzI1NiJ9");
+    p.cmd("sendMessage", r#"{"message":"x"}"#);
+    let r = p.take("/messages");
+    assert!(r.url.contains("/conversations/c4c2e5a6-f01e-48ed-960a-68d48c3e0d05/members/8dd184ac-c481-4d67-bb33-bd6976b1b5f0/messages"));
+}
+
+/// A captured message frame from an unknown sender asks who it is, then publishes with
+/// the member's role and the ISO time as epoch ms.
+#[test]
+fn captured_message_frame() {
+    let mut p = chat();
+    let id = p.sockets[0].0;
+    p.mark();
+    p.socket(id, SocketEvent::Message(text("frame-message.json")));
+    let lookup = p.take("/members/6408a7a2");
+    p.respond(&lookup, 200, &text("member-agent.json").replace("agent-1", "6408a7a2-7c39-4c3f-8f8a-1f2e3d4c46f5"));
+    let m = p.event("messageReceived");
+    let n = &m.get("messages").as_array().unwrap()[0];
+    assert_eq!(n.get("text").as_str(), Some("Hi, how are you?"));
+    assert_eq!(n.get("timestamp").as_f64(), Some(1560877162277.0));
+    assert_eq!(n.get("from").get("type").as_str(), Some("Agent"));
+}
+
+/// The heartbeat and member-change frames are signs of life and publish nothing; a
+/// typing frame from an unknown member publishes nothing.
+#[test]
+fn heartbeat_member_change_and_typing_frames() {
+    let mut p = chat();
+    let id = p.sockets[0].0;
+    p.mark();
+    for f in ["frame-heartbeat.json", "frame-member-change.json", "frame-typing.json"] {
+        p.socket(id, SocketEvent::Message(text(f)));
     }
+    assert!(p.events().is_empty(), "{:?}", p.events());
+    assert!(p.s.poll_timeout().is_some(), "the watchdog is armed");
 }
 
-/// A captured message frame normalises with epoch-ms index/timestamp and the sender's role.
+/// A recorded history page is published newest-last with restoring on restore.
 #[test]
-fn captured_message_normalises() {
-    let body = fixture("frame-message.json")["eventBody"].clone();
-    let agent = Member::parse(&json!({"id": "6408a7a2-7c39-4c3f-8f8a-1f2e3d4c46f5", "role": "AGENT", "displayName": "Anna", "state": "CONNECTED"})).unwrap();
-    let m = wire::normalize(&body, Some(&agent), false);
-    assert_eq!(m, json!({"type": "Message", "text": "Hi, how are you?", "index": 1_560_877_162_277i64, "timestamp": 1_560_877_162_277i64,
-        "id": "485f0f6e-6f3d-4f47-a5a1-0c7e5d2bb62a", "from": {"id": "6408a7a2-7c39-4c3f-8f8a-1f2e3d4c46f5", "type": "Agent", "name": "Anna"}}));
-    let bot = Member::parse(&json!({"id": "b", "role": "WORKFLOW"})).unwrap();
-    let mut notice = body.clone();
-    notice["bodyType"] = json!("notice");
-    assert_eq!(wire::normalize(&notice, Some(&bot), false)["from"]["type"], "External", "a workflow notice is External");
-    assert_eq!(wire::normalize(&body, Some(&bot), true)["from"], json!({"id": "b", "type": "Bot", "name": "Agent"}));
-    let mut join = body;
-    join["bodyType"] = json!("member-join");
-    let j = wire::normalize(&join, None, false);
-    assert_eq!((j["type"].clone(), j.get("from"), j.get("text")), (json!("ParticipantJoined"), None, None));
+fn a_recorded_messages_page() {
+    let mut p = chat();
+    let h = p.cmd("fetchHistory", "{}");
+    let page = p.take("/messages?sortOrder=descending");
+    p.respond(&page, 200, &text("messages-page.json"));
+    let members = p.take("/members");
+    p.respond(&members, 200, r#"{"entities":[]}"#);
+    assert_eq!(p.resolved(h), Value::Undefined);
+    let m = p.event("messageReceived");
+    let texts: Vec<String> = m.get("messages").as_array().unwrap().iter().map(|m| m.get("text").to_js_string()).collect();
+    assert_eq!(texts, ["Anything else?", "Thanks"], "history pages are newest first");
 }
 
-/// The create answer, a member and a messages page read as the transport needs them.
+/// The recorded 404 error body gives the shipped error code.
 #[test]
-fn answers_read() {
-    let conv = Conversation::from_created(&fixture("create-response.json")).expect("a conversation");
-    assert_eq!(conv.member_id, "8dd184ac-c481-4d67-bb33-bd6976b1b5f0");
-    assert!(conv.stream_url.starts_with("wss://"));
-    assert_eq!(conv.path("/members"), "/api/v2/webchat/guest/conversations/c4c2e5a6-f01e-48ed-960a-68d48c3e0d05/members");
-    let m = Member::parse(&fixture("member-agent.json")).unwrap();
-    assert_eq!((m.role.as_str(), m.state.as_str(), m.name.as_deref()), ("AGENT", "CONNECTED", Some("Anna")));
-    let page = fixture("messages-page.json");
-    assert!(page["next"].as_str().unwrap().starts_with("/api/v2/"), "next is a server-relative path");
-    assert!(wire::millis(&page["entities"][0]).unwrap() > wire::millis(&page["entities"][1]).unwrap(), "descending pages are newest first");
-    assert_eq!(Conversation::from_created(&fixture("error-404.json")), None);
+fn a_recorded_error_body() {
+    let mut p = chat();
+    p.cmd("sendMessage", r#"{"message":"x"}"#);
+    let r = p.take("/messages");
+    p.mark();
+    p.respond(&r, 404, &text("error-404.json"));
+    let e = p.event("error");
+    assert_eq!(e.get("errors").as_array().unwrap()[0].get("code").as_str(), Some("MessageFailed"));
 }

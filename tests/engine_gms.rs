@@ -1,744 +1,704 @@
-//! Engine scenarios for the GMS transport, with a simulated clock: every command in each
-//! state with its exact resolution or rejection, the polling cadence, offline/online,
-//! disconnect/reconnect without loss or duplicates, restore from valid, expired and garbage
-//! cookies, filters and preprocessors, and the wire format of each request.
+//! Engine scenarios on GMS Chat API v2, with a simulated clock and bus: every command in
+//! each state with the shipped texts, the shipped order of events, data keys and bus
+//! commands, and the deliberate improvements (README, compatibility table).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
-use serde_json::{json, Value};
-use support::sim::*;
+use support::page::{Page, Seen, T0};
 use webchatservice::engine::host::MemoryHost;
-use webchatservice::engine::keys;
-use webchatservice::engine::output::{Action, NetError, Outcome, ReplyValue};
-use webchatservice::engine::{Command, RegexSpec};
+use webchatservice::engine::output::{HttpRequest, NetError};
+use webchatservice::engine::{keys, PageEvent, Value};
 
-fn text(v: &str) -> Value {
-    json!({"message": v})
+const URL: &str = "http://gms.test/genesys/2/chat/customer-support";
+
+fn config() -> String {
+    format!(r#"{{"dataURL":"{URL}","userData":{{"harness":"conformance"}}}}"#)
 }
 
-/// Without a chat, each command answers with the shipped text (or value) at once.
+/// A start answer for chat `n`.
+fn started(n: u32) -> String {
+    format!(r#"{{"chatId":"000{n}","statusCode":0,"alias":"10{n}","secureKey":"key{n}","userId":"U{n}","chatEnded":false,"nextPosition":2,"messages":[]}}"#)
+}
+
+fn refresh(messages: &str) -> String {
+    format!(r#"{{"chatId":"0001","statusCode":0,"alias":"101","secureKey":"key1","userId":"U1","chatEnded":false,"messages":[{messages}]}}"#)
+}
+
+fn msg(index: u32, kind: &str, who: &str, id: u32, role: &str, text: Option<&str>) -> String {
+    let text = text.map(|t| format!(r#","text":"{t}""#)).unwrap_or_default();
+    format!(r#"{{"type":"{kind}","from":{{"nickname":"{who}","participantId":{id},"type":"{role}"}},"index":{index},"utcTime":{}{text}}}"#, 1_600_000_000_000u64 + index as u64 * 1000)
+}
+
+fn booted() -> Page {
+    Page::boot(&config(), MemoryHost::default())
+}
+
+/// A page with an active chat (started and polling), the mark after it.
+fn chatting() -> Page {
+    let mut p = booted();
+    p.cmd("startChat", r#"{"nickname":"Jane"}"#);
+    let start = p.take("customer-support/");
+    p.respond(&start, 200, &started(1));
+    p.mark();
+    p
+}
+
+/// The next poll: runs the clock until one is sent and returns it.
+fn next_poll(p: &mut Page) -> HttpRequest {
+    for _ in 0..200 {
+        if p.has_request("/refresh") {
+            return p.take("/refresh");
+        }
+        assert!(p.tick_until(u64::MAX), "no poll is planned");
+    }
+    panic!("no poll came")
+}
+
+/// Boot follows the shipped module: data keys first, configure through the bus, ready,
+/// then configure's own userData key.
 #[test]
-fn idle_commands_settle_with_the_shipped_texts() {
-    let mut sim = Sim::new();
-    let cases: Vec<(Command, &str)> = vec![
-        (Command::SendMessage(text("hi")), "There is no active chat session"),
-        (Command::EndChat, "There is no active chat session"),
-        (Command::SendTyping(json!({})), "There is no active chat session"),
-        (Command::SendCustomNotice(text("n")), "There is no active chat session"),
-        (Command::SendFilteredMessage { data: text("x"), regex: None }, "No active chat session."),
-        (Command::StartPoll, "No active chat session"),
-        (Command::StopPoll, "No active chat session"),
-        (Command::Poll { commander: "WebChatService".into() }, "No active chat session"),
-        (Command::Poll { commander: "WebChat".into() }, "Access Denied to private command. Only WebChatService is allowed to invoke this command"),
-        (Command::Restore { commander: "WebChatService".into() }, "No chat session found to restore."),
-        (Command::Restore { commander: "WebChat".into() }, "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode."),
-        (Command::FetchHistory, "Fetching messages history applies to only Asynchronous chat."),
-        (Command::AddPrefilter(None), "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions"),
-        (Command::AddPrefilter(Some(vec![])), "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions"),
-        (Command::PausePoll, "This transport doesn't support pausePoll command."),
-    ];
-    for (cmd, expected) in cases {
-        let label = format!("{cmd:?}");
-        let id = sim.command(cmd);
-        assert_eq!(sim.rejected_with(id), expected, "{label}");
-    }
-    assert!(sim.http.is_empty(), "no request was sent");
-    for (cmd, expected) in [
-        (Command::VerifySession, json!({"sessionActive": false})),
-        (Command::GetTranscript, json!({"messages": [], "originalMessages": []})),
-        (Command::GetAgents, json!({"agents": {}})),
-        (Command::GetStats, json!({"agents": {}, "startTime": false, "endTime": false, "duration": false})),
-        (Command::GetSessionData, json!({})),
-        (Command::UpdateUserData(json!({"a": 1})), json!({"a": 1})),
-        (Command::Load, Value::Null),
-        (Command::ResetPollExceptions, Value::Null),
-        (Command::Sleep, Value::Null),
-        (Command::Wake, Value::Null),
-    ] {
-        let label = format!("{cmd:?}");
-        let id = sim.command(cmd);
-        assert_eq!(sim.resolved(id), expected, "{label}");
-    }
-    for cmd in [Command::GetFileLimits, Command::SendFile, Command::DownloadFile] {
-        let id = sim.command(cmd);
-        assert!(sim.rejected_with(id).contains("not available"), "files reject clearly");
-    }
+fn boot_sets_the_shipped_data_keys_and_configures_through_the_bus() {
+    let p = booted();
+    assert_eq!(
+        p.trace(),
+        [
+            "data sleeping=false",
+            "data sessionActive=false",
+            "command WebChatService.configure",
+            "ready",
+            r#"data userData={"harness":"conformance"}"#,
+            "resolve 1",
+        ]
+    );
 }
 
-/// startChat posts the flat v2 form with bracketed, merged userData to `{dataURL}/`.
+/// Every command with no chat settles as shipped, and the ones the shipped plugin leaves
+/// pending settle too.
+#[test]
+fn commands_without_a_chat_settle_with_the_shipped_texts() {
+    let mut p = booted();
+    let cases: &[(&str, &str, &str)] = &[
+        ("endChat", "{}", "There is no active chat session"),
+        ("sendMessage", r#"{"message":"hi"}"#, "There is no active chat session"),
+        ("sendFilteredMessage", r#"{"message":"hi"}"#, "No active chat session."),
+        ("sendTyping", r#"{"isTyping":true}"#, "There is no active chat session"),
+        ("sendFile", "{}", "There is no active chat session"),
+        ("restore", "{}", "No chat session found to restore."),
+        ("fetchHistory", "{}", "Fetching messages history applies to only Asynchronous chat."),
+        ("startPoll", "{}", "There is no active chat session"),
+        ("stopPoll", "{}", "Not currently polling. Ignoring command."),
+        ("pausePoll", "{}", "This transport doesn't support pausePoll command."),
+        ("updateInteractionData", "{}", "This transport doesn't support updateInteractionData command."),
+        ("addPrefilter", r#"{"filters":"abc"}"#, "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions"),
+    ];
+    for (name, data, text) in cases {
+        let id = p.cmd(name, data);
+        assert_eq!(p.rejected_text(id), *text, "{name}");
+    }
+    let id = p.cmd("getSessionData", "{}");
+    assert_eq!(p.resolved(id).to_json(), r#"{"sessionID":"","userId":"","secureKey":"","alias":""}"#);
+    let id = p.cmd("getAgents", "{}");
+    assert_eq!(p.resolved(id).to_json(), r#"{"agents":{}}"#);
+    let id = p.cmd("getStats", "{}");
+    assert_eq!(p.resolved(id).to_json(), r#"{"agents":{},"startTime":false,"endTime":false,"duration":false}"#);
+    let id = p.cmd("verifySession", "{}");
+    assert_eq!(p.resolved(id).to_json(), r#"{"sessionActive":false}"#);
+    for name in ["resetPollExceptions", "sleep", "wake"] {
+        let id = p.cmd(name, "{}");
+        assert_eq!(p.resolved(id), Value::Undefined, "{name}");
+    }
+    let id = p.cmd("updateUserData", r#"{"extra":"value"}"#);
+    assert_eq!(p.resolved(id).to_json(), r#"{"harness":"conformance","extra":"value"}"#);
+    // The shipped plugin still sends these without a chat and rejects with the answer.
+    let id = p.cmd("sendCustomNotice", r#"{"message":"n"}"#);
+    let req = p.take("//customNotice");
+    p.respond(&req, 400, r#"{"statusCode":2,"chatEnded":true,"errors":[{"code":300,"advice":"chat session (empty) not found"}]}"#);
+    assert_eq!(p.rejected(id).get("status").as_f64(), Some(400.0));
+    assert_eq!(p.event("error").get("status").as_f64(), Some(400.0));
+}
+
+/// A poll commanded by another plugin is refused with the Access Denied text, yet still
+/// polls, as shipped.
+#[test]
+fn poll_from_another_plugin_is_refused_but_still_polls() {
+    let mut p = booted();
+    let id = p.cmd("poll", "{}");
+    assert_eq!(p.rejected_text(id), "Access Denied to private command. Only WebChatService is allowed to invoke this command");
+    let req = p.take("//refresh");
+    assert_eq!(Page::field(&req, "transcriptPosition").as_deref(), Some("1"));
+    assert!(p.host.store.contains_key(keys::PING), "the ping cookie is written");
+}
+
+/// startChat sends the flat v2 form with the merged userData, the page fields and the
+/// language.
 #[test]
 fn start_chat_sends_the_v2_form() {
-    let mut sim = Sim::with_config(json!({"dataURL": DATA_URL, "apikey": "K", "userData": {"cfg": "1", "shared": "config"}, "endpoint": "ep1"}));
-    sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo", "firstname": "Jo", "lastname": "Doe", "email": "jo@x.io",
-        "subject": "Help", "userData": "{\"shared\":\"call\",\"n\":{\"deep\":2}}"})));
-    let req = sim.next_request();
-    assert_eq!(req.url, format!("{DATA_URL}/"));
-    assert_eq!(req.method, "POST");
-    assert!(req.headers.contains(&("apikey".into(), "K".into())));
-    assert!(req.headers.contains(&("Content-Type".into(), "application/x-www-form-urlencoded".into())));
-    assert_eq!(req.timeout_ms, 3000);
-    for (k, v) in [("nickname", "Jo"), ("firstName", "Jo"), ("lastName", "Doe"), ("emailAddress", "jo@x.io"), ("subject", "Help"),
-        ("text", ""), ("alias", ""), ("secureKey", ""), ("userId", ""), ("endpoint", "ep1"),
-        ("userData[cfg]", "1"), ("userData[shared]", "call"), ("userData[n][deep]", "2"), ("userData[_genesys_url]", "https://shop.test/p"),
-        ("userData[_genesys_pageTitle]", "Shop"), ("userData[_genesys_source]", "web")] {
-        assert_eq!(field(&req, k).as_deref(), Some(v), "{k}");
+    let mut p = booted();
+    p.page_event(PageEvent::Language(Value::str("en")));
+    p.cmd("startChat", r#"{"nickname":"Jane","firstname":"Jane","lastname":"Doe","email":"j@x","subject":"S","userData":{"orderId":"42","list":[1,2],"nested":{"a":true}}}"#);
+    let req = p.take("customer-support/");
+    assert_eq!(req.url, format!("{URL}/"));
+    let f = Page::fields(&req);
+    let keys: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(&keys[..9], ["alias", "secureKey", "userId", "nickname", "firstName", "lastName", "emailAddress", "subject", "text"]);
+    for (k, val) in [
+        ("userData[GCTI_LanguageCode]", "en"),
+        ("userData[harness]", "conformance"),
+        ("userData[orderId]", "42"),
+        ("userData[nested][a]", "true"),
+        ("userData[_genesys_widgets]", "9.0.018.07"),
+        ("userData[_genesys_url]", "https://shop.test/p"),
+    ] {
+        assert_eq!(Page::field(&req, k).as_deref(), Some(val), "{k}");
     }
+    assert_eq!(f.iter().filter(|(k, _)| k == "userData[list][]").count(), 2, "array items repeat the bracket key");
+    assert!(p.host.store.contains_key(keys::START_LOCK));
 }
 
-/// The form shape (`data.form`) works as the flat one does.
+/// A successful start publishes as shipped: the resolution, the data keys, started, the
+/// bus commands, ajaxResponse, then pollingStarted from the startPoll round trip.
 #[test]
-fn start_chat_accepts_the_form_shape() {
-    let mut sim = Sim::new();
-    sim.command(Sim::start_chat_cmd(json!({"form": {"nickname": "Fo", "email": "f@x.io"}})));
-    let req = sim.next_request();
-    assert_eq!(field(&req, "nickname").as_deref(), Some("Fo"));
-    assert_eq!(field(&req, "emailAddress").as_deref(), Some("f@x.io"));
+fn start_chat_success_follows_the_shipped_order() {
+    let mut p = booted();
+    p.mark();
+    let id = p.cmd("startChat", r#"{"nickname":"Jane"}"#);
+    let start = p.take("customer-support/");
+    p.respond(&start, 200, &started(1));
+    let t = p.trace();
+    let pos = |s: &str| t.iter().position(|x| x.starts_with(s)).unwrap_or_else(|| panic!("{s} not in {t:?}"));
+    assert!(pos("command WebChatService.wake") < pos("data userData"));
+    assert!(pos("data sessionActive=true") < pos("event started"));
+    assert!(pos("event started") < pos("command WebChatService.startPoll"));
+    assert!(pos("command WebChatService.startPoll") < pos("command App.registerAutoLoad"));
+    assert!(pos("command App.registerAutoLoad") < pos(&format!("resolve {id}")));
+    assert!(pos(&format!("resolve {id}")) < pos("event ajaxResponse"));
+    assert!(pos("event ajaxResponse") < pos("event pollingStarted"));
+    assert_eq!(p.event("started").to_json(), r#"{"sessionID":"0001","userId":"U1","secureKey":"key1","alias":"101"}"#);
+    assert_eq!(p.host.store.get(keys::KEYS).map(String::as_str), Some(r#"{"secureKey":"key1","alias":"101","userId":"U1"}"#), "the shipped key order");
+    assert!(!p.host.store.contains_key(keys::START_LOCK), "the start lock is released");
 }
 
-/// A successful start publishes ajaxResponse, started, pollingStarted in the shipped order and resolves with the answer.
-#[test]
-fn start_chat_success_order() {
-    let mut sim = Sim::new();
-    let id = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    let req = sim.next_request();
-    sim.mark();
-    sim.answer(&req, started_body());
-    assert_eq!(
-        sim.trace(),
-        vec!["event:ajaxResponse", "data:WebChatService.sessionData={\"alias\":\"117\",\"secureKey\":\"4ee15d7e1c343c8e\",\"sessionID\":\"00048aAPEQJ8000U\",\"userId\":\"007555677B20000A\"}",
-             "data:sessionActive=true", "event:started", "event:pollingStarted", "bus:App.registerAutoLoad", &format!("resolve:{id}")]
-    );
-    assert_eq!(sim.event("started"), json!({"sessionID": "00048aAPEQJ8000U", "userId": "007555677B20000A", "secureKey": "4ee15d7e1c343c8e", "alias": "117"}));
-    assert_eq!(sim.resolved(id), started_body());
-    assert_eq!(sim.host.store.get(keys::SESSION).map(String::as_str), Some("00048aAPEQJ8000U"));
-    let keys_cookie: Value = serde_json::from_str(&sim.host.store[keys::KEYS]).unwrap();
-    assert_eq!(keys_cookie, json!({"secureKey": "4ee15d7e1c343c8e", "alias": "117", "userId": "007555677B20000A"}));
-    assert!(!sim.host.store.contains_key(keys::START_LOCK), "the start lock is released");
-}
-
-/// startChat refuses a second chat, malformed userData, another tab's fresh start lock; a refused start rejects with the answer.
+/// startChat refusals: already active, another tab starting, malformed userData, and a
+/// start the server refuses (rejected with the jqXHR, plus an error event).
 #[test]
 fn start_chat_refusals() {
-    let mut sim = Sim::new();
-    let bad = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo", "userData": "{not json"})));
-    assert_eq!(sim.rejected_with(bad), "malformed JSON provided in userData property");
-    sim.host.store.insert(keys::START_LOCK.into(), (T0 - 1000).to_string());
-    let locked = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    assert_eq!(sim.reply(locked), Some(Outcome::Reject(ReplyValue::Json(json!({"statusCode": 1})))));
-    sim.host.store.insert(keys::START_LOCK.into(), (T0 - 2500).to_string());
-    let refused = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    let req = sim.next_request();
-    let answer = json!({"statusCode": 2, "chatEnded": true, "chatId": "", "errors": [{"code": 161, "advice": "name"}]});
-    sim.mark();
-    sim.answer(&req, answer.clone());
-    assert_eq!(sim.reply(refused), Some(Outcome::Reject(ReplyValue::Json(answer.clone()))));
-    assert_eq!(sim.events(), vec!["error", "ajaxResponse"]);
-    sim.started();
-    let again = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    assert_eq!(sim.rejected_with(again), "There is already an active chat session");
+    let mut p = chatting();
+    let id = p.cmd("startChat", "{}");
+    assert_eq!(p.rejected_text(id), "There is already an active chat session");
+
+    let mut host = MemoryHost::default();
+    host.store.insert(keys::START_LOCK.into(), (T0 - 500).to_string());
+    let mut p = Page::boot(&config(), host);
+    let id = p.cmd("startChat", "{}");
+    assert_eq!(p.rejected(id).to_json(), r#"{"statusCode":1}"#);
+
+    let mut p = booted();
+    let id = p.cmd("startChat", r#"{"userData":"{not json"}"#);
+    assert_eq!(p.rejected_text(id), "malformed JSON provided in userData property");
+    let id = p.cmd("startChat", r#"{"firstname":""}"#);
+    let req = p.take("customer-support/");
+    p.mark();
+    p.respond(&req, 400, r#"{"statusCode":2,"chatEnded":true,"errors":[{"code":161,"advice":"nickname or firstName is required"}]}"#);
+    let x = p.rejected(id);
+    assert!(matches!(x, Value::Xhr(_)));
+    assert_eq!(x.path("responseJSON.errors").as_array().map(Vec::len), Some(1));
+    assert_eq!(p.events(), ["error"]);
 }
 
-/// Polls follow the shipped cadence: 250 ms ticker, pollRateMin first, ×1.2 up to pollRateMax; activity resets it.
+/// A JSON-string userData merges like an object; a JSON array spreads by index (as
+/// shipped); a JSON string is not spread character by character (a shipped bug).
 #[test]
-fn polling_cadence_backs_off_and_resets_on_activity() {
-    let mut sim = Sim::new();
-    sim.started();
-    let start = sim.now;
-    let mut times = Vec::new();
-    let mut positions = Vec::new();
-    for _ in 0..8 {
-        sim.tick();
-        let req = sim.next_request();
-        assert!(req.url.ends_with("/00048aAPEQJ8000U/refresh"));
-        times.push(sim.now - start);
-        positions.push(field(&req, "transcriptPosition").unwrap());
-        sim.answer(&req, refresh(json!([])));
-    }
-    // Interval after each poll: 600, 720, 864, 1037, 1244, 1493, 1792 ms, rounded up to the 250 ms ticker.
-    assert_eq!(times, vec![250, 1000, 1750, 2750, 4000, 5250, 6750, 8750]);
-    assert!(positions.iter().all(|p| p == "1"), "nothing new: position stays 1");
-    assert_eq!(sim.host.store.get(keys::PING).map(String::as_str), Some((start + 8750).to_string().as_str()));
-    for _ in 0..4 {
-        sim.tick();
-        let req = sim.next_request();
-        sim.answer(&req, refresh(json!([])));
-    }
-    let before = sim.now;
-    sim.tick();
-    assert_eq!(sim.now - before, 3000, "capped at pollRateMax");
-    let req = sim.next_request();
-    sim.answer(&req, refresh(json!([])));
-    sim.command(Command::SendTyping(json!({})));
-    let typing = sim.next_request();
-    sim.answer(&typing, refresh(json!([])));
-    let before = sim.now;
-    sim.tick();
-    assert!(sim.now - before <= 750, "activity makes the next poll come quickly");
+fn start_chat_user_data_shapes() {
+    let mut p = booted();
+    p.cmd("startChat", r#"{"userData":"[1,2]"}"#);
+    let req = p.take("customer-support/");
+    assert_eq!(Page::field(&req, "userData[0]").as_deref(), Some("1"));
+    p.respond(&req, 500, "{}");
+    p.cmd("startChat", r#"{"userData":"\"abc\""}"#);
+    let req = p.take("customer-support/");
+    assert!(Page::field(&req, "userData[2]").is_none());
 }
 
-/// Transcript entries become participant and typing events, then one messageReceived with normalised messages.
+/// Polls follow the shipped cadence: a 250 ms ticker, the interval growing ×1.2 from
+/// 500 ms to 3 s, back to 500 ms after the visitor sends.
+#[test]
+fn polling_cadence() {
+    let mut p = chatting();
+    let mut times = Vec::new();
+    for _ in 0..12 {
+        let r = next_poll(&mut p);
+        times.push(p.now);
+        p.respond(&r, 200, &refresh(""));
+    }
+    let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps[..4], [750, 750, 1000, 1250]);
+    assert_eq!(*gaps.last().unwrap(), 3000);
+    p.cmd("sendMessage", r#"{"message":"hi"}"#);
+    let send = p.take("/send");
+    p.respond(&send, 200, &refresh(""));
+    let before = p.now;
+    let r = next_poll(&mut p);
+    assert!(p.now - before <= 750, "activity brings the next poll forward");
+    assert_eq!(Page::field(&r, "transcriptPosition").as_deref(), Some("1"));
+}
+
+/// Transcript entries become the shipped events, with live agents maps, the typing data
+/// key, and the position advancing past what was shown.
 #[test]
 fn transcript_entries_become_events() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.tick();
-    let req = sim.next_request();
-    sim.mark();
-    sim.answer(&req, refresh(json!([
-        msg(1, "ParticipantJoined", "Client", "Jo", 1, None),
-        msg(2, "ParticipantJoined", "Agent", "Anna", 2, None),
-        msg(3, "TypingStarted", "Agent", "Anna", 2, None),
-        msg(4, "Message", "Agent", "Anna", 2, Some("Hello")),
-    ])));
-    assert_eq!(sim.trace(), vec![
-        "event:ajaxResponse", "event:clientConnected", "event:agentConnected", "event:agentTypingStarted",
-        "data:agentTyping=true", "event:agentTypingStopped", "data:agentTyping=false", "event:messageReceived",
-    ]);
-    let connected = sim.event("agentConnected");
-    assert_eq!(connected["numAgentsConnected"], 1);
-    assert_eq!(connected["agents"]["2"]["name"], "Anna");
-    assert_eq!(connected["agents"]["2"]["connected"], true);
-    assert_eq!(connected["message"]["from"], json!({"id": 2, "type": "Agent", "name": "Anna"}));
-    let received = sim.event("messageReceived");
-    assert_eq!(received["messages"].as_array().unwrap().len(), 4);
-    assert_eq!(received["messages"][3], json!({"type": "Message", "index": 4, "timestamp": 1432845092000u64, "text": "Hello",
-        "from": {"id": 2, "type": "Agent", "name": "Anna"}}));
-    assert_eq!(received["messages"][2]["isTyping"], true);
-    assert_eq!(received["originalMessages"][3], msg(4, "Message", "Agent", "Anna", 2, Some("Hello")));
-    assert_eq!(received["restoring"], false);
-    assert_eq!(received["sessionData"]["sessionID"], "00048aAPEQJ8000U");
-    sim.tick();
-    let next = sim.next_request();
-    assert_eq!(field(&next, "transcriptPosition").as_deref(), Some("5"), "the next poll asks from index 5");
-    sim.mark();
-    sim.answer(&next, refresh(json!([msg(4, "Message", "Agent", "Anna", 2, Some("Hello"))])));
-    assert_eq!(sim.events(), vec!["ajaxResponse"], "an index already seen is not published again");
-    let agents = sim.command(Command::GetAgents);
-    assert_eq!(sim.resolved(agents)["agents"]["2"]["connected"], true);
-    let stats = sim.command(Command::GetStats);
-    assert_eq!(sim.resolved(stats)["duration"], 3000);
+    let mut p = chatting();
+    let r = next_poll(&mut p);
+    let entries = [
+        msg(1, "ParticipantJoined", "Jane", 1, "Client", None),
+        msg(2, "ParticipantJoined", "Anna", 2, "Agent", None),
+        msg(3, "TypingStarted", "Anna", 2, "Agent", None),
+        msg(4, "Message", "Anna", 2, "Agent", Some("Hello")),
+    ]
+    .join(",");
+    p.mark();
+    p.respond(&r, 200, &refresh(&entries));
+    assert_eq!(p.events(), ["clientConnected", "agentConnected", "agentTypingStarted", "agentTypingStopped", "messageReceived", "ajaxResponse"]);
+    // Subscribers see the agents map as it is after the whole answer.
+    assert_eq!(p.event("clientConnected").get("agents").get("2").get("name").as_str(), Some("Anna"));
+    assert_eq!(p.event("clientConnected").get("numAgentsConnected").as_f64(), Some(0.0));
+    assert_eq!(p.event("agentConnected").get("numAgentsConnected").as_f64(), Some(1.0));
+    let m = p.event("messageReceived");
+    let last = &m.get("messages").as_array().unwrap()[3];
+    assert_eq!(last.get("text").as_str(), Some("Hello"));
+    assert!(last.as_object().unwrap().contains_key("html"), "absent fields are present as undefined");
+    assert!(last.get("html").is_undefined());
+    assert_eq!(last.get("from").to_json(), r#"{"id":2,"type":"Agent","name":"Anna"}"#);
+    assert_eq!(p.data_keys(), ["agentTyping=true", "agentTyping=false"]);
+    assert_eq!(p.host.store.get(keys::INDEX).map(String::as_str), Some("5"));
+    let r = next_poll(&mut p);
+    assert_eq!(Page::field(&r, "transcriptPosition").as_deref(), Some("5"));
+    // The same entries again are not published twice.
+    p.mark();
+    p.respond(&r, 200, &refresh(&msg(4, "Message", "Anna", 2, "Agent", Some("Hello"))));
+    assert!(!p.events().contains(&"messageReceived"));
 }
 
-/// Prefilters hide matching messages (the standard co-browse token too); preprocessors edit what is published.
+/// A hidden message is not published (its answer is), still ends the agent's typing,
+/// and does not advance the position (it is fetched again, as shipped).
 #[test]
-fn filters_and_preprocessors() {
-    let host = MemoryHost { append_to_text: Some(" (edited)".into()), ..Default::default() };
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), host);
-    let add = sim.command(Command::AddPrefilter(Some(vec![RegexSpec::new("^secret", "i"), RegexSpec::new("^secret", "i")])));
-    assert_eq!(sim.reply(add), Some(Outcome::Resolve(ReplyValue::RegExps(vec![RegexSpec::new("^secret", "i")]))));
-    let bad = sim.command(Command::AddPrefilter(Some(vec![RegexSpec::new("(?<=a)b", "")])));
-    assert_eq!(sim.rejected_with(bad), "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions");
-    assert!(sim.log.iter().any(|a| matches!(a, Action::Log { message, .. } if message.contains("look-behind"))), "the console says why");
-    sim.started();
-    sim.tick();
-    let req = sim.next_request();
-    sim.mark();
-    sim.answer(&req, refresh(json!([
-        msg(2, "Message", "Agent", "A", 2, Some("SECRET token")),
-        msg(3, "Message", "Client", "Jo", 1, Some("{start:123456789}")),
-        msg(4, "Message", "Agent", "A", 2, Some("visible")),
-    ])));
-    let received = sim.event("messageReceived");
-    assert_eq!(received["messages"].as_array().unwrap().len(), 1);
-    assert_eq!(received["messages"][0]["text"], "visible (edited)");
-    assert_eq!(received["originalMessages"][0]["text"], "visible (edited)");
-    assert_eq!(sim.events().iter().filter(|e| **e == "agentTypingStopped").count(), 2, "filtered agent messages still stop typing");
-    let filters: Value = serde_json::from_str(&sim.host.store[keys::FILTERS]).unwrap();
-    assert_eq!(filters, json!({"custom": [{"source": "^secret", "flags": "i"}]}));
+fn prefilters_hide_messages() {
+    let mut p = chatting();
+    let mut filters = webchatservice::engine::json::Map::new();
+    filters.insert("filters", Value::RegExp(webchatservice::engine::RegexSpec::new("secret", "i")));
+    let id = p.bus_command("Tester", "addPrefilter", Value::Object(filters));
+    assert!(matches!(p.resolved(id).get("0"), Value::RegExp(_)), "resolves with {{0: /secret/i}}");
+    assert_eq!(p.host.store.get(keys::FILTERS).map(String::as_str), Some(r#"{"custom":[{"source":"secret","flags":"i"}]}"#));
+    let r = next_poll(&mut p);
+    p.mark();
+    p.respond(&r, 200, &refresh(&msg(1, "Message", "Anna", 2, "Agent", Some("a SECRET code"))));
+    assert_eq!(p.events(), ["agentTypingStopped", "ajaxResponse"]);
+    let r = next_poll(&mut p);
+    assert_eq!(Page::field(&r, "transcriptPosition").as_deref(), Some("1"));
+    p.mark();
+    let both = [msg(1, "Message", "Anna", 2, "Agent", Some("a SECRET code")), msg(2, "Message", "Anna", 2, "Agent", Some("visible"))].join(",");
+    p.respond(&r, 200, &refresh(&both));
+    let m = p.event("messageReceived");
+    assert_eq!(m.get("messages").as_array().map(Vec::len), Some(1));
+    assert_eq!(m.get("originalMessages").as_array().map(Vec::len), Some(1), "hidden originals are left out");
+    assert_eq!(p.event("ajaxResponse").get("messages").as_array().map(Vec::len), Some(1), "and the answer shows the filtered list");
 }
 
-/// More than pollExceptionLimit offline answers publish chatServerWentOffline; the next good answer, BackOnline and reconnected.
+/// Legacy preprocessors change the raw message in place; the normalised message is built
+/// from it.
+#[test]
+fn preprocessors_change_raw_messages() {
+    let host = MemoryHost { append_to_text: Some(" [pp]".into()), ..Default::default() };
+    let mut p = Page::boot(&config(), host);
+    p.cmd("startChat", "{}");
+    let s = p.take("customer-support/");
+    p.respond(&s, 200, &started(1));
+    let r = next_poll(&mut p);
+    p.mark();
+    p.respond(&r, 200, &refresh(&msg(1, "Message", "Anna", 2, "Agent", Some("hi"))));
+    let m = p.event("messageReceived");
+    assert_eq!(m.get("messages").as_array().unwrap()[0].get("text").as_str(), Some("hi [pp]"));
+    assert_eq!(m.get("originalMessages").as_array().unwrap()[0].get("text").as_str(), Some("hi"), "originals are the answer's");
+}
+
+/// Statuscode-1 polls: chatServerWentOffline after more than pollExceptionLimit, back
+/// online (with reconnected) on the next good poll; resetPollExceptions.
 #[test]
 fn chat_server_offline_and_back() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.mark();
+    let mut p = chatting();
+    let offline = r#"{"chatId":"0001","statusCode":1,"chatEnded":false,"messages":[]}"#;
+    for i in 0..6 {
+        let r = next_poll(&mut p);
+        p.mark();
+        p.respond(&r, 200, offline);
+        let went = p.events().contains(&"chatServerWentOffline");
+        assert_eq!(went, i == 5, "poll {i}");
+    }
+    let r = next_poll(&mut p);
+    p.mark();
+    p.respond(&r, 200, &refresh(""));
+    assert_eq!(p.events(), ["chatServerBackOnline", "reconnected", "ajaxResponse"]);
+}
+
+/// A lost connection publishes disconnected once, polls back off, a message typed then
+/// waits and goes out once a poll succeeds again (reconnected), in order.
+#[test]
+fn messages_typed_while_disconnected_wait() {
+    let mut p = chatting();
+    let mut last = p.now;
+    let mut gaps = Vec::new();
     for _ in 0..6 {
-        sim.tick();
-        let req = sim.next_request();
-        sim.answer(&req, json!({"statusCode": 1, "chatEnded": false, "chatId": "00048aAPEQJ8000U", "messages": []}));
+        let r = next_poll(&mut p);
+        gaps.push(p.now - last);
+        last = p.now;
+        p.no_answer(&r, NetError::Network("offline".into()));
     }
-    assert_eq!(sim.events().iter().filter(|e| **e == "chatServerWentOffline").count(), 1);
-    let before_sixth = sim.events().iter().position(|e| *e == "chatServerWentOffline").unwrap();
-    assert_eq!(sim.events()[..before_sixth].iter().filter(|e| **e == "ajaxResponse").count(), 6, "published on the 6th, exceeding 5");
-    sim.mark();
-    sim.tick();
-    let req = sim.next_request();
-    sim.answer(&req, refresh(json!([])));
-    assert_eq!(sim.events(), vec!["ajaxResponse", "chatServerBackOnline", "reconnected"]);
+    assert_eq!(p.count("disconnected"), 1, "once per outage");
+    assert!(gaps[5] >= 4000, "polls back off during an outage: {gaps:?}");
+    let a = p.cmd("sendMessage", r#"{"message":"first"}"#);
+    let b = p.cmd("sendMessage", r#"{"message":"second"}"#);
+    assert!(!p.has_request("/send"), "nothing is sent while disconnected");
+    let r = next_poll(&mut p);
+    p.mark();
+    p.respond(&r, 200, &refresh(""));
+    assert_eq!(p.events()[0], "reconnected");
+    let s1 = p.take("/send");
+    assert_eq!(Page::field(&s1, "message").as_deref(), Some("first"));
+    assert!(!p.has_request("/send"), "one at a time");
+    p.respond(&s1, 200, &refresh(""));
+    let s2 = p.take("/send");
+    assert_eq!(Page::field(&s2, "message").as_deref(), Some("second"));
+    p.respond(&s2, 200, &refresh(""));
+    assert!(p.outcome(a).unwrap().ok && p.outcome(b).unwrap().ok);
 }
 
-/// A lost connection publishes disconnected once; a message typed meanwhile is sent after reconnecting, once, and resolves then.
+/// A send that timed out but arrived is settled by its copy in the transcript, not sent
+/// again; one that did not arrive is sent again after a transcript without it.
 #[test]
-fn disconnect_queue_and_reconnect() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.mark();
-    sim.tick();
-    let p1 = sim.next_request();
-    sim.fail(&p1, NetError::Network("offline".into()));
-    sim.tick();
-    let p2 = sim.next_request();
-    sim.fail(&p2, NetError::Timeout);
-    assert_eq!(sim.events(), vec!["disconnected"]);
-    let send = sim.command(Command::SendMessage(text("typed offline")));
-    assert!(sim.http.is_empty(), "nothing is sent while disconnected");
-    assert_eq!(sim.reply(send), None, "not resolved yet");
-    sim.tick();
-    let p3 = sim.next_request();
-    sim.mark();
-    sim.answer(&p3, refresh(json!([])));
-    assert_eq!(sim.events(), vec!["reconnected", "ajaxResponse"]);
-    let s = sim.next_request();
-    assert!(s.url.ends_with("/send"));
-    assert_eq!(field(&s, "message").as_deref(), Some("typed offline"));
-    assert_eq!(field(&s, "messageType").as_deref(), Some("text"));
-    sim.answer(&s, refresh(json!([])));
-    assert_eq!(sim.resolved(send)["statusCode"], 0);
+fn unanswered_sends_are_checked_before_resending() {
+    let mut p = chatting();
+    let a = p.cmd("sendMessage", r#"{"message":"arrived"}"#);
+    let s = p.take("/send");
+    p.no_answer(&s, NetError::Timeout);
+    let r = next_poll(&mut p);
+    p.respond(&r, 200, &refresh(&msg(1, "Message", "Jane", 1, "Client", Some("arrived"))));
+    assert!(p.outcome(a).unwrap().ok, "settled by the transcript");
+    assert!(!p.has_request("/send"));
+
+    let b = p.cmd("sendMessage", r#"{"message":"lost"}"#);
+    let s = p.take("/send");
+    p.no_answer(&s, NetError::Timeout);
+    let r = next_poll(&mut p);
+    p.respond(&r, 200, &refresh(""));
+    let again = p.take("/send");
+    assert_eq!(Page::field(&again, "message").as_deref(), Some("lost"));
+    p.respond(&again, 200, &refresh(""));
+    assert!(p.outcome(b).unwrap().ok);
 }
 
-/// A send that timed out but reached the server is not sent again: the transcript shows it.
+/// Two identical messages: the first's copy in the transcript does not settle the
+/// second, unanswered one (it is sent again).
 #[test]
-fn a_timed_out_send_that_arrived_is_not_resent() {
-    let mut sim = Sim::new();
-    sim.started();
-    let send = sim.command(Command::SendMessage(text("maybe sent")));
-    let s = sim.next_request();
-    sim.fail(&s, NetError::Timeout);
-    assert_eq!(sim.reply(send), None);
-    sim.tick();
-    let p = sim.next_request();
-    sim.answer(&p, refresh(json!([msg(2, "Message", "Client", "Jo", 1, Some("maybe sent"))])));
-    assert_eq!(sim.resolved(send), json!({"statusCode": 0}));
-    assert!(sim.http.iter().all(|r| !r.url.ends_with("/send")), "no second send");
+fn an_identical_second_message_is_not_taken_for_the_first() {
+    let mut p = chatting();
+    let a = p.cmd("sendMessage", r#"{"message":"ok"}"#);
+    let s = p.take("/send");
+    p.respond(&s, 200, &refresh(""));
+    assert!(p.outcome(a).unwrap().ok);
+    let b = p.cmd("sendMessage", r#"{"message":"ok"}"#);
+    let s = p.take("/send");
+    p.no_answer(&s, NetError::Timeout);
+    let r = next_poll(&mut p);
+    p.respond(&r, 200, &refresh(&msg(1, "Message", "Jane", 1, "Client", Some("ok"))));
+    assert!(p.outcome(b).is_none(), "the first one's copy");
+    let again = p.take("/send");
+    p.respond(&again, 200, &refresh(""));
+    assert!(p.outcome(b).unwrap().ok);
 }
 
-/// Sends go out one at a time, in the order typed.
+/// A message queued while disconnected still goes out after stopPoll: the outbox probes
+/// on its own (it used to wait for a poll that never came).
 #[test]
-fn sends_are_ordered() {
-    let mut sim = Sim::new();
-    sim.started();
-    let a = sim.command(Command::SendMessage(text("a")));
-    let b = sim.command(Command::SendMessage(text("b")));
-    let first = sim.next_request();
-    assert!(sim.http.is_empty(), "b waits for a");
-    sim.answer(&first, refresh(json!([])));
-    let second = sim.next_request();
-    assert_eq!(field(&second, "message").as_deref(), Some("b"));
-    sim.answer_status(&second, 400, json!({"errors": [{"code": 204, "advice": "too long"}]}));
-    assert!(sim.reply(a).is_some());
-    assert!(matches!(sim.reply(b), Some(Outcome::Reject(ReplyValue::Json(v))) if v["status"] == 400));
+fn a_queued_message_settles_after_stop_poll() {
+    let mut p = chatting();
+    let r = next_poll(&mut p);
+    p.no_answer(&r, NetError::Network("x".into()));
+    let id = p.cmd("sendMessage", r#"{"message":"later"}"#);
+    p.cmd("stopPoll", "{}");
+    p.advance(5_000);
+    let probe = p.take("/refresh");
+    p.respond(&probe, 200, &refresh(""));
+    let s = p.take("/send");
+    p.respond(&s, 200, &refresh(""));
+    assert!(p.outcome(id).unwrap().ok);
 }
 
-/// sendMessage validates text and maxMessageLength (in code points) with the shipped texts.
-#[test]
-fn send_message_validation() {
-    let mut sim = Sim::with_config(json!({"dataURL": DATA_URL, "maxMessageLength": 3}));
-    sim.started();
-    for (data, expected) in [
-        (json!({}), "No message text provided"),
-        (json!({"message": "   "}), "No message text provided"),
-        (json!({"message": 5}), "No message text provided"),
-        (json!({"message": "abcd"}), "Message length exceeds configured threshold of (3) characters"),
-    ] {
-        let id = sim.command(Command::SendMessage(data));
-        assert_eq!(sim.rejected_with(id), expected);
-    }
-    sim.command(Command::SendMessage(json!({"message": "😀😀😀", "parentMessageID": "m7"})));
-    let s = sim.next_request();
-    assert_eq!(field(&s, "eventAttributes").as_deref(), Some(r#"{"general-properties":{"related-event-id":"m7"}}"#));
-}
-
-/// endChat disconnects, publishes the three disconnected events and ended, clears cookies, and resolves.
+/// endChat: stopPoll through the bus, the disconnect, the shipped events, and (unlike the
+/// shipped plugin) a resolution; a failed disconnect still ends the chat.
 #[test]
 fn end_chat() {
-    let mut sim = Sim::new();
-    sim.started();
-    let id = sim.command(Command::EndChat);
-    let req = sim.next_request();
-    assert!(req.url.ends_with("/disconnect"));
-    assert_eq!(field(&req, "secureKey").as_deref(), Some("4ee15d7e1c343c8e"));
-    let again = sim.command(Command::StartChat { data: json!({}), page: Default::default() });
-    assert_eq!(sim.rejected_with(again), "There is already an active chat session", "not while ending");
-    sim.mark();
-    sim.answer(&req, json!({"statusCode": 0, "chatEnded": true, "chatId": "00048aAPEQJ8000U"}));
-    assert_eq!(sim.trace(), vec![
-        "event:ajaxResponse", "event:supervisorDisconnected", "event:agentDisconnected", "event:clientDisconnected",
-        "data:sessionActive=false", "event:ended", "bus:App.deregisterAutoLoad", &format!("resolve:{id}"),
-    ]);
-    assert_eq!(sim.event("agentDisconnected"), json!({"numAgentsConnected": 0}));
-    assert!(sim.host.store.is_empty(), "cookies cleared: {:?}", sim.host.store);
-    assert!(sim.s.poll_timeout().is_none(), "no more polling");
+    let mut p = chatting();
+    let id = p.cmd("endChat", "{}");
+    assert_eq!(p.commands(), ["WebChatService.stopPoll"]);
+    assert_eq!(p.events(), ["pollingStopped"]);
+    let d = p.take("/disconnect");
+    p.mark();
+    p.respond(&d, 200, r#"{"chatId":"0001","statusCode":0,"chatEnded":true,"messages":[]}"#);
+    assert!(p.outcome(id).unwrap().ok);
+    assert_eq!(p.events(), ["supervisorDisconnected", "agentDisconnected", "clientDisconnected", "ended", "ajaxResponse"]);
+    assert_eq!(p.event("agentDisconnected").to_json(), r#"{"numAgentsConnected":0}"#);
+    assert_eq!(p.commands(), ["App.deregisterAutoLoad"]);
+    assert!(!p.host.store.contains_key(keys::SESSION) && !p.host.store.contains_key(keys::KEYS));
+    let id = p.cmd("getSessionData", "{}");
+    assert_eq!(p.resolved(id).get("sessionID").as_str(), Some(""));
+
+    let mut p = chatting();
+    let id = p.cmd("endChat", "{}");
+    let d = p.take("/disconnect");
+    p.mark();
+    p.no_answer(&d, NetError::Network("x".into()));
+    assert!(!p.outcome(id).unwrap().ok);
+    assert!(p.events().contains(&"ended"));
+    assert!(!p.s.is_active());
 }
 
-/// endChat with the server unreachable still ends the chat here, and rejects with the error.
+/// The server ends the chat in a poll answer: ended, cookies gone, the transcript kept
+/// for getTranscript.
 #[test]
-fn end_chat_offline() {
-    let mut sim = Sim::new();
-    sim.started();
-    let id = sim.command(Command::EndChat);
-    let req = sim.next_request();
-    sim.mark();
-    sim.fail(&req, NetError::Network("down".into()));
-    assert!(sim.events().contains(&"ended"));
-    assert!(matches!(sim.reply(id), Some(Outcome::Reject(ReplyValue::Json(v))) if v["status"] == 0));
+fn the_server_ends_the_chat() {
+    let mut p = chatting();
+    let r = next_poll(&mut p);
+    p.mark();
+    p.respond(&r, 200, &format!(r#"{{"chatId":"0001","statusCode":0,"chatEnded":true,"messages":[{}]}}"#, msg(1, "Message", "Anna", 2, "Agent", Some("bye"))));
+    assert!(p.events().contains(&"ended"));
+    assert!(p.commands().contains(&"WebChatService.stopPoll"));
+    // The messages' sessionData is what subscribers see after the step: the ids are gone.
+    assert_eq!(p.event("messageReceived").get("sessionData").get("sessionID").as_str(), Some(""));
+    let id = p.cmd("getTranscript", "{}");
+    assert_eq!(p.resolved(id).get("messages").as_array().map(Vec::len), Some(1));
 }
 
-/// The server ending the chat (chatEnded in a poll) ends it here: pollingStopped, ended, cookies gone.
-#[test]
-fn server_ends_the_chat() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.tick();
-    let req = sim.next_request();
-    sim.mark();
-    let mut answer = refresh(json!([msg(2, "ParticipantLeft", "Agent", "A", 2, None)]));
-    answer["chatEnded"] = json!(true);
-    sim.answer(&req, answer);
-    let events = sim.events();
-    let received = events.iter().position(|e| *e == "messageReceived").unwrap();
-    let ended = events.iter().position(|e| *e == "ended").unwrap();
-    assert!(received < ended, "messages first, then ended: {events:?}");
-    assert!(events.contains(&"pollingStopped"));
-    assert!(!sim.host.store.contains_key(keys::SESSION));
-}
-
-/// Another tab ended the chat (session cookie gone): the next poll ends it here without a request.
+/// Another tab ended the chat (the session cookie is gone): the next request ends it here.
 #[test]
 fn another_tab_ended_the_chat() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.host.store.remove(keys::SESSION);
-    sim.mark();
-    sim.tick();
-    assert!(sim.http.is_empty());
-    assert!(sim.events().contains(&"ended"));
+    let mut p = chatting();
+    p.host.store.remove(keys::SESSION);
+    p.mark();
+    p.advance(1_000);
+    assert!(p.events().contains(&"ended"));
+    assert!(!p.s.is_active());
 }
 
-fn saved_session(ping_age: Option<u64>) -> MemoryHost {
+fn saved(ping_age: Option<u64>, keys_cookie: &str) -> MemoryHost {
     let mut host = MemoryHost::default();
-    host.store.insert(keys::SESSION.into(), "00048aAPEQJ8000U".into());
-    host.store.insert(keys::KEYS.into(), r#"{"secureKey":"4ee15d7e1c343c8e","alias":"117","userId":"007555677B20000A"}"#.into());
-    host.store.insert(keys::FILTERS.into(), r#"{"custom":[{"source":"hide me","flags":""}]}"#.into());
+    host.store.insert(keys::SESSION.into(), "0001".into());
+    host.store.insert(keys::KEYS.into(), keys_cookie.into());
     if let Some(age) = ping_age {
         host.store.insert(keys::PING.into(), (T0 - age).to_string());
     }
     host
 }
 
-/// Valid cookies restore the chat: refresh from position 1, restored, the transcript with restoring: true, polling, saved prefilters.
+const KEYS: &str = r#"{"secureKey":"key1","alias":"101","userId":"U1"}"#;
+
+/// A saved chat restores on configure, as shipped: restore through the bus, a refresh
+/// from position 1, restored, the entries with restoring, the session active, polling.
 #[test]
 fn restore_from_valid_cookies() {
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(Some(5_000)));
-    let verify = sim.command(Command::VerifySession);
-    assert_eq!(sim.reply(verify), None, "verifySession waits for the restore");
-    let req = sim.next_request();
-    assert!(req.url.ends_with("/00048aAPEQJ8000U/refresh"));
-    assert_eq!(field(&req, "transcriptPosition").as_deref(), Some("1"));
-    sim.mark();
-    sim.answer(&req, refresh(json!([
-        msg(1, "ParticipantJoined", "Client", "Jo", 1, None),
-        msg(2, "Message", "Agent", "A", 2, Some("hide me please")),
-        msg(3, "Message", "Agent", "A", 2, Some("Welcome back")),
-    ])));
-    let events = sim.events();
-    assert_eq!(events[..2], ["ajaxResponse", "restored"]);
-    assert!(events.contains(&"pollingStarted"));
-    let received = sim.event("messageReceived");
-    assert_eq!(received["restoring"], true);
-    assert_eq!(received["messages"].as_array().unwrap().len(), 2, "the saved prefilter still hides");
-    assert_eq!(received["messages"][1]["restoring"], true);
-    assert_eq!(sim.resolved(verify), json!({"sessionActive": true}));
-    let again = sim.command(Command::Restore { commander: "WebChatService".into() });
-    assert_eq!(sim.rejected_with(again), "Chat session is already active, ignoring restore command.");
+    let mut p = Page::boot(&config(), saved(Some(1_000), KEYS));
+    assert!(p.commands().contains(&"WebChatService.restore"));
+    let r = p.take("/0001/refresh");
+    assert_eq!(Page::field(&r, "secureKey").as_deref(), Some("key1"));
+    assert_eq!(Page::field(&r, "transcriptPosition").as_deref(), Some("1"));
+    let verify = p.cmd("verifySession", "{}");
+    assert!(p.outcome(verify).is_none(), "verifySession waits for the restore");
+    p.mark();
+    p.respond(&r, 200, &refresh(&[msg(1, "ParticipantJoined", "Jane", 1, "Client", None), msg(2, "Message", "Anna", 2, "Agent", Some("hi"))].join(",")));
+    assert_eq!(&p.commands()[..2], ["App.registerAutoLoad", "WebChatService.startPoll"]);
+    assert_eq!(&p.events()[..2], ["restored", "clientConnected"]);
+    let m = p.event("messageReceived");
+    assert_eq!(m.get("restoring"), &Value::Bool(true));
+    assert_eq!(m.get("messages").as_array().unwrap()[0].get("restoring"), &Value::Bool(true));
+    assert_eq!(p.resolved(verify).to_json(), r#"{"sessionActive":true}"#);
+    assert!(p.s.is_active());
 }
 
-/// Cookies whose last poll is older than restoreTimeout are abandoned: restoreTimeout, cookies removed, no request.
+/// Cookies of a chat nobody polled for restoreTimeout are dropped with restoreTimeout; a
+/// chat that ended meanwhile gives restoreTimeout too; unreachable gives restoreFailed.
 #[test]
-fn restore_from_expired_cookies() {
-    let sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(Some(60_000)));
-    assert!(sim.http.is_empty());
-    assert!(sim.events().contains(&"restoreTimeout"));
-    assert!(!sim.host.store.contains_key(keys::SESSION));
+fn restore_outcomes() {
+    let mut p = Page::boot(&config(), saved(Some(61_000), KEYS));
+    assert!(p.events().contains(&"restoreTimeout"));
+    assert!(!p.host.store.contains_key(keys::SESSION));
+    assert!(p.http.is_empty());
+
+    let mut p = Page::boot(&config(), saved(None, KEYS));
+    let r = p.take("/refresh");
+    p.mark();
+    p.respond(&r, 200, r#"{"chatId":"0001","statusCode":0,"chatEnded":true,"messages":[]}"#);
+    assert!(p.events().contains(&"restoreTimeout"));
+    assert!(!p.host.store.contains_key(keys::SESSION));
+
+    let mut p = Page::boot(&config(), saved(None, KEYS));
+    let r = p.take("/refresh");
+    p.mark();
+    p.no_answer(&r, NetError::Network("x".into()));
+    assert_eq!(p.events(), ["error", "restoreFailed"]);
+    assert!(p.host.store.contains_key(keys::SESSION), "cookies stay for a later page");
 }
 
-/// Garbage cookies are removed and restore says there is nothing to restore.
+/// Garbage or partial cookies never break the plugin: nothing to restore, a console line.
 #[test]
 fn restore_from_garbage_cookies() {
-    let mut host = MemoryHost::default();
-    host.store.insert(keys::SESSION.into(), "abc".into());
-    host.store.insert(keys::KEYS.into(), "{not json".into());
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), host);
-    assert!(sim.http.is_empty());
-    assert!(!sim.host.store.contains_key(keys::SESSION));
-    let id = sim.command(Command::Restore { commander: "WebChatService".into() });
-    assert_eq!(sim.rejected_with(id), "No chat session found to restore.");
+    for keys_cookie in ["{not json", "[]", "{}", "null", "\"x\""] {
+        let mut p = Page::boot(&config(), saved(None, keys_cookie));
+        assert!(p.http.is_empty(), "{keys_cookie}");
+        let id = p.cmd("restore", "{}");
+        assert_eq!(p.rejected_text(id), "No chat session found to restore.");
+    }
 }
 
-/// A chat that ended while away restores as restoreTimeout; an unreachable server as restoreFailed (cookies kept).
-#[test]
-fn restore_outcomes_when_the_chat_is_gone_or_unreachable() {
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(None));
-    let req = sim.next_request();
-    let mut answer = refresh(json!([]));
-    answer["chatEnded"] = json!(true);
-    sim.mark();
-    sim.answer(&req, answer);
-    assert!(sim.events().contains(&"restoreTimeout"));
-    assert!(!sim.host.store.contains_key(keys::SESSION));
-
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(None));
-    let req = sim.next_request();
-    sim.mark();
-    sim.fail(&req, NetError::Timeout);
-    assert!(sim.events().contains(&"restoreFailed"));
-    assert!(sim.host.store.contains_key(keys::SESSION), "a later page load may still restore");
-}
-
-/// A restore answer with statusCode 1 publishes restoredOffline after restored.
-#[test]
-fn restored_offline() {
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), saved_session(None));
-    let req = sim.next_request();
-    let mut answer = refresh(json!([]));
-    answer["statusCode"] = json!(1);
-    sim.mark();
-    sim.answer(&req, answer);
-    let events = sim.events();
-    assert!(events.iter().position(|e| *e == "restored") < events.iter().position(|e| *e == "restoredOffline"));
-}
-
-/// sendTyping opens a 2 s window (startTyping with the preview text, clientTypingStarted), then stopTyping.
+/// The typing window: startTyping with the preview text, then stopTyping 2 s after the
+/// last sendTyping with the position captured at the start.
 #[test]
 fn typing_window() {
-    let host = MemoryHost { preview: Some("draft".into()), ..Default::default() };
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), host);
-    sim.started();
-    sim.mark();
-    sim.command(Command::SendTyping(json!({})));
-    let start = sim.next_request();
-    assert!(start.url.ends_with("/startTyping"));
-    assert_eq!(field(&start, "message").as_deref(), Some("draft"));
-    sim.answer(&start, refresh(json!([])));
-    sim.now += 1000;
-    let last_keystroke = sim.now;
-    sim.command(Command::SendTyping(json!({})));
-    assert!(sim.http.is_empty(), "a keystroke inside the window sends nothing");
-    let mut polls = 0;
-    loop {
-        sim.tick();
-        if let Some(r) = sim.http.first().cloned() {
-            sim.http.remove(0);
-            if r.url.ends_with("/stopTyping") {
-                assert_eq!(sim.now - last_keystroke, 2000, "stopTyping 2 s after the last keystroke");
-                assert!(sim.events().contains(&"clientTypingStopped"));
-                break;
-            }
-            polls += 1;
-            sim.answer(&r, refresh(json!([])));
-        }
-        assert!(polls < 20, "stopTyping never came");
-    }
-    assert_eq!(sim.events().iter().filter(|e| **e == "clientTypingStarted").count(), 1);
+    let mut p = chatting();
+    p.host.preview = Some("typed so far".into());
+    p.mark();
+    let a = p.cmd("sendTyping", r#"{"isTyping":true}"#);
+    let start = p.take("/startTyping");
+    assert_eq!(Page::field(&start, "message").as_deref(), Some("typed so far"));
+    assert_eq!(p.events(), ["clientTypingStarted"]);
+    p.respond(&start, 200, &refresh(""));
+    assert!(p.outcome(a).unwrap().ok);
+    p.advance(1_000);
+    let b = p.cmd("sendTyping", "{}");
+    assert_eq!(p.resolved(b), Value::Undefined);
+    assert!(!p.has_request("/startTyping"));
+    p.advance(1_900);
+    assert!(!p.has_request("/stopTyping"));
+    p.advance(200);
+    let stop = p.take("/stopTyping");
+    assert_eq!(Page::field(&stop, "transcriptPosition"), Page::field(&start, "transcriptPosition"));
+    assert!(p.events().contains(&"clientTypingStopped"));
 }
 
-/// updateUserData while chatting posts updateData with bracket keys and publishes the merged userData key.
+/// updateUserData: the data key always, the server only while chatting.
 #[test]
-fn update_user_data_while_active() {
-    let mut sim = Sim::with_config(json!({"dataURL": DATA_URL, "userData": {"a": "1"}}));
-    sim.started();
-    let id = sim.command(Command::UpdateUserData(json!({"b": {"c": "2"}})));
-    let req = sim.next_request();
-    assert!(req.url.ends_with("/updateData"));
-    assert_eq!(field(&req, "userData[b][c]").as_deref(), Some("2"));
-    assert!(sim.log.iter().any(|a| matches!(a, Action::Data { key: "userData", value } if *value == json!({"a": "1", "b": {"c": "2"}}))));
-    sim.answer(&req, refresh(json!([])));
-    assert_eq!(sim.resolved(id)["statusCode"], 0);
+fn update_user_data() {
+    let mut p = chatting();
+    let id = p.cmd("updateUserData", r#"{"tier":"gold"}"#);
+    let req = p.take("/updateData");
+    assert_eq!(Page::field(&req, "userData[tier]").as_deref(), Some("gold"));
+    p.respond(&req, 200, &refresh(""));
+    assert!(p.outcome(id).unwrap().ok);
+    assert!(p.data_keys().iter().any(|k| k.contains("tier")));
 }
 
-/// HTTP errors map as the shipped plugin does: InvalidService for 5xx without errors or code 306; refresh's 204 errors are dropped.
+/// Error answers as shipped: 404 without errors is InvalidService; code 306 too; code
+/// 204 entries of a refresh are dropped (skipping the next, as shipped).
 #[test]
 fn error_mapping() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.tick();
-    let req = sim.next_request();
-    sim.mark();
-    sim.answer_status(&req, 502, json!(null));
-    assert_eq!(sim.event("error")["errorReason"], "InvalidService");
-    assert_eq!(sim.event("error")["status"], 502);
-    sim.tick();
-    let req = sim.next_request();
-    sim.mark();
-    sim.answer_status(&req, 400, json!({"errors": [{"code": 204, "advice": "x"}]}));
-    assert!(sim.events().is_empty(), "a refresh's 204 error is not reported");
-    sim.tick();
-    let req = sim.next_request();
-    sim.mark();
-    sim.answer_status(&req, 400, json!({"errors": [{"code": 306}]}));
-    assert_eq!(sim.event("error")["errorReason"], "InvalidService");
+    let mut p = booted();
+    let id = p.cmd("sendCustomNotice", "{}");
+    let r = p.take("/customNotice");
+    p.respond(&r, 404, "");
+    assert_eq!(p.rejected(id).get("errorReason").as_str(), Some("InvalidService"));
+    let id = p.cmd("sendCustomNotice", "{}");
+    let r = p.take("/customNotice");
+    p.respond(&r, 400, r#"{"errors":[{"code":306}]}"#);
+    assert_eq!(p.rejected(id).get("errorReason").as_str(), Some("InvalidService"));
+
+    let mut p = chatting();
+    let r = next_poll(&mut p);
+    p.mark();
+    p.respond(&r, 400, r#"{"errors":[{"code":204},{"code":204},{"code":1}]}"#);
+    let e = p.event("error");
+    assert_eq!(e.path("responseJSON.errors").as_array().map(Vec::len), Some(2));
 }
 
-/// apikey always, Authorization only with enableCustomHeader; xhrFields.withCredentials and ajaxTimeout carry over.
+/// apikey goes as a header; Authorization from App's header only with enableCustomHeader.
 #[test]
-fn request_headers_and_options() {
-    let host = MemoryHost { authorization: Some("Bearer T".into()), ..Default::default() };
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL, "enableCustomHeader": true, "ajaxTimeout": 5000, "xhrFields": {"withCredentials": true}}), host.clone());
-    sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    let req = sim.next_request();
-    assert!(req.headers.contains(&("Authorization".into(), "Bearer T".into())));
-    assert!(req.with_credentials);
-    assert_eq!(req.timeout_ms, 5000);
-    let mut sim = Sim::with_host(json!({"dataURL": DATA_URL}), host);
-    sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    let req = sim.next_request();
-    assert!(!req.headers.iter().any(|(k, _)| k == "Authorization" || k == "apikey"));
+fn request_headers() {
+    let host = MemoryHost { authorization: Some("Bearer t".into()), ..Default::default() };
+    let mut p = Page::boot(&format!(r#"{{"dataURL":"{URL}","apikey":"k","enableCustomHeader":true}}"#), host);
+    p.cmd("startChat", "{}");
+    let r = p.take("customer-support/");
+    assert!(r.headers.contains(&("apikey".into(), "k".into())));
+    assert!(r.headers.contains(&("Authorization".into(), "Bearer t".into())));
 }
 
-/// Without usable configuration every command still settles, with "Invalid configuration", and the console says why.
-#[test]
-fn unusable_configuration() {
-    let mut sim = Sim::with_config(json!({"apikey": "only"}));
-    assert!(sim.log.iter().any(|a| matches!(a, Action::Log { message, .. } if message.contains("dataURL"))));
-    let id = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    assert_eq!(sim.rejected_with(id), "Invalid configuration");
-    let mut empty = Sim::with_config(json!({}));
-    let id = empty.command(Command::GetAgents);
-    assert_eq!(empty.rejected_with(id), "Invalid configuration");
-    let mut other = Sim::with_config(json!({"transport": {"type": "purecloud-v3"}}));
-    let id = other.command(Sim::start_chat_cmd(json!({})));
-    assert_eq!(other.rejected_with(id), "Invalid transport configuration");
-}
-
-/// With sleepEnabled, sleep slows polling to pollRateSleep; wake sends the cancel-idle-timer notice.
+/// With sleepEnabled, focus loss sleeps (polls every pollRateSleep) and focus wakes
+/// (customNotice cancel-idle-timer).
 #[test]
 fn sleep_and_wake() {
-    let mut sim = Sim::with_config(json!({"dataURL": DATA_URL, "sleepEnabled": true}));
-    sim.started();
-    sim.mark();
-    sim.command(Command::Sleep);
-    assert_eq!(sim.events(), vec!["sleeping"]);
-    sim.tick();
-    let p = sim.next_request();
-    sim.answer(&p, refresh(json!([])));
-    let before = sim.now;
-    sim.tick();
-    assert!(sim.now - before >= 30_000);
-    let p = sim.next_request();
-    sim.answer(&p, refresh(json!([])));
-    sim.mark();
-    sim.command(Command::Wake);
-    assert_eq!(sim.events(), vec!["waking"]);
-    let notice = sim.next_request();
-    assert!(notice.url.ends_with("/customNotice"));
-    assert_eq!(field(&notice, "eventAttributes").as_deref(), Some(r#"{"purpose":"cancel-idle-timer"}"#));
+    let mut p = Page::boot(&format!(r#"{{"dataURL":"{URL}","sleepEnabled":true,"pollRateSleep":10000}}"#), MemoryHost::default());
+    p.cmd("startChat", "{}");
+    let s = p.take("customer-support/");
+    p.respond(&s, 200, &started(1));
+    p.page_event(PageEvent::Focus(Value::Bool(false)));
+    assert!(p.data_keys().iter().any(|k| k == "sleeping=true"));
+    let r = next_poll(&mut p);
+    p.respond(&r, 200, &refresh(""));
+    let before = p.now;
+    let r = next_poll(&mut p);
+    assert!(p.now - before >= 10_000, "asleep, polls every pollRateSleep");
+    p.respond(&r, 200, &refresh(""));
+    p.page_event(PageEvent::Focus(Value::Bool(true)));
+    let n = p.take("/customNotice");
+    assert_eq!(Page::field(&n, "eventAttributes").as_deref(), Some(r#"{"purpose":"cancel-idle-timer"}"#));
 }
 
-/// Random command and network sequences: every command settles exactly once and nothing panics.
+/// Answers to the requests of a previous chat do not touch the next one: a late poll or
+/// send answer of chat 1 while chat 2 starts neither ends nor changes chat 2.
 #[test]
-fn every_command_settles_under_random_sequences() {
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut rand = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
-    for round in 0..200 {
-        let mut sim = Sim::new();
-        let mut ids = Vec::new();
-        for _ in 0..40 {
-            match rand(10) {
-                0..=4 => {
-                    let cmd = match rand(14) {
-                        0 => Sim::start_chat_cmd(json!({"nickname": "R"})),
-                        1 => Command::EndChat,
-                        2 => Command::SendMessage(text("m")),
-                        3 => Command::SendTyping(json!({})),
-                        4 => Command::Restore { commander: "WebChatService".into() },
-                        5 => Command::VerifySession,
-                        6 => Command::Poll { commander: "WebChatService".into() },
-                        7 => Command::StopPoll,
-                        8 => Command::StartPoll,
-                        9 => Command::UpdateUserData(json!({"k": "v"})),
-                        10 => Command::SendCustomNotice(text("n")),
-                        11 => Command::SendFilteredMessage { data: text("f"), regex: Some(RegexSpec::new("f", "")) },
-                        12 => Command::Wake,
-                        _ => Command::GetTranscript,
-                    };
-                    ids.push(sim.command(cmd));
-                }
-                5..=7 if !sim.http.is_empty() => {
-                    let i = rand(sim.http.len() as u64) as usize;
-                    let req = sim.http.remove(i);
-                    match rand(5) {
-                        0 => sim.fail(&req, NetError::Timeout),
-                        1 => sim.answer_status(&req, 500, json!(null)),
-                        2 => {
-                            let mut a = started_body();
-                            a["chatEnded"] = json!(rand(2) == 0);
-                            sim.answer(&req, a)
-                        }
-                        _ => sim.answer(&req, refresh(json!([msg(rand(6) + 1, "Message", "Agent", "A", 2, Some("x"))]))),
-                    }
-                }
-                _ => {
-                    if sim.s.poll_timeout().is_some() {
-                        sim.tick();
-                    }
-                }
-            }
-        }
-        // Let the network answer everything, then every command must have settled.
-        let mut guard = 0;
-        while let Some(req) = sim.http.first().cloned() {
-            sim.http.remove(0);
-            let mut a = started_body();
-            a["chatEnded"] = json!(true);
-            sim.answer(&req, a);
-            guard += 1;
-            assert!(guard < 1000, "round {round}: requests never stop");
-        }
-        for id in ids {
-            assert!(sim.reply(id).is_some(), "round {round}: command {id} never settled");
-        }
+fn late_answers_of_a_previous_chat_are_ignored() {
+    let mut p = chatting();
+    let old_poll = next_poll(&mut p);
+    let id = p.cmd("endChat", "{}");
+    let d = p.take("/disconnect");
+    p.respond(&d, 200, r#"{"statusCode":0,"chatEnded":true}"#);
+    assert!(p.outcome(id).unwrap().ok);
+    p.cmd("startChat", "{}");
+    let s = p.take("customer-support/");
+    p.respond(&s, 200, &started(2));
+    p.mark();
+    p.respond(&old_poll, 200, r#"{"chatId":"0001","statusCode":0,"chatEnded":true,"messages":[{"type":"Message","index":1,"text":"old"}]}"#);
+    assert!(p.s.is_active(), "chat 2 goes on");
+    assert!(!p.events().contains(&"messageReceived"));
+    let id = p.cmd("getSessionData", "{}");
+    assert_eq!(p.resolved(id).get("sessionID").as_str(), Some("0002"));
+    assert!(p.s.poll_timeout().is_some_and(|t| t >= p.now), "no deadline in the past");
+}
+
+/// Absurd numbers from the server never overflow: an index of 2⁶⁴ − 1 or 1e300.
+#[test]
+fn huge_indexes_do_not_overflow() {
+    for index in ["18446744073709551615", "1e300", "-5", "\"12abc\""] {
+        let mut p = chatting();
+        let r = next_poll(&mut p);
+        p.respond(&r, 200, &format!(r#"{{"statusCode":0,"chatEnded":false,"messages":[{{"type":"Message","index":{index},"text":"x","from":{{"type":"Agent","participantId":2}}}}]}}"#));
+        let r = next_poll(&mut p);
+        assert!(Page::field(&r, "transcriptPosition").is_some());
     }
 }
 
-/// After a chat ended, commands answer as when idle, the last transcript stays readable, and a new chat can start.
+/// Timer options above what browsers can wait are clamped (they would fire at once).
 #[test]
-fn commands_after_the_chat_ended() {
-    let mut sim = Sim::new();
-    sim.started();
-    sim.tick();
-    let poll = sim.next_request();
-    sim.answer(&poll, refresh(json!([msg(2, "Message", "Agent", "A", 2, Some("last words"))])));
-    let end = sim.command(Command::EndChat);
-    let req = sim.next_request();
-    sim.answer(&req, json!({"statusCode": 0, "chatEnded": true, "chatId": "00048aAPEQJ8000U"}));
-    assert!(sim.reply(end).is_some());
-    for (cmd, expected) in [
-        (Command::SendMessage(text("late")), "There is no active chat session"),
-        (Command::EndChat, "There is no active chat session"),
-        (Command::SendTyping(json!({})), "There is no active chat session"),
-        (Command::StopPoll, "No active chat session"),
-        (Command::Restore { commander: "WebChatService".into() }, "No chat session found to restore."),
-        (Command::Restore { commander: "WebChat".into() }, "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode."),
-    ] {
-        let label = format!("{cmd:?}");
-        let id = sim.command(cmd);
-        assert_eq!(sim.rejected_with(id), expected, "{label}");
-    }
-    let verify = sim.command(Command::VerifySession);
-    assert_eq!(sim.resolved(verify), json!({"sessionActive": false}));
-    let transcript = sim.command(Command::GetTranscript);
-    assert_eq!(sim.resolved(transcript)["messages"][0]["text"], "last words", "the ended chat's transcript stays readable");
-    assert!(sim.s.poll_timeout().is_none(), "nothing runs after the end");
-    let again = sim.command(Sim::start_chat_cmd(json!({"nickname": "Jo"})));
-    let req = sim.next_request();
-    sim.answer(&req, started_body());
-    assert_eq!(sim.resolved(again)["statusCode"], 0, "a new chat starts");
-    let transcript = sim.command(Command::GetTranscript);
-    assert_eq!(sim.resolved(transcript)["messages"], json!([]), "a new chat starts a new transcript");
+fn absurd_timer_options_are_clamped() {
+    let mut p = Page::boot(&format!(r#"{{"dataURL":"{URL}","ajaxTimeout":1e15}}"#), MemoryHost::default());
+    assert!(p.logs().iter().any(|l| l.contains("ajaxTimeout")));
+    p.cmd("startChat", "{}");
+    let r = p.take("customer-support/");
+    assert_eq!(r.timeout_ms, 2_147_483_647);
+}
+
+/// A missing configuration rejects every command with the shipped text.
+#[test]
+fn no_configuration() {
+    let mut p = Page::boot("{}", MemoryHost::default());
+    assert!(p.ready);
+    let id = p.cmd("startChat", "{}");
+    assert_eq!(p.rejected_text(id), "Invalid configuration");
+    assert!(p.seen.iter().any(|s| matches!(s, Seen::Log(l) if l.contains("webchat is missing"))));
 }

@@ -1,496 +1,566 @@
-//! Engine scenarios for Genesys Cloud guest chat (`purecloud-v2-sockets`) with a simulated
-//! clock and socket: start, frames to events, typing timeout, reconnect with backoff and
-//! catch-up, queueing while down, restore with and without pagination, fetchHistory to the
-//! end, and every command's resolution or rejection.
+//! Engine scenarios on Genesys Cloud guest chat (`purecloud-v2-sockets`), with a
+//! simulated clock, bus and event stream: the shipped controller and transport's
+//! events, texts and order, and the deliberate improvements (no batching latency,
+//! backoff, queued sends, per-message de-duplication, the socket closed at end).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
-use serde_json::{json, Value};
-use support::guest_sim::*;
-use webchatservice::engine::guest::keys;
+use support::page::Page;
+use webchatservice::engine::guest::cookies;
 use webchatservice::engine::host::MemoryHost;
-use webchatservice::engine::output::{Action, Body, Outcome, ReplyValue, SocketEvent};
-use webchatservice::engine::Command;
+use webchatservice::engine::output::{HttpResponse, NetError, SocketEvent};
+use webchatservice::engine::{keys, Value};
 
-fn json_body(req: &webchatservice::engine::HttpRequest) -> Value {
-    match &req.body {
-        Body::Json(s) => serde_json::from_str(s).expect("JSON body"),
-        other => panic!("not JSON: {other:?}"),
-    }
+const API: &str = "https://api.test";
+const CONV: &str = "conv-1";
+const ME: &str = "me-1";
+const AGENT: &str = "agent-1";
+const STREAM: &str = "wss://stream.test/v1/token/abc";
+
+fn config(extra: &str) -> String {
+    let extra = if extra.is_empty() { String::new() } else { format!(",{extra}") };
+    format!(
+        r#"{{"userData":{{"harness":"conformance"}},"transport":{{"type":"purecloud-v2-sockets","dataURL":"{API}","deploymentKey":"dep","orgGuid":"org","interactionData":{{"routing":{{"targetType":"QUEUE","targetAddress":"Support","priority":2}}}}{extra}}}}}"#
+    )
 }
 
-fn auth(req: &webchatservice::engine::HttpRequest) -> Option<String> {
-    req.headers.iter().find(|(k, _)| k == "Authorization").map(|(_, v)| v.clone())
+fn booted(extra: &str) -> Page {
+    Page::boot(&config(extra), MemoryHost::default())
 }
 
-/// A configuration missing required options says what is missing and every command rejects.
+fn member(id: &str, name: &str, role: &str, state: &str) -> String {
+    format!(r#"{{"id":"{id}","displayName":"{name}","role":"{role}","state":"{state}","avatarImageUrl":"https://a/{id}.png"}}"#)
+}
+
+fn frame(kind: &str, body: &str) -> String {
+    format!(r#"{{"topicName":"t","version":"2","eventBody":{body},"metadata":{{"CorrelationId":"c","type":"{kind}"}}}}"#)
+}
+
+fn message(id: &str, sender: &str, body_type: &str, body: &str, second: u32) -> String {
+    format!(r#"{{"id":"{id}","conversation":{{"id":"{CONV}"}},"sender":{{"id":"{sender}"}},"body":"{body}","bodyType":"{body_type}","timestamp":"2020-09-13T12:26:{second:02}.000Z"}}"#)
+}
+
+/// The open socket's id.
+fn socket(p: &Page) -> u64 {
+    p.sockets.last().map(|(id, _)| *id).expect("a socket is open")
+}
+
+fn push(p: &mut Page, text: String) {
+    let id = socket(p);
+    p.socket(id, SocketEvent::Message(text));
+}
+
+/// Answers our own member's lookup.
+fn answer_me(p: &mut Page, state: &str) {
+    let r = p.take(&format!("/members/{ME}"));
+    p.respond(&r, 200, &member(ME, "Jane Doe", "CUSTOMER", state));
+}
+
+/// A page whose chat started: create answered, socket open, own member known.
+fn chatting(extra: &str) -> Page {
+    let mut p = booted(extra);
+    p.cmd("startChat", r#"{"form":{"firstname":"Jane","lastname":"Doe"}}"#);
+    let create = p.take("/conversations");
+    p.respond(&create, 200, &format!(r#"{{"id":"{CONV}","jwt":"jwt-1","eventStreamUri":"{STREAM}","member":{{"id":"{ME}"}}}}"#));
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    answer_me(&mut p, "CONNECTED");
+    p.mark();
+    p
+}
+
+/// An agent joins: the join message, its member lookup, the answer.
+fn agent_joins(p: &mut Page) {
+    push(p, frame("message", &message("j1", AGENT, "member-join", "", 5)));
+    let r = p.take(&format!("/members/{AGENT}"));
+    p.respond(&r, 200, &member(AGENT, "Anna", "AGENT", "CONNECTED"));
+}
+
+/// Boot follows the shipped nextgen controller: configure through the bus, its data keys,
+/// then (after the module load) ready and asyncRestore.
 #[test]
-fn missing_options_are_named_and_commands_reject() {
-    let mut bad = GuestSim::with_host(json!({"deploymentKey": ""}), MemoryHost::default());
-    let logged = bad.log.iter().any(|a| matches!(a, Action::Log { message, .. } if message.contains("deploymentKey")));
-    assert!(logged, "the console names the missing option");
-    let id = bad.command(GuestSim::start_cmd(json!({})));
-    assert_eq!(bad.rejected_with(id), "Invalid transport configuration");
-    let id = bad.command(Command::GetAgents);
-    assert_eq!(bad.rejected_with(id), "Invalid transport configuration");
+fn boot_follows_the_nextgen_controller() {
+    let p = booted("");
+    let t = p.trace();
+    assert_eq!(
+        t[..8],
+        [
+            "command WebChatService.configure",
+            r#"data userData={"harness":"conformance"}"#,
+            r#"data interactionData={"routing":{"targetType":"QUEUE","targetAddress":"Support","priority":2}}"#,
+            "data sessionActive=false",
+            "resolve 1",
+            "ready",
+            "command WebChatService.asyncRestore",
+            r#"data capabilities={"async":false,"asyncClose":"hideChat","pagination":true,"fileUpload":false}"#,
+        ]
+    );
+    assert_eq!(p.rejected(2), Value::Undefined, "asyncRestore without a chat rejects with no value");
 }
 
-/// startChat creates the conversation (unauthenticated JSON), opens the stream, and on open publishes the shipped sequence.
+/// Commands without a chat settle with the nextgen texts (and without the events the
+/// shipped transport publishes as if they had run).
+#[test]
+fn commands_without_a_chat() {
+    let mut p = booted("");
+    p.mark();
+    let cases: &[(&str, &str, &str)] = &[
+        ("endChat", "{}", "There is no active chat session"),
+        ("sendMessage", r#"{"message":"hi"}"#, "There is no active chat session."),
+        ("sendFilteredMessage", r#"{"message":"hi"}"#, "No active chat session."),
+        ("sendTyping", "{}", "trying to send typing indicator when session is not active"),
+        ("sendCustomNotice", "{}", "This transport doesn't support sendCustomNotice command."),
+        ("sendFile", "{}", "This transport doesn't support file uploads."),
+        ("getFileLimits", "{}", "This transport doesn't support getFileLimits command."),
+        ("downloadFile", "{}", "This transport doesn't support file download."),
+        ("restore", "{}", "No chat session found to restore."),
+        ("fetchHistory", "{}", "No more messages to fetch"),
+        ("startPoll", "{}", "There is no active chat session"),
+        ("stopPoll", "{}", "This transport doesn't support polling."),
+        ("poll", "{}", "Access Denied to private command. Only WebChatService is allowed to invoke this command"),
+        ("resetPollExceptions", "{}", "This transport doesn't support resetPollExceptions command."),
+    ];
+    for (name, data, text) in cases {
+        let id = p.cmd(name, data);
+        assert_eq!(p.rejected_text(id), *text, "{name}");
+    }
+    assert!(!p.events().contains(&"ended") && !p.events().contains(&"clientTypingStarted"));
+    let id = p.cmd("getSessionData", "{}");
+    assert_eq!(p.resolved(id).to_json(), "{}", "endChat reset the session data, as shipped");
+    let id = p.cmd("updateUserData", r#"{"extra":"value"}"#);
+    assert_eq!(p.resolved(id).to_json(), r#"{"harness":"conformance","extra":"value"}"#);
+    let id = p.cmd("updateInteractionData", r#"{"routing":{"priority":5}}"#);
+    assert_eq!(p.resolved(id).to_json(), r#"{"routing":{"targetType":"QUEUE","targetAddress":"Support","priority":5}}"#);
+}
+
+/// startChat creates the conversation as shipped, opens the stream, and publishes in the
+/// shipped order: started (with the JWT), autoload, ajaxResponse, the session active,
+/// the visitor's join item and clientConnected.
 #[test]
 fn start_chat() {
-    let mut sim = GuestSim::new(json!({}));
-    let id = sim.command(GuestSim::start_cmd(json!({"form": {"firstname": "Jane", "lastname": "Doe", "email": "j@x.io", "subject": "Help"},
-        "userData": {"order": 42}})));
-    let create = sim.take("POST", "/api/v2/webchat/guest/conversations");
-    assert_eq!(create.url, format!("{API}/api/v2/webchat/guest/conversations"));
-    assert_eq!(auth(&create), None, "creating is unauthenticated");
-    let body = json_body(&create);
-    assert_eq!(body["deploymentId"], "dep");
-    assert_eq!(body["organizationId"], "org");
-    assert_eq!(body["routingTarget"], json!({"targetType": "QUEUE", "targetAddress": "Support"}));
-    assert_eq!(body["memberInfo"]["displayName"], "Jane Doe");
-    assert_eq!(body["memberInfo"]["role"], "CUSTOMER");
-    let custom = &body["memberInfo"]["customFields"];
-    assert_eq!((custom["firstName"].clone(), custom["email"].clone(), custom["order"].clone()), (json!("Jane"), json!("j@x.io"), json!("42")));
-    assert_eq!(custom["_genesys_url"], "https://shop.test/");
-    sim.answer(&create, 200, json!({"id": CONV, "jwt": "JWT1", "eventStreamUri": STREAM, "member": {"id": ME}}));
-    assert_eq!(sim.sockets, vec![(1, STREAM.to_owned())]);
-    assert_eq!(sim.reply(id), None, "resolves only once the stream is open");
-    sim.mark();
-    sim.socket(SocketEvent::Opened);
-    assert_eq!(sim.events(), vec!["started", "messageReceived", "clientConnected"]);
-    assert_eq!(sim.event("started"), json!({"data": {"jwt": "JWT1", "conversationId": CONV, "memberId": ME, "WebSocketUrl": STREAM}}));
-    assert_eq!(sim.reply(id), Some(Outcome::Resolve(ReplyValue::Undefined)));
-    assert_eq!(sim.received(), vec![("ParticipantJoined".to_owned(), "Client".to_owned())]);
-    let me = sim.take("GET", &format!("/members/{ME}"));
-    assert_eq!(auth(&me).as_deref(), Some("Bearer JWT1"));
-    for (k, v) in [(keys::JWT, "JWT1"), (keys::CONVERSATION, CONV), (keys::MEMBER, ME), (keys::STREAM, STREAM)] {
-        assert_eq!(sim.host.store.get(k).map(String::as_str), Some(v), "{k}");
-    }
-    assert!(sim.log.iter().any(|a| matches!(a, Action::BusCommand { command: "App.registerAutoLoad", .. })));
+    let mut p = booted("");
+    p.cmd("startChat", r#"{"form":{"firstname":"Jane","lastname":"Doe","email":"j@x","phone":"123"},"userData":{"orderId":"42"}}"#);
+    let create = p.take("/conversations");
+    let body = match &create.body {
+        webchatservice::engine::Body::Json(b) => webchatservice::engine::json::parse(b).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(body.get("deploymentId").as_str(), Some("dep"));
+    assert_eq!(body.path("memberInfo.displayName").as_str(), Some("Jane Doe"));
+    assert_eq!(body.path("memberInfo.customFields.email").as_str(), Some("j@x"));
+    assert_eq!(body.path("memberInfo.customFields.orderId").as_str(), Some("42"));
+    assert_eq!(body.path("memberInfo.customFields.harness").as_str(), Some("conformance"));
+    assert_eq!(body.path("memberInfo.customFields.phoneNumber").as_str(), Some("123"));
+    assert_eq!(body.path("routingTarget").to_json(), r#"{"targetAddress":"Support","targetType":"QUEUE","priority":2}"#);
+    assert!(!create.headers.iter().any(|(k, _)| k == "Authorization"));
+    p.respond(&create, 200, &format!(r#"{{"id":"{CONV}","jwt":"jwt-1","eventStreamUri":"{STREAM}","member":{{"id":"{ME}"}}}}"#));
+    assert_eq!(p.sockets[0].1, STREAM);
+    p.mark();
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    assert_eq!(
+        p.trace(),
+        [
+            "event started",
+            "command App.registerAutoLoad",
+            "event ajaxResponse",
+            "data sessionActive=true",
+            "resolve 3",
+            "event messageReceived",
+            "event clientConnected",
+        ]
+    );
+    assert_eq!(p.resolved(3), Value::Undefined);
+    assert_eq!(p.event("started").path("data.jwt").as_str(), Some("jwt-1"));
+    assert_eq!(p.host.store.get(cookies::CONVERSATION).map(String::as_str), Some(CONV));
+    let r = p.take(&format!("/members/{ME}"));
+    assert!(r.headers.contains(&("Authorization".into(), "Bearer jwt-1".into())));
 }
 
-/// displayName: nickname, else "first last", else first, else last, else Customer.
+/// A start the server refuses rejects with the jqXHR (StartFailed) and publishes error.
 #[test]
-fn display_name_rules() {
-    for (data, expected) in [(json!({"nickname": "JJ", "firstname": "J"}), "JJ"), (json!({"firstname": "Al"}), "Al"),
-        (json!({"lastname": "Bo"}), "Bo"), (json!({}), "Customer")] {
-        let mut sim = GuestSim::new(json!({}));
-        sim.command(GuestSim::start_cmd(data));
-        let create = sim.take("POST", "/conversations");
-        assert_eq!(json_body(&create)["memberInfo"]["displayName"], expected);
-    }
+fn start_chat_refused() {
+    let mut p = booted("");
+    let id = p.cmd("startChat", "{}");
+    let create = p.take("/conversations");
+    p.mark();
+    p.respond(&create, 400, r#"{"status":400,"code":"bad.request","message":"no"}"#);
+    assert_eq!(p.rejected(id).get("errorReason").as_str(), Some("StartFailed"));
+    assert_eq!(p.event("error").path("errors").as_array().unwrap()[0].get("code").as_str(), Some("StartFailed"));
 }
 
-/// A failed create publishes error {errors:[{code, response}]} and rejects; a stream that never opens rejects too.
+/// An agent joins: the member lookup, the synthetic join item and agentConnected, then
+/// (at once, no 700 ms batch) the raw join message.
 #[test]
-fn start_failures() {
-    let mut sim = GuestSim::new(json!({}));
-    let id = sim.command(GuestSim::start_cmd(json!({})));
-    let create = sim.take("POST", "/conversations");
-    sim.mark();
-    sim.answer(&create, 400, json!({"status": 400, "code": "bad.request"}));
-    assert_eq!(sim.event("error")["errors"][0]["code"], "purecloud-v2-sockets-400");
-    assert!(matches!(sim.reply(id), Some(Outcome::Reject(_))));
-    let id = sim.command(GuestSim::start_cmd(json!({})));
-    let create = sim.take("POST", "/conversations");
-    sim.answer(&create, 200, json!({"id": CONV, "jwt": "J", "eventStreamUri": STREAM, "member": {"id": ME}}));
-    sim.socket(SocketEvent::Closed);
-    assert_eq!(sim.rejected_with(id), "websocket failed to open");
+fn agent_join_typing_and_message() {
+    let mut p = chatting("");
+    agent_joins(&mut p);
+    assert_eq!(p.events(), ["messageReceived", "agentConnected", "messageReceived"]);
+    let joined = p.event("agentConnected");
+    assert_eq!(joined.path("message.lastEvent").as_str(), Some("CONNECTED"));
+    assert_eq!(joined.path("agents.agent-1.name").as_str(), Some("Anna"));
+    p.mark();
+    push(&mut p, frame("typing-indicator", &format!(r#"{{"sender":{{"id":"{AGENT}"}}}}"#)));
+    assert_eq!(p.event("agentTypingStarted").path("from.name").as_str(), Some("Anna"));
+    push(&mut p, frame("message", &message("m1", AGENT, "standard", "Hello", 7)));
+    assert_eq!(p.events(), ["agentTypingStarted", "messageReceived", "agentTypingStopped"]);
+    let m = p.event("messageReceived");
+    let n = &m.get("messages").as_array().unwrap()[0];
+    assert_eq!(n.get("from").to_json(), r#"{"id":"agent-1","name":"Anna","type":"Agent"}"#);
+    assert_eq!(n.get("avatar").as_str(), Some("https://a/agent-1.png"));
+    assert!(m.get("oldMessages").is_undefined() && m.get("sessionData").is_undefined());
+    assert_eq!(p.host.store.get(cookies::LAST_MESSAGE).map(String::as_str), Some("m1"));
 }
 
-/// An agent joining is looked up (role), then agentConnected; its messages publish at once with epoch-ms index and timestamp.
+/// The agent's typing indicator times out after 3 s with agentTypingTimeout.
 #[test]
-fn agent_join_and_messages() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    sim.mark();
-    sim.frame(message_frame("m1", AGENT, "", "member-join", "2019-06-18T16:59:09.689Z"));
-    assert!(sim.events().is_empty(), "waits for the member look-up");
-    let look = sim.take("GET", &format!("/members/{AGENT}"));
-    sim.answer(&look, 200, member(AGENT, "AGENT", "Anna", "CONNECTED"));
-    assert_eq!(sim.events(), vec!["messageReceived", "agentConnected", "messageReceived"]);
-    assert_eq!(sim.event("agentConnected")["message"]["displayName"], "Anna");
-    assert_eq!(sim.received(), vec![("ParticipantJoined".into(), "Agent".into()), ("ParticipantJoined".into(), "-".into())]);
-    sim.mark();
-    sim.frame(message_frame("m2", AGENT, "Hi there", "standard", "2019-06-18T16:59:22.277Z"));
-    let m = sim.event("messageReceived");
-    assert_eq!(m["messages"][0], json!({"type": "Message", "text": "Hi there", "index": 1_560_877_162_277i64, "timestamp": 1_560_877_162_277i64,
-        "id": "m2", "from": {"id": AGENT, "type": "Agent", "name": "Anna"}, "avatar": "https://img.test/agent-1.png"}));
-    assert_eq!(m["originalMessages"][0]["body"], "Hi there");
-    assert_eq!(m["restoring"], false);
-    assert_eq!(sim.host.store.get(keys::LAST_MESSAGE).map(String::as_str), Some("m2"));
-    sim.mark();
-    sim.frame(message_frame("m2", AGENT, "Hi there", "standard", "2019-06-18T16:59:22.277Z"));
-    assert!(sim.events().is_empty(), "a message id seen before is not published again");
+fn agent_typing_times_out() {
+    let mut p = chatting("");
+    agent_joins(&mut p);
+    p.mark();
+    push(&mut p, frame("typing-indicator", &format!(r#"{{"sender":{{"id":"{AGENT}"}}}}"#)));
+    p.advance(2_900);
+    assert!(!p.events().contains(&"agentTypingTimeout"));
+    p.advance(200);
+    assert_eq!(p.events(), ["agentTypingStarted", "agentTypingTimeout"]);
 }
 
-/// A message from an unknown sender waits for its look-up; later messages keep their order.
+/// Duplicates are dropped one by one (the shipped transport drops a whole batch holding
+/// one), and the agent leaving publishes agentDisconnected once.
 #[test]
-fn order_is_kept_while_a_sender_is_looked_up() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    sim.mark();
-    sim.frame(message_frame("m1", "bot-9", "from the bot", "standard", "2019-06-18T17:00:00Z"));
-    sim.frame(message_frame("m2", ME, "from me", "standard", "2019-06-18T17:00:01Z"));
-    assert!(sim.received().is_empty());
-    let look = sim.take("GET", "/members/bot-9");
-    sim.answer(&look, 200, member("bot-9", "WORKFLOW", "Helper", "CONNECTED"));
-    assert_eq!(sim.received(), vec![("from the bot".into(), "Bot".into()), ("from me".into(), "Client".into())]);
+fn duplicates_and_leave() {
+    let mut p = chatting("");
+    agent_joins(&mut p);
+    push(&mut p, frame("message", &message("m1", AGENT, "standard", "one", 7)));
+    p.mark();
+    push(&mut p, frame("message", &message("m1", AGENT, "standard", "one", 7)));
+    assert!(!p.events().contains(&"messageReceived"));
+    push(&mut p, frame("message", &message("l1", AGENT, "member-leave", "", 9)));
+    let r = p.take(&format!("/members/{AGENT}"));
+    p.respond(&r, 200, &member(AGENT, "Anna", "AGENT", "DISCONNECTED"));
+    assert_eq!(p.count("agentDisconnected"), 1);
+    assert_eq!(p.event("agentDisconnected").path("agents.agent-1.connected"), &Value::Bool(false));
 }
 
-/// typing-indicator from an agent: agentTypingStarted, then agentTypingTimeout after 3 s, or agentTypingStopped when the agent's message comes.
+/// A visitor message: POST, then resolution before its echo is published.
 #[test]
-fn agent_typing() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    sim.frame(message_frame("j", AGENT, "", "member-join", "2019-06-18T17:00:00Z"));
-    let look = sim.take("GET", &format!("/members/{AGENT}"));
-    sim.answer(&look, 200, member(AGENT, "AGENT", "Anna", "CONNECTED"));
-    let typing = json!({"eventBody": {"sender": {"id": AGENT}}, "metadata": {"CorrelationId": "x", "type": "typing-indicator"}});
-    sim.mark();
-    sim.frame(typing.clone());
-    assert_eq!(sim.event("agentTypingStarted"), json!({"from": {"name": "Anna", "id": AGENT, "avatar": "https://img.test/agent-1.png"}}));
-    let started = sim.now;
-    sim.tick();
-    assert_eq!(sim.now - started, 3000);
-    assert_eq!(sim.events(), vec!["agentTypingStarted", "agentTypingTimeout"]);
-    sim.mark();
-    sim.frame(typing);
-    sim.frame(message_frame("m", AGENT, "done", "standard", "2019-06-18T17:00:05Z"));
-    assert_eq!(sim.events(), vec!["agentTypingStarted", "agentTypingStopped", "messageReceived"]);
-    sim.advance(5000);
-    assert!(!sim.events().contains(&"agentTypingTimeout"));
+fn send_message() {
+    let mut p = chatting("");
+    let id = p.cmd("sendMessage", r#"{"message":"Hi Anna"}"#);
+    let post = p.take("/messages");
+    assert!(matches!(&post.body, webchatservice::engine::Body::Json(b) if b == r#"{"body":"Hi Anna"}"#));
+    push(&mut p, frame("message", &message("c1", ME, "standard", "Hi Anna", 8)));
+    assert!(!p.events().contains(&"messageReceived"), "the echo waits for the answer");
+    p.mark();
+    p.respond(&post, 200, &message("c1", ME, "standard", "Hi Anna", 8));
+    assert_eq!(p.trace()[0], format!("resolve {id}"));
+    assert_eq!(p.events(), ["messageReceived"]);
+    assert_eq!(p.event("messageReceived").get("messages").as_array().unwrap()[0].get("from").get("type").as_str(), Some("Client"));
+    assert_eq!(p.resolved(id), Value::Undefined);
 }
 
-/// No frame within the heartbeat interval: disconnected, the stream is replaced after a jittered delay, then reconnected and caught up once.
+/// A send the server refuses rejects with no value and publishes MessageFailed.
 #[test]
-fn heartbeat_watchdog_reconnect_and_catch_up() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    sim.frame(message_frame("m1", ME, "before", "standard", "2019-06-18T17:00:00Z"));
-    sim.frame(json!({"topicName": "channel.metadata", "eventBody": {"message": "WebSocket Heartbeat"}}));
-    let beat = sim.now;
-    sim.mark();
-    sim.tick();
-    assert_eq!(sim.now - beat, 14_000, "14 s without a frame");
-    assert_eq!(sim.events(), vec!["disconnected"]);
-    assert!(sim.sockets.is_empty(), "the silent socket is closed");
-    let lost = sim.now;
-    sim.tick();
-    let delay = sim.now - lost;
-    assert!((250..=500).contains(&delay), "first retry after {delay} ms");
-    assert_eq!(sim.sockets.len(), 1);
-    assert_eq!(sim.sockets[0].1, STREAM);
-    sim.socket(SocketEvent::Opened);
-    assert!(sim.events().contains(&"reconnected"));
-    let members = sim.take("GET", "/members");
-    sim.answer(&members, 200, json!({"entities": [member(ME, "CUSTOMER", "Jane Doe", "CONNECTED"), member(AGENT, "AGENT", "Anna", "CONNECTED")]}));
-    let catch_up = sim.take("GET", "/messages?after=m1&sortOrder=ascending");
-    sim.mark();
-    sim.answer(&catch_up, 200, json!({"entities": [entity("m1", ME, "before", "2019-06-18T17:00:00Z"), entity("m2", AGENT, "missed", "2019-06-18T17:00:10Z")]}));
-    assert_eq!(sim.received(), vec![("missed".to_owned(), "Agent".to_owned())], "only what was missed, once");
-    let me = sim.take("GET", &format!("/members/{ME}"));
-    sim.answer(&me, 200, member(ME, "CUSTOMER", "Jane Doe", "CONNECTED"));
+fn a_refused_send() {
+    let mut p = chatting("");
+    let id = p.cmd("sendMessage", r#"{"message":"x"}"#);
+    let post = p.take("/messages");
+    p.mark();
+    p.respond(&post, 500, r#"{"status":500,"code":"internal.server.error"}"#);
+    assert_eq!(p.rejected(id), Value::Undefined);
+    assert_eq!(p.event("error").path("errors").as_array().unwrap()[0].get("code").as_str(), Some("MessageFailed"));
 }
 
-/// Reconnect delays grow while the stream keeps failing.
+/// The stream drops: disconnected is not published (the socket just closed), the
+/// reconnect backs off, reconnected, and what was missed is fetched after the last id.
 #[test]
-fn reconnect_backs_off() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    let mut delays = Vec::new();
-    sim.socket(SocketEvent::Closed);
-    for _ in 0..6 {
-        let before = sim.now;
-        sim.tick();
-        delays.push(sim.now - before);
-        sim.socket(SocketEvent::Closed);
-    }
-    assert!(delays.windows(2).filter(|w| w[1] > w[0]).count() >= 4, "{delays:?}");
-    assert!(delays[5] >= 8000, "{delays:?}");
+fn reconnect_with_backoff_and_catch_up() {
+    let mut p = chatting("");
+    agent_joins(&mut p);
+    push(&mut p, frame("message", &message("m1", AGENT, "standard", "before", 7)));
+    let id = socket(&p);
+    p.mark();
+    p.socket(id, SocketEvent::Closed);
+    assert!(p.sockets.is_empty());
+    p.advance(200);
+    assert!(p.sockets.is_empty(), "the first retry waits 250–500 ms");
+    p.advance(400);
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    assert!(p.events().contains(&"reconnected"));
+    let r = p.take("/messages?after=m1");
+    p.respond(&r, 200, &format!(r#"{{"entities":[{}]}}"#, message("m2", AGENT, "standard", "missed", 8)));
+    let m = p.take("/members");
+    p.respond(&m, 200, &format!(r#"{{"entities":[{},{}]}}"#, member(ME, "Jane Doe", "CUSTOMER", "CONNECTED"), member(AGENT, "Anna", "AGENT", "CONNECTED")));
+    let missed = p.event("messageReceived");
+    assert_eq!(missed.get("messages").as_array().unwrap()[0].get("text").as_str(), Some("missed"));
+    assert_eq!(missed.get("oldMessages"), &Value::Bool(false));
+    answer_me(&mut p, "CONNECTED");
+    assert!(p.s.is_active());
 }
 
-/// A message typed while the stream is down waits, is sent after reconnecting, and resolves with the server's answer.
+/// Without heartbeats the watchdog declares the stream dead after
+/// socketHeartbeatTrackerInterval: disconnected, then a reconnect.
+#[test]
+fn heartbeat_watchdog() {
+    let mut p = chatting(r#""socketHeartbeatTrackerInterval":5000"#);
+    push(&mut p, r#"{"eventBody":{"message":"WebSocket Heartbeat"}}"#.into());
+    p.advance(4_900);
+    assert!(!p.events().contains(&"disconnected"));
+    p.advance(200);
+    assert_eq!(p.events(), ["disconnected"]);
+    p.advance(600);
+    assert_eq!(p.sockets.len(), 1, "reconnecting");
+}
+
+/// Messages typed while the stream is down wait and go out in order after the catch-up.
 #[test]
 fn sends_wait_for_the_stream() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    sim.socket(SocketEvent::Closed);
-    let id = sim.command(Command::SendMessage(json!({"message": "while down"})));
-    assert!(sim.http.iter().all(|r| !r.url.ends_with("/messages")), "not sent while down");
-    sim.tick();
-    sim.socket(SocketEvent::Opened);
-    let send = sim.take("POST", &format!("/members/{ME}/messages"));
-    assert_eq!(json_body(&send), json!({"body": "while down"}));
-    assert_eq!(auth(&send).as_deref(), Some("Bearer JWT1"));
-    sim.answer(&send, 200, entity("s1", ME, "while down", "2019-06-18T17:00:00Z"));
-    assert_eq!(sim.reply(id), Some(Outcome::Resolve(ReplyValue::Json(entity("s1", ME, "while down", "2019-06-18T17:00:00Z")))));
+    let mut p = chatting("");
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Closed);
+    let a = p.cmd("sendMessage", r#"{"message":"one"}"#);
+    let b = p.cmd("sendMessage", r#"{"message":"two"}"#);
+    assert!(!p.has_request("/messages"));
+    p.advance(600);
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    answer_me(&mut p, "CONNECTED");
+    let post = p.take(&format!("/members/{ME}/messages"));
+    assert!(matches!(&post.body, webchatservice::engine::Body::Json(b) if b.contains("one")));
+    p.respond(&post, 200, &message("c1", ME, "standard", "one", 8));
+    let post = p.take(&format!("/members/{ME}/messages"));
+    p.respond(&post, 200, &message("c2", ME, "standard", "two", 9));
+    assert!(p.outcome(a).unwrap().ok && p.outcome(b).unwrap().ok);
 }
 
-/// sendMessage validates: inactive, empty, over 4000 characters.
+/// A send in flight when the stream drops is not sent twice, and its answer settles it
+/// (not a later command).
 #[test]
-fn send_validation() {
-    let mut sim = GuestSim::new(json!({}));
-    let id = sim.command(Command::SendMessage(json!({"message": "x"})));
-    assert_eq!(sim.rejected_with(id), "There is no active chat session.");
-    sim.started();
-    let id = sim.command(Command::SendMessage(json!({"message": " "})));
-    assert_eq!(sim.rejected_with(id), "No message text provided");
-    let id = sim.command(Command::SendMessage(json!({"message": "a".repeat(4001)})));
-    assert_eq!(sim.rejected_with(id), "Message length exceeds configured threshold of (4000) characters");
+fn a_send_in_flight_when_the_stream_drops() {
+    let mut p = chatting("");
+    let a = p.cmd("sendMessage", r#"{"message":"one"}"#);
+    let post = p.take("/messages");
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Closed);
+    let b = p.cmd("sendMessage", r#"{"message":"two"}"#);
+    p.respond(&post, 200, &message("c1", ME, "standard", "one", 8));
+    assert!(p.outcome(a).unwrap().ok);
+    assert!(p.outcome(b).is_none());
+    p.advance(600);
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    let missed = p.take("/messages?after=c1");
+    p.respond(&missed, 200, r#"{"entities":[]}"#);
+    let list = p.take("/members");
+    p.respond(&list, 200, r#"{"entities":[]}"#);
+    answer_me(&mut p, "CONNECTED");
+    let posts: Vec<_> = p.http.iter().filter(|r| r.url.contains("/messages")).collect();
+    assert_eq!(posts.len(), 1, "only 'two' goes out");
 }
 
-/// endChat deletes the own member (204), then clientDisconnected, ended, cookies gone, socket closed.
+/// A send that got no answer on a healthy stream is checked (messages after the last id)
+/// and sent again when it did not arrive.
+#[test]
+fn an_unanswered_send_on_a_healthy_stream_is_resent() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("m0", ME, "member-join", "", 3)));
+    answer_me(&mut p, "CONNECTED");
+    let a = p.cmd("sendMessage", r#"{"message":"lost"}"#);
+    let post = p.take(&format!("/members/{ME}/messages"));
+    p.no_answer(&post, NetError::Network("x".into()));
+    p.advance(1_100);
+    let check = p.take("/messages?after=m0");
+    p.respond(&check, 200, r#"{"entities":[]}"#);
+    let m = p.take("/members");
+    p.respond(&m, 200, r#"{"entities":[]}"#);
+    let again = p.take(&format!("/members/{ME}/messages"));
+    p.respond(&again, 200, &message("c1", ME, "standard", "lost", 8));
+    assert!(p.outcome(a).unwrap().ok);
+}
+
+/// endChat: DELETE, then the shipped events and a resolution with the jqXHR; the socket
+/// is closed (the shipped transport leaves it open).
 #[test]
 fn end_chat() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    let id = sim.command(Command::EndChat);
-    let del = sim.take("DELETE", &format!("/members/{ME}"));
-    sim.mark();
-    sim.answer(&del, 204, Value::Null);
-    assert_eq!(sim.events(), vec!["clientDisconnected", "ended"]);
-    assert!(sim.sockets.is_empty());
-    assert!(sim.host.store.is_empty(), "{:?}", sim.host.store);
-    assert!(matches!(sim.reply(id), Some(Outcome::Resolve(_))));
+    let mut p = chatting("");
+    let id = p.cmd("endChat", "{}");
+    assert_eq!(p.data_keys(), ["sessionActive=false"]);
+    let d = p.take(&format!("/members/{ME}"));
+    assert_eq!(d.method, "DELETE");
+    p.mark();
+    p.respond_raw(&d, HttpResponse { status: 204, status_text: "No Content".into(), content_type: None, body: String::new() });
+    let t: Vec<String> = p.trace().into_iter().filter(|l| !l.starts_with("data")).collect();
+    assert_eq!(t, ["event clientDisconnected", "event ended", "command App.deregisterAutoLoad", &format!("resolve {id}")]);
+    assert_eq!(p.resolved(id).get("status").as_f64(), Some(204.0));
+    assert!(p.sockets.is_empty(), "the socket is closed");
+    assert!(!p.host.store.contains_key(cookies::JWT));
+    assert!(!p.host.store.contains_key(keys::FILTERS));
 }
 
-/// The visitor's own member leaving (DISCONNECTED) ends the chat after 1 s.
+/// A failed DELETE still ends the chat here (and settles queued sends), instead of
+/// leaving a session with no socket.
 #[test]
-fn own_member_disconnected_ends_the_chat() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    sim.frame(message_frame("l", ME, "", "member-leave", "2019-06-18T17:00:00Z"));
-    let look = sim.take("GET", &format!("/members/{ME}"));
-    sim.answer(&look, 200, member(ME, "CUSTOMER", "Jane Doe", "DISCONNECTED"));
-    sim.mark();
-    let at = sim.now;
-    sim.tick();
-    assert_eq!(sim.now - at, 1000);
-    assert!(sim.events().contains(&"ended"));
+fn a_failed_end_still_ends() {
+    let mut p = chatting("");
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Closed);
+    let queued = p.cmd("sendMessage", r#"{"message":"never"}"#);
+    let end = p.cmd("endChat", "{}");
+    let d = p.take(&format!("/members/{ME}"));
+    p.mark();
+    p.respond(&d, 500, "{}");
+    assert_eq!(p.rejected_text(end), "Internal Server Error");
+    assert!(p.events().contains(&"ended"));
+    assert!(!p.outcome(queued).unwrap().ok);
+    p.advance(60_000);
+    assert!(p.sockets.is_empty(), "no reconnect after the end");
 }
 
-fn saved() -> MemoryHost {
+/// The customer disconnected by the server (member-leave of ourselves): ended 1 s later.
+#[test]
+fn server_ends_the_chat() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("l0", ME, "member-leave", "", 9)));
+    answer_me(&mut p, "DISCONNECTED");
+    p.advance(900);
+    assert!(!p.events().contains(&"ended"));
+    p.advance(200);
+    assert!(p.events().contains(&"ended"));
+}
+
+fn saved_chat() -> MemoryHost {
     let mut host = MemoryHost::default();
-    for (k, v) in [(keys::JWT, "JWT1"), (keys::CONVERSATION, CONV), (keys::MEMBER, ME), (keys::STREAM, STREAM), (keys::LAST_MESSAGE, "m9")] {
-        host.store.insert(k.into(), v.into());
+    for (name, value) in [(cookies::JWT, "jwt-1"), (cookies::CONVERSATION, CONV), (cookies::MEMBER, ME), (cookies::WS_URL, STREAM), (cookies::LAST_MESSAGE, "m4")] {
+        host.store.insert(name.into(), value.into());
     }
     host
 }
 
-/// Restore: own member CONNECTED → the stored stream reopens, restored, then the newest page with restoring: true, oldest first.
+/// Restore after a reload: capabilities, our member, the socket, restored, the newest
+/// page with restoring, then fetchHistory pages back until "No more messages to fetch".
 #[test]
 fn restore_with_pagination() {
-    let mut sim = GuestSim::with_host(json!({"maxMessagePageSize": 2}), saved());
-    assert!(sim.log.iter().any(|a| matches!(a, Action::Data { key: "capabilities", value } if value["pagination"] == true)));
-    let me = sim.take("GET", &format!("/members/{ME}"));
-    sim.answer(&me, 200, member(ME, "CUSTOMER", "Jane", "CONNECTED"));
-    assert_eq!(sim.sockets, vec![(1, STREAM.to_owned())]);
-    sim.mark();
-    sim.socket(SocketEvent::Opened);
-    assert_eq!(sim.events(), vec!["restored"]);
-    let members = sim.take("GET", "/members");
-    sim.answer(&members, 200, json!({"entities": [member(ME, "CUSTOMER", "Jane", "CONNECTED"), member(AGENT, "AGENT", "Anna", "CONNECTED")]}));
-    let page = sim.take("GET", "/messages?sortOrder=descending&maxResults=2");
-    sim.answer(&page, 200, json!({"entities": [entity("m9", AGENT, "newest", "2019-06-18T17:01:00Z"), entity("m8", ME, "older", "2019-06-18T17:00:30Z")],
-        "next": format!("/api/v2/webchat/guest/conversations/{CONV}/messages?sortOrder=descending&maxResults=2&before=m8")}));
-    let m = sim.event("messageReceived");
-    assert_eq!(m["restoring"], true);
-    assert_eq!(sim.received(), vec![("older".to_owned(), "Client".to_owned()), ("newest".to_owned(), "Agent".to_owned())]);
-    // fetchHistory pages back from the oldest shown, then says there is no more.
-    let id = sim.command(Command::FetchHistory);
-    let older = sim.take("GET", "/messages?sortOrder=descending&maxResults=2&before=m8");
-    sim.mark();
-    sim.answer(&older, 200, json!({"entities": [entity("m7", AGENT, "seven", "2019-06-18T16:59:00Z"), entity("m6", ME, "six", "2019-06-18T16:58:00Z")]}));
-    assert_eq!(sim.event("messageReceived")["oldMessages"], true);
-    assert_eq!(sim.received(), vec![("seven".to_owned(), "Agent".to_owned()), ("six".to_owned(), "Client".to_owned())], "history batches newest first");
-    assert!(matches!(sim.reply(id), Some(Outcome::Resolve(_))));
-    let id = sim.command(Command::FetchHistory);
-    assert_eq!(sim.rejected_with(id), "No more messages to fetch");
+    let mut p = Page::boot(&config(r#""maxMessagePageSize":2"#), saved_chat());
+    answer_me(&mut p, "CONNECTED");
+    let id = socket(&p);
+    p.mark();
+    p.socket(id, SocketEvent::Opened);
+    assert_eq!(p.events(), ["restored"]);
+    let page = p.take("/messages?sortOrder=descending&maxResults=2");
+    p.respond(&page, 200, &format!(r#"{{"pageSize":2,"entities":[{},{}],"next":"/next"}}"#, message("m4", AGENT, "standard", "four", 4), message("m3", ME, "standard", "three", 3)));
+    let m = p.take("/members");
+    p.respond(&m, 200, &format!(r#"{{"entities":[{},{}]}}"#, member(ME, "Jane Doe", "CUSTOMER", "CONNECTED"), member(AGENT, "Anna", "AGENT", "CONNECTED")));
+    let r = p.event("messageReceived");
+    assert_eq!(r.get("restoring"), &Value::Bool(true));
+    let texts: Vec<_> = r.get("messages").as_array().unwrap().iter().map(|m| m.get("text").to_js_string()).collect();
+    assert_eq!(texts, ["three", "four"], "ascending");
+    assert!(p.outcome(2).unwrap().ok, "asyncRestore resolves");
+    let h = p.cmd("fetchHistory", "{}");
+    let page = p.take("before=m3");
+    p.respond(&page, 200, &format!(r#"{{"pageSize":2,"entities":[{}]}}"#, message("m1", AGENT, "member-join", "", 1)));
+    let m = p.take("/members");
+    p.respond(&m, 200, &format!(r#"{{"entities":[{}]}}"#, member(AGENT, "Anna", "AGENT", "CONNECTED")));
+    assert_eq!(p.resolved(h), Value::Undefined);
+    assert_eq!(p.event("messageReceived").get("oldMessages"), &Value::Bool(true));
+    let h = p.cmd("fetchHistory", "{}");
+    assert_eq!(p.rejected_text(h), "No more messages to fetch");
 }
 
-/// Without pagination every page is loaded on restore, and fetchHistory is refused.
+/// Restore when our member is no longer connected: restoreFailed with the member; a
+/// later verifySession answers instead of hanging.
 #[test]
-fn restore_without_pagination() {
-    let mut sim = GuestSim::with_host(json!({"pagination": false}), saved());
-    let me = sim.take("GET", &format!("/members/{ME}"));
-    sim.answer(&me, 200, member(ME, "CUSTOMER", "Jane", "CONNECTED"));
-    sim.socket(SocketEvent::Opened);
-    let members = sim.take("GET", "/members");
-    sim.answer(&members, 200, json!({"entities": [member(ME, "CUSTOMER", "Jane", "CONNECTED")]}));
-    let first = sim.take("GET", "/messages?sortOrder=descending&maxResults=100");
-    sim.mark();
-    sim.answer(&first, 200, json!({"entities": [entity("b", ME, "second", "2019-06-18T17:00:02Z")], "next": format!("/api/v2/webchat/guest/conversations/{CONV}/messages?before=b")}));
-    assert!(sim.received().is_empty(), "waits for every page");
-    let second = sim.take("GET", "/messages?before=b");
-    sim.answer(&second, 200, json!({"entities": [entity("a", ME, "first", "2019-06-18T17:00:01Z")]}));
-    assert_eq!(sim.received(), vec![("first".to_owned(), "Client".to_owned()), ("second".to_owned(), "Client".to_owned())]);
-    let id = sim.command(Command::FetchHistory);
-    assert_eq!(sim.rejected_with(id), "Fetching chat history on scroll is not enabled.");
+fn restore_of_an_ended_chat() {
+    let mut p = Page::boot(&config(""), saved_chat());
+    p.mark();
+    answer_me(&mut p, "DISCONNECTED");
+    assert_eq!(p.event("restoreFailed").get("state").as_str(), Some("DISCONNECTED"));
+    let id = p.cmd("verifySession", "{}");
+    assert_eq!(p.resolved(id).to_json(), r#"{"sessionActive":false}"#);
 }
 
-/// Restore of a conversation whose own member left: restoreFailed with the member, cookies cleared.
+/// Restore without pagination fetches every page through `next` (bounded).
 #[test]
-fn restore_failed() {
-    let mut sim = GuestSim::with_host(json!({}), saved());
-    let me = sim.take("GET", &format!("/members/{ME}"));
-    sim.mark();
-    sim.answer(&me, 200, member(ME, "CUSTOMER", "Jane", "DISCONNECTED"));
-    assert_eq!(sim.event("restoreFailed")["state"], "DISCONNECTED");
-    assert!(!sim.host.store.contains_key(keys::CONVERSATION));
-    assert!(sim.sockets.is_empty());
-}
-
-/// Commands this transport lacks reject with the shipped texts.
-#[test]
-fn unsupported_commands() {
-    let mut sim = GuestSim::new(json!({}));
-    sim.started();
-    for (cmd, text) in [
-        (Command::Poll { commander: "WebChatService".into() }, "This transport doesn't support polling."),
-        (Command::StartPoll, "This transport doesn't support polling."),
-        (Command::ResetPollExceptions, "This transport doesn't support resetPollExceptions command."),
-        (Command::GetFileLimits, "This transport doesn't support getFileLimits command."),
-        (Command::SendCustomNotice(json!({"message": "n"})), "This transport doesn't support sendCustomNotice command."),
-        (Command::DownloadFile, "This transport doesn't support file download."),
-        (Command::SendFile, "This transport doesn't support file uploads."),
-        (Command::UpdateUserData(json!({"a": 1})), "This transport doesn't support updating userData during an active chat session."),
-        (Command::UpdateInteractionData(json!({"a": 1})), "This transport doesn't support updating interactionData during an active chat session."),
-        (Command::VerifySession, "Transport not supported"),
-        (Command::StartChat { data: json!({}), page: Default::default() }, "There is already an active chat session"),
-    ] {
-        let label = format!("{cmd:?}");
-        let id = sim.command(cmd);
-        assert_eq!(sim.rejected_with(id), text, "{label}");
+fn restore_without_pagination_follows_next() {
+    let mut p = Page::boot(&config(r#""pagination":false"#), saved_chat());
+    answer_me(&mut p, "CONNECTED");
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    for i in 0..60 {
+        if !p.has_request("/messages") {
+            assert!(i >= 49, "stopped early at page {i}");
+            break;
+        }
+        let r = p.take("/messages");
+        p.respond(&r, 200, &format!(r#"{{"entities":[{}],"next":"/api/v2/webchat/guest/conversations/{CONV}/messages?page={i}"}}"#, message(&format!("m{i}"), AGENT, "standard", "x", 1)));
     }
+    assert!(p.has_request("/members"), "at most 50 pages, then the members");
 }
 
-/// Random command, answer and socket sequences: every command settles exactly once, nothing panics.
+/// Late answers of a previous chat do not reach the next one (a member lookup, a
+/// catch-up page).
 #[test]
-fn every_command_settles_under_random_sequences() {
-    let mut seed: u64 = 0xDEAD_BEEF_1234_5678;
-    let mut rand = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
-    for round in 0..150 {
-        let mut sim = GuestSim::new(json!({}));
-        let mut ids = Vec::new();
-        for _ in 0..40 {
-            match rand(12) {
-                0..=4 => {
-                    let cmd = match rand(9) {
-                        0 => GuestSim::start_cmd(json!({"nickname": "R"})),
-                        1 => Command::EndChat,
-                        2 => Command::SendMessage(json!({"message": "m"})),
-                        3 => Command::SendTyping(json!({})),
-                        4 => Command::Restore { commander: "WebChat".into() },
-                        5 => Command::FetchHistory,
-                        6 => Command::GetTranscript,
-                        7 => Command::AsyncRestore,
-                        _ => Command::GetStats,
-                    };
-                    ids.push(sim.command(cmd));
-                }
-                5..=7 if !sim.http.is_empty() => {
-                    let i = rand(sim.http.len() as u64) as usize;
-                    let req = sim.http.remove(i);
-                    match rand(4) {
-                        0 => sim.fail(&req),
-                        1 => sim.answer(&req, 500, json!({"status": 500})),
-                        2 => sim.answer(&req, 200, json!({"id": CONV, "jwt": "J", "eventStreamUri": STREAM, "member": {"id": ME}, "state": "CONNECTED", "role": "AGENT", "entities": []})),
-                        _ => sim.answer(&req, 204, Value::Null),
-                    }
-                }
-                8 | 9 if !sim.sockets.is_empty() => {
-                    let ev = match rand(3) {
-                        0 => SocketEvent::Opened,
-                        1 => SocketEvent::Closed,
-                        _ => SocketEvent::Message(message_frame(&format!("r{}", rand(5)), AGENT, "x", "standard", "2019-06-18T17:00:00Z").to_string()),
-                    };
-                    sim.socket(ev);
-                }
-                _ => {
-                    if sim.s.poll_timeout().is_some() {
-                        sim.tick();
-                    }
-                }
-            }
-        }
-        // Drain: answer everything, fail the sockets, run the clock out.
-        for _ in 0..200 {
-            if let Some(req) = sim.http.first().cloned() {
-                sim.http.remove(0);
-                sim.answer(&req, 404, json!({"status": 404}));
-            } else if !sim.sockets.is_empty() {
-                sim.socket(SocketEvent::Closed);
-            } else if sim.s.poll_timeout().is_some() {
-                sim.tick();
-            } else {
-                break;
-            }
-        }
-        let end = sim.command(Command::EndChat);
-        if let Some(req) = sim.http.first().cloned() {
-            sim.http.remove(0);
-            sim.answer(&req, 204, Value::Null);
-        }
-        for id in ids.into_iter().chain([end]) {
-            assert!(sim.reply(id).is_some(), "round {round}: command {id} never settled");
-        }
-    }
+fn late_answers_of_a_previous_chat_are_ignored() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("j1", AGENT, "member-join", "", 5)));
+    let lookup = p.take(&format!("/members/{AGENT}"));
+    p.cmd("endChat", "{}");
+    let d = p.take(&format!("/members/{ME}"));
+    p.respond_raw(&d, HttpResponse { status: 204, status_text: "No Content".into(), content_type: None, body: String::new() });
+    p.cmd("startChat", "{}");
+    let create = p.take("/conversations");
+    p.respond(&create, 200, &format!(r#"{{"id":"conv-2","jwt":"jwt-2","eventStreamUri":"{STREAM}","member":{{"id":"{ME}"}}}}"#));
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    answer_me(&mut p, "CONNECTED");
+    p.mark();
+    p.respond(&lookup, 200, &member(AGENT, "Anna", "AGENT", "CONNECTED"));
+    assert!(!p.events().contains(&"agentConnected"));
+    push(&mut p, frame("message", &message("x1", ME, "member-join", "", 6)));
+    answer_me(&mut p, "CONNECTED");
+    assert!(p.events().contains(&"messageReceived"), "the new chat's messages are not held");
 }
 
-/// sendTyping (POST typing, no body, a 2 s window), the getters, prefilters and sendFilteredMessage on guest chat.
+/// Member ids from outside data cannot steer requests to other paths.
 #[test]
-fn typing_getters_and_filters() {
-    let mut sim = GuestSim::new(json!({}));
-    let early = sim.command(Command::SendTyping(json!({})));
-    assert_eq!(sim.rejected_with(early), "trying to send typing indicator when session is not active");
-    sim.started();
-    sim.mark();
-    let typing = sim.command(Command::SendTyping(json!({})));
-    let req = sim.take("POST", &format!("/members/{ME}/typing"));
-    assert_eq!(req.body, Body::None, "no body, and no preview text, on this transport");
-    sim.answer(&req, 200, json!({"id": "t1"}));
-    assert!(matches!(sim.reply(typing), Some(Outcome::Resolve(_))));
-    sim.now += 1500;
-    let again = sim.command(Command::SendTyping(json!({})));
-    assert!(sim.http.iter().all(|r| !r.url.ends_with("/typing")), "a keystroke inside the window sends nothing");
-    assert_eq!(sim.reply(again), Some(Outcome::Resolve(ReplyValue::Undefined)));
-    let at = sim.now;
-    sim.tick();
-    assert_eq!(sim.now - at, 2000);
-    assert_eq!(sim.events(), vec!["clientTypingStarted", "clientTypingStopped"]);
+fn ids_are_encoded_in_paths() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("j1", "../../x?y=1#z&a", "member-join", "", 5)));
+    assert!(p.has_request("/members/..%2F..%2Fx%3Fy%3D1%23z%26a"));
+}
 
-    let add = sim.command(Command::AddPrefilter(Some(vec![webchatservice::engine::RegexSpec::new("^secret", "i")])));
-    assert!(matches!(sim.reply(add), Some(Outcome::Resolve(ReplyValue::RegExps(_)))));
-    sim.frame(message_frame("j", AGENT, "", "member-join", "2019-06-18T17:00:00Z"));
-    let look = sim.take("GET", &format!("/members/{AGENT}"));
-    sim.answer(&look, 200, member(AGENT, "AGENT", "Anna", "CONNECTED"));
-    sim.mark();
-    sim.frame(message_frame("s", AGENT, "SECRET code", "standard", "2019-06-18T17:00:01Z"));
-    sim.frame(message_frame("v", AGENT, "visible", "standard", "2019-06-18T17:00:02Z"));
-    assert_eq!(sim.received(), vec![("visible".to_owned(), "Agent".to_owned())], "the prefilter hides the matching message");
-    let filtered = sim.command(Command::SendFilteredMessage { data: json!({"message": "token 123"}), regex: Some(webchatservice::engine::RegexSpec::new("^token", "")) });
-    let send = sim.take("POST", &format!("/members/{ME}/messages"));
-    assert_eq!(json_body(&send), json!({"body": "token 123"}));
-    sim.answer(&send, 200, entity("own", ME, "token 123", "2019-06-18T17:00:03Z"));
-    assert!(matches!(sim.reply(filtered), Some(Outcome::Resolve(_))));
-    sim.mark();
-    sim.frame(message_frame("own", ME, "token 123", "standard", "2019-06-18T17:00:03Z"));
-    assert!(sim.received().is_empty(), "the echo of a filtered message is hidden");
+/// A message whose sender is unknown is looked up once; a failed lookup does not hold
+/// later messages forever.
+#[test]
+fn unknown_senders_do_not_block_the_chat() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("u1", "stranger", "standard", "who?", 5)));
+    let r = p.take("/members/stranger");
+    p.mark();
+    p.respond(&r, 500, r#"{"status":500}"#);
+    assert_eq!(p.event("error").path("errors").as_array().unwrap()[0].get("code").as_str(), Some("purecloud-v2-sockets-500"));
+    assert!(p.events().contains(&"messageReceived"));
+}
 
-    let data = sim.command(Command::GetSessionData);
-    assert!(matches!(sim.reply(data), Some(Outcome::Resolve(ReplyValue::Json(v))) if v == json!({"jwt": "JWT1", "conversationId": CONV, "memberId": ME, "WebSocketUrl": STREAM})));
-    let agents = sim.command(Command::GetAgents);
-    assert!(matches!(sim.reply(agents), Some(Outcome::Resolve(ReplyValue::Json(v))) if v["agents"][AGENT]["connected"] == true));
-    let transcript = sim.command(Command::GetTranscript);
-    assert!(matches!(sim.reply(transcript), Some(Outcome::Resolve(ReplyValue::Json(v))) if v["messages"].as_array().is_some_and(|m| m.iter().any(|x| x["text"] == "visible"))));
-    let stats = sim.command(Command::GetStats);
-    assert!(matches!(sim.reply(stats), Some(Outcome::Resolve(ReplyValue::Json(v))) if v["startTime"].is_i64() && v["duration"].is_i64()));
+/// An unknown transport type is refused with the shipped text, and every command settles.
+#[test]
+fn an_unknown_transport() {
+    let mut p = Page::boot(r#"{"transport":{"type":"nope"}}"#, MemoryHost::default());
+    assert_eq!(p.rejected_text(1), "Invalid transport configuration");
+    assert!(p.ready);
+    let id = p.cmd("startChat", "{}");
+    assert_eq!(p.rejected_text(id), "Invalid transport configuration");
+}
+
+/// The socket is opened only with what the answer gave; a create answer without the
+/// stream is refused clearly.
+#[test]
+fn a_create_answer_without_a_stream() {
+    let mut p = booted("");
+    let id = p.cmd("startChat", "{}");
+    let create = p.take("/conversations");
+    p.respond(&create, 200, r#"{"id":"x"}"#);
+    assert_eq!(p.rejected_text(id), "no response data in the api post request");
+    assert!(p.sockets.is_empty());
 }

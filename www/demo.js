@@ -110,8 +110,12 @@
     $('message').disabled = false;
     $('send').disabled = false;
     $('end').textContent = 'End chat';
+    // Both shapes, as the Genesys WebChat UI sends them: the flat fields (GMS reads
+    // these) and `form` (guest chat reads that).
+    var form = { nickname: $('nickname').value, email: $('email').value, subject: $('subject').value };
     ui.command('WebChatService.startChat', {
-      form: { nickname: $('nickname').value, email: $('email').value, subject: $('subject').value },
+      nickname: form.nickname, email: form.email, subject: form.subject,
+      form: form,
       userData: { page: 'demo' }
     }).fail(function (err) { showError(describe(err)); });
   });

@@ -59,6 +59,45 @@ pub enum Command {
     DownloadFile(Value),
 }
 
+impl Command {
+    /// The command for a bus command name (`startChat`, ...) and its data; `None` for a
+    /// name the engine does not handle (`registerPreProcessor` and
+    /// `registerTypingPreviewInput` hold page objects: the shell answers them).
+    pub fn from_bus(name: &str, commander: &str, data: Value, page: impl FnOnce() -> PageInfo, file: impl FnOnce() -> Option<FileInfo>) -> Option<Command> {
+        Some(match name {
+            "configure" => Command::Configure(data),
+            "startChat" => Command::StartChat { data, page: page() },
+            "endChat" => Command::EndChat,
+            "sendMessage" => Command::SendMessage(data),
+            "sendCustomNotice" => Command::SendCustomNotice(data),
+            "sendTyping" => Command::SendTyping(data),
+            "sendFilteredMessage" => Command::SendFilteredMessage(data),
+            "addPrefilter" => Command::AddPrefilter(data),
+            "updateUserData" => Command::UpdateUserData(data),
+            "updateInteractionData" => Command::UpdateInteractionData(data),
+            "poll" => Command::Poll { commander: commander.to_owned() },
+            "startPoll" => Command::StartPoll,
+            "stopPoll" => Command::StopPoll,
+            "pausePoll" => Command::PausePoll,
+            "resetPollExceptions" => Command::ResetPollExceptions,
+            "restore" => Command::Restore(data),
+            "asyncRestore" => Command::AsyncRestore,
+            "getTranscript" => Command::GetTranscript,
+            "getAgents" => Command::GetAgents,
+            "getStats" => Command::GetStats,
+            "getSessionData" => Command::GetSessionData,
+            "verifySession" => Command::VerifySession,
+            "sleep" => Command::Sleep,
+            "wake" => Command::Wake(data),
+            "fetchHistory" => Command::FetchHistory,
+            "getFileLimits" => Command::GetFileLimits,
+            "sendFile" => Command::SendFile(file()),
+            "downloadFile" => Command::DownloadFile(data),
+            _ => return None,
+        })
+    }
+}
+
 /// Something that happened on the page that the shipped plugin listens to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PageEvent {

@@ -119,6 +119,17 @@ impl Service {
         }
     }
 
+    /// How many things the engine holds (requests in flight, queued messages, held
+    /// frames, transcript entries, seen ids, members...): the fuzz test checks that no
+    /// input makes this grow without bound.
+    pub fn footprint(&self) -> usize {
+        match &self.engine {
+            Engine::Refused(out) => out.len(),
+            Engine::Gms(s) => s.footprint(),
+            Engine::Guest(s) => s.footprint(),
+        }
+    }
+
     /// The event names the chosen controller registers.
     pub fn event_names(&self) -> &'static [&'static str] {
         match &self.engine {

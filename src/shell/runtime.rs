@@ -168,38 +168,7 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
 
 /// The engine command for a bus command name and its data.
 fn command(name: &str, commander: &str, data: &JsValue) -> Option<Command> {
-    let value = || bridge::to_value(data);
-    Some(match name {
-        "configure" => Command::Configure(value()),
-        "startChat" => Command::StartChat { data: value(), page: dom::page_info() },
-        "endChat" => Command::EndChat,
-        "sendMessage" => Command::SendMessage(value()),
-        "sendCustomNotice" => Command::SendCustomNotice(value()),
-        "sendTyping" => Command::SendTyping(value()),
-        "sendFilteredMessage" => Command::SendFilteredMessage(value()),
-        "addPrefilter" => Command::AddPrefilter(value()),
-        "updateUserData" => Command::UpdateUserData(value()),
-        "updateInteractionData" => Command::UpdateInteractionData(value()),
-        "poll" => Command::Poll { commander: commander.to_owned() },
-        "startPoll" => Command::StartPoll,
-        "stopPoll" => Command::StopPoll,
-        "pausePoll" => Command::PausePoll,
-        "resetPollExceptions" => Command::ResetPollExceptions,
-        "restore" => Command::Restore(value()),
-        "asyncRestore" => Command::AsyncRestore,
-        "getTranscript" => Command::GetTranscript,
-        "getAgents" => Command::GetAgents,
-        "getStats" => Command::GetStats,
-        "getSessionData" => Command::GetSessionData,
-        "verifySession" => Command::VerifySession,
-        "sleep" => Command::Sleep,
-        "wake" => Command::Wake(value()),
-        "fetchHistory" => Command::FetchHistory,
-        "getFileLimits" => Command::GetFileLimits,
-        "sendFile" => Command::SendFile(dom::first_file(&get(data, "files")).map(|(_, info)| info)),
-        "downloadFile" => Command::DownloadFile(value()),
-        _ => return None,
-    })
+    Command::from_bus(name, commander, bridge::to_value(data), dom::page_info, || dom::first_file(&get(data, "files")).map(|(_, info)| info))
 }
 
 /// Settles a bus deferred: `resolve(arg)` / `reject(arg)`, no argument for `None`.

@@ -56,14 +56,20 @@ impl Session {
             }
             Command::UpdateInteractionData(_) => self.out.reject_text(id, texts::transport_lacks("updateInteractionData command")),
             Command::Poll { commander } => {
-                // As shipped, another commander is refused yet the poll still runs.
-                if commander != OWN_NAME {
+                // As shipped, another commander is refused yet the poll still runs (its
+                // answer then settles nothing).
+                let cmd = if commander != OWN_NAME {
                     self.out.reject_text(id, texts::ACCESS_DENIED);
-                }
-                if self.poller.in_flight {
-                    self.out.reject_text(id, texts::POLL_IN_FLIGHT);
+                    None
                 } else {
-                    self.send_poll(Some(id), now, host);
+                    Some(id)
+                };
+                if self.poller.in_flight {
+                    if let Some(id) = cmd {
+                        self.out.reject_text(id, texts::POLL_IN_FLIGHT);
+                    }
+                } else {
+                    self.send_poll(cmd, now, host);
                 }
             }
             Command::StartPoll => {
@@ -107,7 +113,7 @@ impl Session {
             Command::GetStats => self.out.resolve(id, self.transcript.stats()),
             Command::GetSessionData => self.out.resolve(id, self.ids.to_value()),
             Command::VerifySession => {
-                if self.restoring {
+                if self.restoring && self.verify_waiters.len() < 1000 {
                     self.verify_waiters.push(id);
                 } else {
                     let found = self.saved_session(host).is_some() && !self.restore_timed_out(now, host);
@@ -429,9 +435,11 @@ impl Session {
             return self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::ALREADY_RESTORING));
         }
         if self.active {
+            // Deliberate: the shipped restore goes on after this rejection, refreshes
+            // again and republishes `restored` (or, on a bad answer, leaves a chat that
+            // ignores everything); here it stops.
             self.settle_verify_waiters();
-            // As shipped, the restore goes on after this rejection (and refreshes again).
-            self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE));
+            return self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE));
         }
         let saved = self.saved_session(host);
         if saved.is_none() && (host.storage_get(keys::SESSION).is_some() || host.storage_get(keys::KEYS).is_some()) {

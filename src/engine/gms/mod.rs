@@ -13,7 +13,7 @@
 mod answers;
 mod commands;
 pub mod config;
-mod ingest;
+pub mod ingest;
 pub mod poller;
 pub mod transcript;
 
@@ -205,6 +205,19 @@ impl Session {
 
     pub fn is_active(&self) -> bool {
         self.active
+    }
+
+    /// What this session holds, summed (see `Service::footprint`).
+    pub fn footprint(&self) -> usize {
+        self.requests.len()
+            + self.outbox.len()
+            + self.verify_waiters.len()
+            + self.transcript.messages.len()
+            + self.transcript.seen_len()
+            + self.transcript.agents.len()
+            + self.saved.0.len()
+            + self.filters.custom_len()
+            + self.out.len()
     }
 
     /// The next output, in the order the shipped plugin would produce them.

@@ -8,6 +8,8 @@ use std::collections::{BTreeSet, VecDeque};
 /// At most this many messages are kept for `getTranscript` (the oldest go first), so a
 /// chat that runs for days cannot exhaust the page's memory.
 pub const MAX_KEPT: usize = 10_000;
+/// Agents kept in the agents map at most (a chat has a few).
+const MAX_AGENTS: usize = 500;
 /// JavaScript's largest exact integer: positions stop growing there.
 const MAX_POSITION: f64 = 9_007_199_254_740_991.0;
 
@@ -82,10 +84,16 @@ impl Transcript {
         self.messages.push_back(message);
         self.originals.push_back(original);
     }
+    pub fn seen_len(&self) -> usize {
+        self.seen.len()
+    }
     pub fn connected_agents(&self) -> usize {
         self.agents.values().filter(|a| a.get("connected") == &Value::Bool(true)).count()
     }
     pub fn agent_joined(&mut self, id: &str, name: Value, supervisor: bool, at: Value) {
+        if self.agents.len() >= MAX_AGENTS && !self.agents.contains_key(id) {
+            return;
+        }
         self.agents.insert(
             id,
             obj([

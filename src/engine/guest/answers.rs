@@ -169,6 +169,10 @@ impl Session {
                     Answer::Done { data, .. } => Some(data.get("entities").as_array().cloned().unwrap_or_default()),
                     Answer::Fail(_) => None,
                 };
+                let entities = entities.map(|mut l| {
+                    l.truncate(super::MEMBERS_MAX);
+                    l
+                });
                 match then {
                     AfterMembers::Page { kind, entities: page, page_size, has_next } => match entities {
                         Some(list) => {
@@ -255,8 +259,11 @@ impl Session {
     fn settle_stale(&mut self, what: Pending, result: Result<HttpResponse, NetError>) {
         let cmd = match what {
             Pending::Create { cmd } | Pending::Typing { cmd } | Pending::Delete { cmd } => Some(cmd),
-            Pending::Page(PageKind::History { cmd }) => Some(cmd),
-            Pending::Page(PageKind::Restore(r)) | Pending::Me(MePurpose::Restore(r)) => r.cmd,
+            Pending::Page(PageKind::History { cmd }) | Pending::Members(AfterMembers::Page { kind: PageKind::History { cmd }, .. }) => Some(cmd),
+            Pending::Page(PageKind::Restore(r))
+            | Pending::Me(MePurpose::Restore(r))
+            | Pending::Members(AfterMembers::Page { kind: PageKind::Restore(r), .. })
+            | Pending::Messages { fetch: Fetch::RestoreAll(r), .. } => r.cmd,
             _ => None,
         };
         if let Some(cmd) = cmd {

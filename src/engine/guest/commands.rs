@@ -97,7 +97,7 @@ impl Session {
             }
             Command::VerifySession => {
                 self.read_cookies(host);
-                if self.restoring {
+                if self.restoring && self.verify_waiters.len() < 1000 {
                     self.verify_waiters.push(id);
                 } else {
                     let conversation = self.sd("conversationId");

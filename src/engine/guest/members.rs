@@ -33,7 +33,7 @@ fn with_last_event(mut m: Value, last: &Value) -> Value {
 impl Session {
     /// A join/leave message arrived: look its member up (while the chat is on).
     pub(super) fn check_member(&mut self, body_type: &str, id: &str) {
-        if self.sd("memberId").is_empty() || !self.active {
+        if self.sd("memberId").is_empty() || !self.active || self.members.len() >= super::MEMBERS_MAX {
             return;
         }
         let last = self.members.get(id).map(|m| m.get("lastEvent").clone()).unwrap_or(Value::Undefined);
@@ -52,6 +52,10 @@ impl Session {
         self.member_lookups = self.member_lookups.saturating_sub(1);
         self.looking_up.retain(|i| i != id);
         let Some(raw) = answer else {
+            if self.unresolvable.len() >= 100 {
+                self.unresolvable.pop_front();
+            }
+            self.unresolvable.push_back(id.to_owned());
             return self.release_held(now, host);
         };
         let a = member_of(&raw);

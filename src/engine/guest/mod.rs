@@ -62,6 +62,11 @@ const SEEN_KEPT: usize = 20_000;
 const TRANSCRIPT_KEPT: usize = 10_000;
 /// Frames held while their sender is looked up, at most.
 const HELD_MAX: usize = 2_000;
+/// Members known at most (a conversation has a handful; beyond this, senders go
+/// without a look-up).
+const MEMBERS_MAX: usize = 500;
+/// Look-ups of message senders in flight at most.
+const LOOKUPS_MAX: usize = 8;
 
 /// Which restore is running (`restore` resolves with the answer, `asyncRestore` with
 /// nothing; both with nothing in practice).
@@ -195,6 +200,9 @@ pub struct Session {
     held: VecDeque<Value>,
     /// Senders being looked up because a message came from them.
     looking_up: Vec<String>,
+    /// Senders whose look-up failed: their messages go out without a role rather than
+    /// wait (and ask) forever.
+    unresolvable: VecDeque<String>,
     outbox: Outbox<String>,
     probe_at: Option<Millis>,
     end_at: Option<Millis>,
@@ -268,6 +276,7 @@ impl Session {
             reconnect_at: None,
             held: VecDeque::new(),
             looking_up: Vec::new(),
+            unresolvable: VecDeque::new(),
             outbox: Outbox::default(),
             probe_at: None,
             end_at: None,
@@ -284,6 +293,28 @@ impl Session {
 
     pub fn is_active(&self) -> bool {
         self.ctrl_active
+    }
+
+    /// What this session holds, summed (see `Service::footprint`).
+    pub fn footprint(&self) -> usize {
+        self.requests.len()
+            + self.outbox.len()
+            + self.held.len()
+            + self.looking_up.len()
+            + self.unresolvable.len()
+            + self.seen.len()
+            + self.transcript.len()
+            + self.originals.len()
+            + self.saved.0.len()
+            + self.members.len()
+            + self.agents.len()
+            + self.cache_agents.len()
+            + self.clients.len()
+            + self.workflows.len()
+            + self.presences.as_ref().map_or(0, Vec::len)
+            + self.verify_waiters.len()
+            + self.filters.custom_len()
+            + self.out.len()
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
@@ -485,6 +516,10 @@ impl Session {
         self.probe_at = None;
         self.end_at = None;
         self.lost = false;
+        self.restoring = false;
+        for id in std::mem::take(&mut self.verify_waiters) {
+            self.out.resolve(id, obj([("sessionActive", Value::Bool(false))]));
+        }
         self.chat += 1;
         for m in self.outbox.drain() {
             self.out.reject_text(m.cmd, super::texts::NO_ACTIVE_SESSION_DOT);

@@ -22,7 +22,8 @@ impl Session {
     }
 
     fn socket_opened(&mut self, now: Millis, host: &mut dyn Host) {
-        let Some(purpose) = self.socket.as_mut().map(|s| {
+        // A second `open` of the same socket (browsers send one) changes nothing.
+        let Some(purpose) = self.socket.as_mut().filter(|s| !s.open).map(|s| {
             s.open = true;
             s.purpose
         }) else {
@@ -183,9 +184,13 @@ impl Session {
             if sender == self.sd("memberId") && self.outbox.in_flight() && self.held.len() < HELD_MAX {
                 break;
             }
-            let known = head.path("sender.id").is_nullish() || self.presence(&sender).is_some() || self.members.contains_key(&sender);
+            let known = head.path("sender.id").is_nullish()
+                || self.presence(&sender).is_some()
+                || self.members.contains_key(&sender)
+                || self.unresolvable.contains(&sender)
+                || self.members.len() >= super::MEMBERS_MAX;
             if !known && self.held.len() < HELD_MAX {
-                if !self.looking_up.contains(&sender) && self.active {
+                if !self.looking_up.contains(&sender) && self.active && self.looking_up.len() < super::LOOKUPS_MAX {
                     self.looking_up.push(sender.clone());
                     self.lookup(&sender, "", Value::Undefined);
                 }

@@ -181,15 +181,43 @@ pub fn number_text(n: &Number) -> String {
         }
         return digits.chars().rev().collect();
     }
-    // A computed fraction (the engine computes none it publishes today): nine decimals,
-    // trailing zeros trimmed; no float formatting machinery in the wasm for this.
     let neg = v < 0.0;
     let a = v.abs();
+    if a >= 1e21 || a < 1e-6 {
+        // JavaScript's exponent form, to 15 significant digits.
+        let mut e = a.log10().floor() as i32;
+        let mut m = a / 10f64.powi(e);
+        if m >= 10.0 {
+            m /= 10.0;
+            e += 1;
+        }
+        let digits = (m * 1e14).round() as u64;
+        let mut d = format_u64_padded(digits, 15);
+        while d.len() > 1 && d.ends_with('0') {
+            d.pop();
+        }
+        let (first, rest) = d.split_at(1);
+        let mut out = String::new();
+        if neg {
+            out.push('-');
+        }
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        out.push('e');
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&number_text(&Number::new(f64::from(e.unsigned_abs()))));
+        return out;
+    }
+    // A computed fraction (the engine computes none it publishes today): nine decimals,
+    // trailing zeros trimmed; no float formatting machinery in the wasm for this.
     let whole = a.trunc();
     let mut frac = ((a - whole) * 1e9).round() as u64;
-    let mut text = number_text(&Number::new(if neg { -whole } else { whole }));
-    if neg && whole == 0.0 {
-        text = "-0".into();
+    let mut text = number_text(&Number::new(whole));
+    if neg {
+        text.insert(0, '-');
     }
     if frac >= 1_000_000_000 {
         frac = 999_999_999;
@@ -242,6 +270,9 @@ mod tests {
         assert_eq!(number_text(&Number::new(0.5)), "0.5");
         assert_eq!(number_text(&Number::new(f64::NAN)), "NaN");
         assert_eq!(Value::num(f64::INFINITY).write(), "null");
+        assert_eq!(number_text(&Number::new(1e300)), "1e+300");
+        assert_eq!(number_text(&Number::new(-2.5e22)), "-2.5e+22");
+        assert_eq!(number_text(&Number::new(1.5e-7)), "1.5e-7");
     }
 
     #[test]
