@@ -95,5 +95,5 @@ async fn main() {
     println!("bench: restore ingest ({count} messages published, 50 prefilters, 1 preprocessor): median {:.1} ms over {LOADS} loads (budget 20 ms); all: {ingest:.1?}", median(ingest.clone()));
     let max = latencies.iter().cloned().fold(0.0, f64::max);
     println!("bench: guest frame -> messageReceived: median {:.2} ms, max {max:.2} ms over {} frames (budget 1 ms overhead per message)", median(latencies.clone()), latencies.len());
-    println!("bench: guest reconnect after a dropped stream (disconnected -> reconnected): median {:.0} ms; all: {reconnects:.0?}", median(reconnects.clone()));
+    println!("bench: guest reconnect after a dropped stream (close seen -> reconnected): median {:.0} ms; all: {reconnects:.0?}", median(reconnects.clone()));
 }

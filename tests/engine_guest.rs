@@ -399,8 +399,8 @@ fn end_chat() {
     assert!(!p.host.store.contains_key(keys::FILTERS));
 }
 
-/// A failed DELETE still ends the chat here (and settles queued sends), instead of
-/// leaving a session with no socket.
+/// A failed DELETE ends the session here as shipped (rejection, sessionActive false, no
+/// `ended`), and settles queued sends instead of leaving them and a dead session.
 #[test]
 fn a_failed_end_still_ends() {
     let mut p = chatting("");
@@ -412,7 +412,8 @@ fn a_failed_end_still_ends() {
     p.mark();
     p.respond(&d, 500, "{}");
     assert_eq!(p.rejected_text(end), "Internal Server Error");
-    assert!(p.events().contains(&"ended"));
+    assert!(!p.events().contains(&"ended"));
+    assert!(!p.s.is_active());
     assert!(!p.outcome(queued).unwrap().ok);
     p.advance(60_000);
     assert!(p.sockets.is_empty(), "no reconnect after the end");

@@ -47,6 +47,20 @@ impl Emitter {
     pub fn publish_live(&mut self, event: &'static str, data: Value, live: Live) {
         self.actions.push_back((Action::Publish { event, data, direct: false }, Some(live)));
     }
+    /// A data key whose value is filled in when drained.
+    pub fn data_live(&mut self, key: &'static str, live: Live) {
+        self.actions.push_back((Action::Data { key, value: Value::Undefined }, Some(live)));
+    }
+    /// The live object is replaced by a new one (the shipped code assigns a fresh `{}`):
+    /// what was already published keeps the old one, as it is now.
+    pub fn freeze(&mut self, live: Live, value: &Value) {
+        for (action, l) in self.actions.iter_mut() {
+            if *l == Some(live) {
+                fill(action, live, value);
+                *l = None;
+            }
+        }
+    }
     /// `publishDirect` (the shipped plugin uses it for ajaxResponse).
     pub fn publish_direct(&mut self, event: &'static str, data: Value) {
         self.push(Action::Publish { event, data, direct: true });
@@ -86,5 +100,23 @@ impl Emitter {
     }
     pub fn command_with(&mut self, command: &'static str, data: Value) {
         self.push(Action::Command { command, data: CommandData::Value(data) });
+    }
+}
+
+/// Puts the live value into its action: the `agents`/`sessionData` key of a payload, or
+/// the value of a data key.
+pub fn fill(action: &mut Action, live: Live, value: &Value) {
+    match action {
+        Action::Publish { data, .. } => {
+            if let Some(m) = data.as_object_mut() {
+                let key = match live {
+                    Live::Agents => "agents",
+                    Live::SessionData => "sessionData",
+                };
+                m.insert(key, value.clone());
+            }
+        }
+        Action::Data { value: v, .. } => *v = value.clone(),
+        _ => {}
     }
 }

@@ -25,6 +25,10 @@ pub trait Host {
     /// Nextgen semantics (guest chat): the chain runs on each normalised message and what
     /// it finally returns is used.
     fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value>;
+    /// The same for one item the transport made itself and publishes as its own original
+    /// (one object in the shipped code): the item as the calls left it, and the chain's
+    /// result.
+    fn preprocess_shared(&mut self, message: Value) -> (Value, Value);
     /// The `Authorization` value of `main.header` (App data `requestHeader`), read at send
     /// time so that `App.updateAJAXHeader` takes effect; used when `enableCustomHeader`.
     fn authorization(&self) -> Option<String>;
@@ -69,6 +73,10 @@ impl Host for MemoryHost {
     }
     fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value> {
         self.preprocess(messages)
+    }
+    fn preprocess_shared(&mut self, message: Value) -> (Value, Value) {
+        let edited = self.preprocess(vec![message]).pop().unwrap_or_default();
+        (edited.clone(), edited)
     }
     fn authorization(&self) -> Option<String> {
         self.authorization.clone()

@@ -20,32 +20,35 @@ pub struct BrowserHost {
 }
 
 impl BrowserHost {
-    /// Runs the preprocessor chain on each message of a batch; `keep_original` returns
-    /// the message objects as the calls left them (legacy), otherwise what the chain
-    /// returned (nextgen). One conversion each way for the whole batch.
-    fn chain(&mut self, messages: Vec<Value>, keep_original: bool) -> Vec<Value> {
+    /// Runs the preprocessor chain on each message of a batch: returns the message
+    /// objects as the calls left them and what each chain returned (`m = fn(m) || m`).
+    /// One conversion each way for the whole batch.
+    fn chain(&mut self, messages: Vec<Value>) -> (Vec<Value>, Vec<Value>) {
         if self.preprocessors.is_empty() {
-            return messages;
+            return (messages.clone(), messages);
         }
         let refs: Vec<&Value> = messages.iter().collect();
         let js = self.helpers.to_js_many(&refs);
-        let out = js_sys::Array::new();
+        let inputs = js_sys::Array::new();
+        let results = js_sys::Array::new();
         for message in js {
             let mut current = message.clone();
             for f in &self.preprocessors {
                 match f.call1(&JsValue::NULL, &current) {
-                    // `m = fn(m) || m`: a falsy return keeps the message as it was.
+                    // A falsy return keeps the message as it was.
                     Ok(returned) if returned.is_truthy() => current = returned,
                     Ok(_) => {}
                     Err(e) => web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was.".into(), &e),
                 }
             }
-            out.push(if keep_original { &message } else { &current });
+            inputs.push(&message);
+            results.push(&current);
         }
-        match to_value_fast(&out.into()) {
+        let back = |a: js_sys::Array| match to_value_fast(&a.into()) {
             Value::Array(edited) if edited.len() == messages.len() => edited,
-            _ => messages,
-        }
+            _ => messages.clone(),
+        };
+        (back(inputs), back(results))
     }
 }
 
@@ -63,10 +66,14 @@ impl Host for BrowserHost {
         self.preview.as_ref().map(input_text)
     }
     fn preprocess(&mut self, messages: Vec<Value>) -> Vec<Value> {
-        self.chain(messages, true)
+        self.chain(messages).0
     }
     fn preprocess_normalized(&mut self, messages: Vec<Value>) -> Vec<Value> {
-        self.chain(messages, false)
+        self.chain(messages).1
+    }
+    fn preprocess_shared(&mut self, message: Value) -> (Value, Value) {
+        let (mut inputs, mut results) = self.chain(vec![message]);
+        (inputs.pop().unwrap_or_default(), results.pop().unwrap_or_default())
     }
     fn authorization(&self) -> Option<String> {
         let from_app = self.plugin.get_data("App.requestHeader").ok().map(|h| get(&h, "Authorization"));

@@ -212,6 +212,13 @@ impl Session {
     fn restore_answered(&mut self, cmd: Option<CommandId>, e: &mut Value, host: &mut dyn Host) {
         self.take_ids(e, host);
         match e.get("chatEnded") {
+            Value::Bool(true) | Value::Undefined if self.active => {
+                // A restore of the running chat (see `restore`) found it ended: end it
+                // (deliberate: the shipped one keeps a chat that ignores everything).
+                self.restoring = false;
+                self.end_locally(true, host);
+                self.out.reply(cmd, crate::engine::output::Outcome::reject(e.clone()));
+            }
             Value::Bool(true) | Value::Undefined => {
                 self.clear_session_cookies(host);
                 self.killed = true;

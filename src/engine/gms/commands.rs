@@ -228,7 +228,7 @@ impl Session {
         if !self.cfg.has_data_url {
             self.out.log(LogLevel::Error, "WebChatService: webchat.dataURL is missing; chats cannot start. Set it to the GMS chat service URL, e.g. https://<GMS host>/genesys/2/chat/customer-support.");
         }
-        if host.storage_get(keys::SESSION).is_some() {
+        if host.storage_get(keys::SESSION).is_some_and(|s| !s.is_empty()) {
             self.async_mode = false;
             self.out.command("WebChatService.restore");
         }
@@ -430,16 +430,15 @@ impl Session {
     }
 
     /// Restores the chat whose identifiers the cookies hold.
-    pub(super) fn restore(&mut self, id: Option<CommandId>, now: Millis, host: &mut dyn Host) {
+    pub(super) fn restore(&mut self, mut id: Option<CommandId>, now: Millis, host: &mut dyn Host) {
         if self.restoring {
             return self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::ALREADY_RESTORING));
         }
         if self.active {
-            // Deliberate: the shipped restore goes on after this rejection, refreshes
-            // again and republishes `restored` (or, on a bad answer, leaves a chat that
-            // ignores everything); here it stops.
+            // As shipped, the restore goes on after this rejection: it refreshes again
+            // and republishes `restored` (what it finds then settles nothing).
             self.settle_verify_waiters();
-            return self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE));
+            self.out.reply(id.take(), crate::engine::output::Outcome::reject_text(texts::RESTORE_WHILE_ACTIVE));
         }
         let saved = self.saved_session(host);
         if saved.is_none() && (host.storage_get(keys::SESSION).is_some() || host.storage_get(keys::KEYS).is_some()) {

@@ -223,13 +223,12 @@ impl Session {
     /// The next output, in the order the shipped plugin would produce them.
     pub fn poll_action(&mut self) -> Option<Action> {
         let (mut action, live) = self.out.pop()?;
-        if let (Some(live), Action::Publish { data, .. }) = (live, &mut action) {
-            if let Some(m) = data.as_object_mut() {
-                match live {
-                    Live::Agents => m.insert("agents", Value::Object(self.transcript.agents.clone())),
-                    Live::SessionData => m.insert("sessionData", self.ids.to_value()),
-                }
-            }
+        if let Some(live) = live {
+            let value = match live {
+                Live::Agents => Value::Object(self.transcript.agents.clone()),
+                Live::SessionData => self.ids.to_value(),
+            };
+            super::emitter::fill(&mut action, live, &value);
         }
         Some(action)
     }
@@ -368,7 +367,9 @@ impl Session {
         }
         if !self.session_data_set {
             self.session_data_set = true;
-            self.out.data("WebChatService.sessionData", self.ids.to_value());
+            // The shipped plugin passes its identifiers object itself, which later
+            // changes in the same task (a restore that finds the chat ended clears it).
+            self.out.data_live("WebChatService.sessionData", Live::SessionData);
         }
     }
 
@@ -395,6 +396,8 @@ impl Session {
         self.first_load = true;
         self.killed = false;
         self.ids = Ids::default();
+        // Events already published keep the agents object they were given.
+        self.out.freeze(Live::Agents, &Value::Object(std::mem::take(&mut self.transcript.agents)));
         self.transcript = Transcript::default();
         self.offline_polls = 0;
         self.offline = false;

@@ -246,11 +246,8 @@ impl Session {
                 };
                 self.publish_error(obj([("code", code), ("message", Value::str(""))]));
                 self.out.reject(cmd, reason);
-                // Deliberate: the chat ends here too (the shipped transport forgets the
-                // session without telling the page).
-                if self.active {
-                    self.chat_ended(host);
-                }
+                // As shipped, the session is over here without `ended` (the rejection and
+                // sessionActive false say it); what waited is settled.
             }
         }
         self.terminate(host);

@@ -29,6 +29,12 @@ impl Kind {
     }
 }
 
+/// The text a prefilter is matched against (`text || ""`).
+fn text_of(v: &Value) -> String {
+    let t = v.get("text");
+    if t.truthy() { t.to_js_string() } else { String::new() }
+}
+
 fn body_type_name(t: &Value) -> &'static str {
     match t.as_str() {
         Some("member-join") => "ParticipantJoined",
@@ -313,26 +319,35 @@ impl Session {
     }
 
     /// The shipped `postMessageWithTimestamp`: a synthetic item, stamped now.
+    /// Returns the item as the preprocessors left it (the object later events carry).
     pub(super) fn post_synthetic(&mut self, mut item: Map, now: Millis, host: &mut dyn Host) -> Value {
         item.insert("timestamp", Value::int(now as i64));
         item.insert("index", Value::int(now as i64));
         let v = Value::Object(item);
+        let (left, result) = if self.filters.matches(&text_of(&v)) { (v.clone(), v.clone()) } else { host.preprocess_shared(v.clone()) };
         let restoring = self.restoring;
-        self.received(vec![v.clone()], vec![v.clone()], restoring, Value::Undefined, host);
-        v
+        self.publish(vec![left.clone()], vec![v], Some(vec![result]), restoring, Value::Undefined, host);
+        left
     }
 
     /// The controller's `onMessageReceived`: prefilters, preprocessors, the transcript,
     /// `messageReceived`.
     fn received(&mut self, originals: Vec<Value>, messages: Vec<Value>, restoring: bool, old: Value, host: &mut dyn Host) {
-        let text_of = |v: &Value| {
-            let t = v.get("text");
-            if t.truthy() { t.to_js_string() } else { String::new() }
-        };
+        self.publish(originals, messages, None, restoring, old, host);
+    }
+
+    /// `processed`: the messages already through the preprocessors (a synthetic item).
+    fn publish(&mut self, originals: Vec<Value>, messages: Vec<Value>, processed: Option<Vec<Value>>, restoring: bool, old: Value, host: &mut dyn Host) {
         let kept: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
         let count = kept.len();
-        let processed = if count > 0 { host.preprocess_normalized(kept.clone()) } else { Vec::new() };
-        let messages = if processed.len() == count { processed } else { kept };
+        let messages = match processed {
+            Some(p) if count == p.len() => p,
+            Some(_) => Vec::new(),
+            None => {
+                let processed = if count > 0 { host.preprocess_normalized(kept.clone()) } else { Vec::new() };
+                if processed.len() == count { processed } else { kept }
+            }
+        };
         let originals: Vec<Value> = originals
             .into_iter()
             .filter(|o| {
@@ -342,7 +357,9 @@ impl Session {
             })
             .collect();
         for m in &messages {
-            self.keep(m.clone());
+            if self.keep_transcript {
+                self.keep(m.clone());
+            }
             if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
                 if let Some(text) = m.get("text").as_str() {
                     if let Some(sent) = self.outbox.saw_own(text) {
@@ -351,7 +368,7 @@ impl Session {
                 }
             }
         }
-        for o in &originals {
+        for o in originals.iter().filter(|_| self.keep_transcript) {
             if self.originals.len() >= super::TRANSCRIPT_KEPT {
                 self.originals.pop_front();
             }

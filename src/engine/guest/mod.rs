@@ -210,6 +210,8 @@ pub struct Session {
     /// The conversation whose restore failed: `verifySession` no longer offers it (the
     /// shipped one never answers after a failed restore).
     failed_restore: Option<String>,
+    /// Published messages join the transcript (not those that arrive as the chat ends).
+    keep_transcript: bool,
 }
 
 impl Session {
@@ -282,6 +284,7 @@ impl Session {
             end_at: None,
             invalid: None,
             failed_restore: None,
+            keep_transcript: true,
         }
     }
 
@@ -354,6 +357,12 @@ impl Session {
             self.end_at = None;
             if self.active {
                 self.chat_ended(host);
+                // What was held meanwhile arrives after `ended`, as with the shipped
+                // transport, and is not part of the ended chat's transcript.
+                self.keep_transcript = false;
+                self.member_lookups = 0;
+                self.release_held(now, host);
+                self.keep_transcript = true;
                 self.terminate(host);
             }
         }

@@ -173,7 +173,9 @@ impl Session {
     /// Publishes the held frames whose senders are known, in order, once no member
     /// lookup is in flight (a join is announced before the messages that follow it).
     pub(super) fn release_held(&mut self, now: Millis, host: &mut dyn Host) {
-        if self.member_lookups > 0 && self.held.len() < HELD_MAX {
+        // While the chat is about to end for us, everything waits for the end (as the
+        // shipped transport's buffer does).
+        if (self.member_lookups > 0 || (self.end_at.is_some() && self.keep_transcript)) && self.held.len() < HELD_MAX {
             return;
         }
         let mut batch = Vec::new();

@@ -1,0 +1,30 @@
+// Sleep and wake with sleepEnabled (GMS): asleep, polls come every pollRateSleep; wake
+// sends the cancel-idle-timer notice and polls fast again; resetIdleState.
+export default {
+  description: 'GMS sleep/wake with sleepEnabled and pollRateSleep',
+  backend: 'gms',
+  widgets: { webchat: { sleepEnabled: true, pollRateSleep: 4000 } },
+  steps: [
+    { cmd: 'WebChatService.startChat', data: { nickname: 'Jane' } },
+    { waitFor: 'WebChatService.clientConnected' },
+    { control: 'agentJoin', body: { name: 'Anna' } },
+    { waitFor: 'WebChatService.agentConnected' },
+    { cmd: 'WebChatService.sleep' },
+    { cmd: 'WebChatService.sleep' },
+    { wait: 4500 },
+    { control: 'agentSay', body: { text: 'while asleep' } },
+    { waitFor: 'WebChatService.messageReceived', match: 'while asleep', timeout: 9000 },
+    { cmd: 'WebChatService.wake' },
+    { cmd: 'WebChatService.wake' },
+    { control: 'agentSay', body: { text: 'awake again' } },
+    { waitFor: 'WebChatService.messageReceived', match: 'awake again', timeout: 5000 },
+    { cmd: 'WebChatService.wake', data: { resetIdleState: true } },
+    { wait: 500 },
+    { cmd: 'WebChatService.sleep' },
+    { cmd: 'WebChatService.sendMessage', data: { message: 'sending wakes it' } },
+    { waitFor: 'WebChatService.messageReceived', match: 'sending wakes it', timeout: 6000 },
+    { cmd: 'WebChatService.endChat' },
+    { waitFor: 'WebChatService.ended' },
+    { cmd: 'WebChatService.sleep' },
+  ],
+};

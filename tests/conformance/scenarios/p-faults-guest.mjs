@@ -1,0 +1,33 @@
+// Guest chat faults: the create refused, a typing error, the history page failing, the
+// end refused.
+export default {
+  description: 'guest chat faults during start, typing, history and end',
+  backend: 'guest',
+  steps: [
+    { control: 'failNext', body: { api: 'guest', op: 'create', status: 500, body: { status: 500, code: 'internal.server.error', message: 'no', details: [], errors: [] } } },
+    { cmd: 'WebChatService.startChat', data: { form: { firstname: 'Jane' } } },
+    { wait: 500 },
+    { control: 'failNext', body: { api: 'guest', op: 'create', status: 400, body: { status: 400, code: 'bad.request', message: 'bad', details: [], errors: [] } } },
+    { cmd: 'WebChatService.startChat', data: { form: { firstname: 'Jane' } } },
+    { wait: 500 },
+    { cmd: 'WebChatService.startChat', data: { form: { firstname: 'Jane' } } },
+    { waitFor: 'WebChatService.messageReceived', count: 2, timeout: 5000 },
+    { control: 'agentJoin', body: { name: 'Anna' } },
+    { waitFor: 'WebChatService.agentConnected' },
+    { waitFor: 'WebChatService.messageReceived', count: 2, timeout: 5000 },
+    { control: 'failNext', body: { api: 'guest', op: 'typing.post', status: 500, body: { status: 500, code: 'x', message: 'x', details: [], errors: [] } } },
+    { cmd: 'WebChatService.sendTyping', data: {} },
+    { wait: 2500 },
+    { control: 'failNext', body: { api: 'guest', op: 'messages.get', status: 500, body: { status: 500, code: 'x', message: 'x', details: [], errors: [] } } },
+    { cmd: 'WebChatService.fetchHistory' },
+    { wait: 800 },
+    { cmd: 'WebChatService.fetchHistory' },
+    { wait: 800 },
+    { control: 'failNext', body: { api: 'guest', op: 'member.delete', status: 500, body: { status: 500, code: 'x', message: 'x', details: [], errors: [] } } },
+    { cmd: 'WebChatService.endChat' },
+    { wait: 1500 },
+    { cmd: 'WebChatService.getSessionData' },
+    { cmd: 'WebChatService.verifySession' },
+    { snapshot: 'cookies' },
+  ],
+};
