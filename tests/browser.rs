@@ -259,7 +259,8 @@ async fn prefilters_and_preprocessors_shape_what_is_published() {
     let page = Page::open("{}").await;
     let filters = js("", "return {filters: /secret/i}").call0(&JsValue::NULL).unwrap();
     let list = page.command("WebChatService.addPrefilter", filters).await.expect("addPrefilter resolves");
-    assert!(js("l", "return Array.isArray(l) && l[0] instanceof RegExp && l[0].source === 'secret'").call1(&JsValue::NULL, &list).unwrap().is_truthy());
+    // As shipped: a copy of the filter list as an object keyed "0".."n-1", holding real RegExps.
+    assert!(js("l", "return !Array.isArray(l) && l[0] instanceof RegExp && l[0].source === 'secret' && l[0].flags === 'i'").call1(&JsValue::NULL, &list).unwrap().is_truthy());
     let pre = js("", "return {preprocessor: function (m) { if (m.type === 'Message') { m.text = m.text + '!'; } return m; }}").call0(&JsValue::NULL).unwrap();
     page.command("WebChatService.registerPreProcessor", pre).await.expect("registerPreProcessor resolves");
     let bad = page.command("WebChatService.registerPreProcessor", obj(r#"{"preprocessor": 5}"#)).await.expect_err("a number is refused");
@@ -430,4 +431,42 @@ async fn guest_new_page_restores_and_bot_events() {
     let texts = js("m", "return m.messages.map(x => x.text).filter(Boolean)").call1(&JsValue::NULL, &m).unwrap();
     assert!(js("t", "return t.includes('before the reload')").call1(&JsValue::NULL, &texts).unwrap().is_truthy());
     assert_eq!(control_json("/control/guest").await["conversations"].as_array().map(Vec::len), Some(1));
+}
+
+/// Command data holding `window`, a DOM node, a cycle and a throwing getter is read without
+/// freezing or throwing: the chat starts, the plain fields reach the server, updateUserData settles.
+#[wasm_bindgen_test]
+async fn hostile_command_data_still_settles() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let make = js("", "const u = {plain: 'yes', win: window, node: document.body}; u.self = u; Object.defineProperty(u, 'boom', {enumerable: true, get() { throw new Error('getter'); }}); let deep = {}; const top = deep; for (let i = 0; i < 200; i++) { deep.d = {}; deep = deep.d; } u.deep = top; return {nickname: 'Cy', userData: u};");
+    let data = make.call0(&JsValue::NULL).unwrap();
+    page.command("WebChatService.startChat", data.clone()).await.expect("startChat resolves despite the hostile userData");
+    assert_eq!(control_json("/control/chats").await["chats"][0]["user_data"]["plain"], "yes");
+    let again = js("d", "return d.userData").call1(&JsValue::NULL, &data).unwrap();
+    page.command("WebChatService.updateUserData", again).await.expect("updateUserData settles");
+}
+
+/// A preprocessor and a subscriber that call back into the plugin synchronously (re-entrant
+/// bus use) get their answers, and the message they react to is published once.
+#[wasm_bindgen_test]
+async fn reentrant_bus_calls_from_callbacks_are_answered() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let hook = js("page", "page.inner = []; page.svcTranscripts = 0; const pre = function (m) { if (m.type === 'Message' && m.from && m.from.type === 'Agent') { page.inner.push(new Promise(res => page.t.command('WebChatService.getTranscript').done(() => res('pre')).fail(() => res('pre failed')))); } return m; }; page.t.subscribe('WebChatService.messageReceived', e => { if (e.data.messages.some(m => m.text === 'echo me')) { page.inner.push(new Promise(res => page.t.command('WebChatService.sendMessage', {message: 'echoed'}).done(() => res('sub')).fail(() => res('sub failed')))); } }); return {preprocessor: pre};");
+    let pre = hook.call1(&JsValue::NULL, &page.page).unwrap();
+    page.command("WebChatService.registerPreProcessor", pre).await.expect("registers");
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Re"}"#)).await.expect("starts");
+    page.event("messageReceived", 3000).await.unwrap();
+    act("say", "echo me").await;
+    let all = js("page", "return new Promise((res, rej) => { const t0 = Date.now(); (function wait() { if (page.inner.length >= 2) return Promise.all(page.inner).then(res); if (Date.now() - t0 > 6000) return rej('only ' + page.inner.length + ' callbacks ran'); setTimeout(wait, 20); })(); })");
+    let answers = settle(all.call1(&JsValue::NULL, &page.page).unwrap()).await.expect("both callbacks ran");
+    let answers: Vec<String> = js_sys::Array::from(&answers).iter().filter_map(|v| v.as_string()).collect();
+    assert!(answers.contains(&"pre".to_owned()) && answers.contains(&"sub".to_owned()), "{answers:?}");
+    sleep(1500).await;
+    let chats = control_json("/control/chats").await;
+    let echoed = chats["chats"][0]["transcript"].as_array().unwrap().iter().filter(|m| m["text"] == "echoed").count();
+    assert_eq!(echoed, 1, "the subscriber's send is delivered once");
+    let shown = js("page", "return page.events.filter(e => e.event === 'WebChatService.messageReceived').reduce((n, e) => n + e.data.messages.filter(m => m.text === 'echo me').length, 0)").call1(&JsValue::NULL, &page.page).unwrap();
+    assert_eq!(shown.as_f64(), Some(1.0), "the agent's message is published once");
 }

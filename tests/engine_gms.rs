@@ -702,3 +702,34 @@ fn no_configuration() {
     assert_eq!(p.rejected_text(id), "Invalid configuration");
     assert!(p.seen.iter().any(|s| matches!(s, Seen::Log(l) if l.contains("webchat is missing"))));
 }
+
+/// A late send answer of the previous chat neither ends nor settles anything in the next.
+#[test]
+fn a_late_send_answer_of_the_previous_chat() {
+    let mut p = chatting();
+    let a = p.cmd("sendMessage", r#"{"message":"slow"}"#);
+    let old_send = p.take("/send");
+    p.cmd("endChat", "{}");
+    let d = p.take("/disconnect");
+    p.respond(&d, 200, r#"{"statusCode":0,"chatEnded":true}"#);
+    assert!(!p.outcome(a).unwrap().ok, "the chat ended with it queued");
+    p.cmd("startChat", "{}");
+    let s = p.take("customer-support/");
+    p.respond(&s, 200, &started(2));
+    p.respond(&old_send, 200, r#"{"statusCode":0,"chatEnded":true}"#);
+    assert!(p.s.is_active(), "chat 2 goes on");
+}
+
+/// Prefilters are bounded so their cookie stays readable (browsers drop cookies over 4 KB).
+#[test]
+fn prefilters_are_bounded() {
+    let mut p = chatting();
+    let mut last = 0;
+    for i in 0..60 {
+        let mut m = webchatservice::engine::json::Map::new();
+        m.insert("filters", Value::RegExp(webchatservice::engine::RegexSpec::new(format!("pattern-number-{i}"), "")));
+        last = p.bus_command("Tester", "addPrefilter", Value::Object(m));
+    }
+    assert!(!p.outcome(last).unwrap().ok);
+    assert!(p.host.store.get(keys::FILTERS).is_some_and(|c| c.len() < 4000));
+}

@@ -565,3 +565,96 @@ fn a_create_answer_without_a_stream() {
     assert_eq!(p.rejected_text(id), "no response data in the api post request");
     assert!(p.sockets.is_empty());
 }
+
+/// A catch-up page in any order is published in time order, each original beside its
+/// message (originals were left unsorted before).
+#[test]
+fn catch_up_entries_are_ordered_with_their_originals() {
+    let mut p = chatting("");
+    agent_joins(&mut p);
+    push(&mut p, frame("message", &message("m1", AGENT, "standard", "before", 7)));
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Closed);
+    p.advance(600);
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    let r = p.take("/messages?after=m1");
+    p.respond(&r, 200, &format!(r#"{{"entities":[{},{}]}}"#, message("m3", AGENT, "standard", "third", 30), message("m2", AGENT, "standard", "second", 20)));
+    let m = p.take("/members");
+    p.mark();
+    p.respond(&m, 200, &format!(r#"{{"entities":[{}]}}"#, member(AGENT, "Anna", "AGENT", "CONNECTED")));
+    let e = p.event("messageReceived");
+    let texts: Vec<String> = e.get("messages").as_array().unwrap().iter().map(|m| m.get("text").to_js_string()).collect();
+    let bodies: Vec<String> = e.get("originalMessages").as_array().unwrap().iter().map(|m| m.get("body").to_js_string()).collect();
+    assert_eq!(texts, ["second", "third"]);
+    assert_eq!(bodies, ["second", "third"]);
+}
+
+/// A member look-up answered with another member's id still releases the messages that
+/// waited for it.
+#[test]
+fn a_lookup_answered_with_another_id() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("u1", "someone", "standard", "hello there", 5)));
+    let r = p.take("/members/someone");
+    p.mark();
+    p.respond(&r, 200, &member("somebody-else", "Anna", "AGENT", "CONNECTED"));
+    assert!(p.event("messageReceived").write().contains("hello there"));
+}
+
+/// Many messages from unknown senders: look-ups stay bounded, nothing is held forever.
+#[test]
+fn unknown_senders_are_looked_up_within_bounds() {
+    let mut p = chatting("");
+    for i in 0..50 {
+        push(&mut p, frame("message", &message(&format!("u{i}"), &format!("who-{i}"), "standard", "hi", 5)));
+    }
+    let lookups = p.http.iter().filter(|r| r.url.contains("/members/who-")).count();
+    assert!(lookups <= 8, "{lookups} look-ups at once");
+    while let Some(at) = p.http.iter().position(|r| r.url.contains("/members/who-")) {
+        let r = p.http.remove(at);
+        p.respond(&r, 500, "{}");
+    }
+    assert!(p.s.footprint() < 500);
+    let published = p.seen.iter().filter(|s| matches!(s, support::page::Seen::Event("messageReceived", _))).count();
+    assert!(published >= 50, "every message came out ({published})");
+}
+
+/// The outbox is bounded: beyond its size a message is refused, clearly.
+#[test]
+fn the_outbox_is_bounded() {
+    let mut p = chatting("");
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Closed);
+    let mut last = 0;
+    for i in 0..205 {
+        last = p.cmd("sendMessage", &format!(r#"{{"message":"m{i}"}}"#));
+    }
+    assert_eq!(p.rejected_text(last), "There is no active chat session.");
+    assert!(p.logs().iter().any(|l| l.contains("too many messages")));
+}
+
+/// Two identical messages, the second unanswered: the first's echo does not settle it.
+#[test]
+fn an_identical_second_guest_message_is_resent() {
+    let mut p = chatting("");
+    push(&mut p, frame("message", &message("m0", ME, "member-join", "", 3)));
+    answer_me(&mut p, "CONNECTED");
+    let a = p.cmd("sendMessage", r#"{"message":"ok"}"#);
+    let post = p.take(&format!("/members/{ME}/messages"));
+    p.respond(&post, 200, &message("c1", ME, "standard", "ok", 8));
+    assert!(p.outcome(a).unwrap().ok);
+    let b = p.cmd("sendMessage", r#"{"message":"ok"}"#);
+    let post = p.take(&format!("/members/{ME}/messages"));
+    p.no_answer(&post, NetError::Timeout);
+    push(&mut p, frame("message", &message("c1", ME, "standard", "ok", 8)));
+    p.advance(1_100);
+    let check = p.take("/messages?after=c1");
+    p.respond(&check, 200, r#"{"entities":[]}"#);
+    let m = p.take("/members");
+    p.respond(&m, 200, r#"{"entities":[]}"#);
+    assert!(p.outcome(b).is_none(), "the first one's copy did not settle it");
+    let again = p.take(&format!("/members/{ME}/messages"));
+    p.respond(&again, 200, &message("c2", ME, "standard", "ok", 9));
+    assert!(p.outcome(b).unwrap().ok);
+}

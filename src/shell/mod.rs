@@ -62,7 +62,10 @@ pub fn launch(plugin: JsValue, widgets: JsValue, helpers: JsValue) -> Option<run
             if fired.replace(true) {
                 return;
             }
-            let rt = boot(plugin2.clone(), widgets_root(), true, helpers.clone());
+            // The loader's `widgets` is the page's live config object, so fields set
+            // before App.ready are seen; without one, look the root up now.
+            let root = if widgets.is_object() { widgets.clone() } else { widgets_root() };
+            let rt = boot(plugin2.clone(), root, true, helpers.clone());
             RUNNING.with(|r| *r.borrow_mut() = Some(rt));
         });
         let _ = plugin.subscribe("App.ready", cb.as_ref().unchecked_ref());
