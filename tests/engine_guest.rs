@@ -99,8 +99,8 @@ fn boot_follows_the_nextgen_controller() {
     assert_eq!(p.rejected(2), Value::Undefined, "asyncRestore without a chat rejects with no value");
 }
 
-/// Commands without a chat settle with the nextgen texts (and without the events the
-/// shipped transport publishes as if they had run).
+/// Commands without a chat settle with the nextgen texts, and endChat and sendTyping
+/// still publish what the shipped controller publishes around those rejections.
 #[test]
 fn commands_without_a_chat() {
     let mut p = booted("");
@@ -121,11 +121,23 @@ fn commands_without_a_chat() {
         ("poll", "{}", "Access Denied to private command. Only WebChatService is allowed to invoke this command"),
         ("resetPollExceptions", "{}", "This transport doesn't support resetPollExceptions command."),
     ];
+    let mut end_id = None;
     for (name, data, text) in cases {
         let id = p.cmd(name, data);
+        end_id = end_id.or(Some(id));
         assert_eq!(p.rejected_text(id), *text, "{name}");
     }
-    assert!(!p.events().contains(&"ended") && !p.events().contains(&"clientTypingStarted"));
+    let t = p.trace();
+    let at = |line: &str| t.iter().position(|l| l == line).unwrap_or_else(|| panic!("{line} missing: {t:?}"));
+    let rejected = format!("reject {}", end_id.unwrap_or_default());
+    assert!(at("command App.deregisterAutoLoad") < at(&rejected), "as shipped, the end runs before endChat's rejection");
+    let ev = p.events();
+    for e in ["clientDisconnected", "ended", "clientTypingStarted"] {
+        assert_eq!(ev.iter().filter(|x| **x == e).count(), 1, "{e} once: {ev:?}");
+    }
+    assert!(p.trace().iter().any(|l| l == "command App.deregisterAutoLoad"), "the autoload entry is dropped as on a real end");
+    p.advance(3000);
+    assert!(p.events().contains(&"clientTypingStopped"), "the typing window closes as shipped");
     let id = p.cmd("getSessionData", "{}");
     assert_eq!(p.resolved(id).to_json(), "{}", "endChat reset the session data, as shipped");
     let id = p.cmd("updateUserData", r#"{"extra":"value"}"#);
@@ -657,4 +669,37 @@ fn an_identical_second_guest_message_is_resent() {
     let again = p.take(&format!("/members/{ME}/messages"));
     p.respond(&again, 200, &message("c2", ME, "standard", "ok", 9));
     assert!(p.outcome(b).unwrap().ok);
+}
+
+/// Once the members list is known (here from a restore), an agent leaving publishes
+/// agentDisconnected twice, as shipped: first with the member, then with the leave message
+/// and the agents snapshot, followed by agentTypingStopped.
+#[test]
+fn a_leave_after_restore_publishes_both_disconnects() {
+    let mut p = Page::boot(&config(""), saved_chat());
+    answer_me(&mut p, "CONNECTED");
+    let id = socket(&p);
+    p.socket(id, SocketEvent::Opened);
+    let page = p.take("/messages");
+    p.respond(&page, 200, &format!(r#"{{"pageSize":25,"entities":[{}]}}"#, message("m1", AGENT, "member-join", "", 1)));
+    let m = p.take("/members");
+    p.respond(&m, 200, &format!(r#"{{"entities":[{},{}]}}"#, member(ME, "Jane Doe", "CUSTOMER", "CONNECTED"), member(AGENT, "Anna", "AGENT", "CONNECTED")));
+    p.mark();
+    push(&mut p, frame("message", &message("l1", AGENT, "member-leave", "", 9)));
+    if p.has_request(&format!("/members/{AGENT}")) {
+        let r = p.take(&format!("/members/{AGENT}"));
+        p.respond(&r, 200, &member(AGENT, "Anna", "AGENT", "DISCONNECTED"));
+    }
+    if p.has_request("/members") {
+        let r = p.take("/members");
+        p.respond(&r, 200, &format!(r#"{{"entities":[{},{}]}}"#, member(ME, "Jane Doe", "CUSTOMER", "CONNECTED"), member(AGENT, "Anna", "AGENT", "DISCONNECTED")));
+    }
+    let ev = p.events();
+    let gone: Vec<Value> = p.seen_events("agentDisconnected");
+    assert_eq!(gone.len(), 2, "{ev:?}");
+    assert_eq!(gone[0].path("message.displayName").as_str(), Some("Anna"), "the first carries the member");
+    assert_eq!(gone[1].path("message.bodyType").as_str(), Some("member-leave"), "the second carries the message");
+    assert_eq!(gone[1].path("agents.agent-1.connected"), &Value::Bool(false));
+    let after = ev.iter().rposition(|e| *e == "agentDisconnected").unwrap();
+    assert_eq!(ev.get(after + 1), Some(&"agentTypingStopped"));
 }

@@ -58,13 +58,50 @@ fn push_char(cp: u32, out: &mut String) {
     }
 }
 
+/// A character's simple case mappings: its lower and upper case when each is one
+/// character (`None` otherwise). Filters with the `i` flag need them for non-ASCII letters.
+///
+/// The browser answers with the page's own `toLowerCase`/`toUpperCase`, which keeps
+/// Unicode's case tables (about 12 KB of the gzipped wasm) out of the plugin; natively
+/// [`RustCases`] answers from Rust's tables (the same Unicode data).
+pub trait CaseMap {
+    fn cases(&self, c: char) -> [Option<char>; 2];
+}
+
+/// Rust's Unicode case tables (native use: tests, fuzzing, the in-memory host).
+pub struct RustCases;
+
+impl CaseMap for RustCases {
+    fn cases(&self, c: char) -> [Option<char>; 2] {
+        let single = |mut it: std::iter::Peekable<std::vec::IntoIter<char>>| {
+            let first = it.next();
+            if it.peek().is_some() { None } else { first }
+        };
+        [
+            single(c.to_lowercase().collect::<Vec<_>>().into_iter().peekable()),
+            single(c.to_uppercase().collect::<Vec<_>>().into_iter().peekable()),
+        ]
+    }
+}
+
+/// For patterns without the `i` flag (never asked); referencing [`RustCases`] here would
+/// link its tables into the wasm.
+struct NoCases;
+
+impl CaseMap for NoCases {
+    fn cases(&self, _: char) -> [Option<char>; 2] {
+        [None, None]
+    }
+}
+
 /// The other cases of `c` that JavaScript's `i` flag (without `u`) treats as equal.
-fn case_variants(c: char) -> Vec<char> {
+fn case_variants(c: char, map: &dyn CaseMap) -> Vec<char> {
+    let [lower, upper] = map.cases(c);
+    let (Some(lower), Some(upper)) = (lower, upper) else { return Vec::new() };
     let mut v = Vec::new();
-    for candidate in c.to_lowercase().chain(c.to_uppercase()) {
-        let single = c.to_lowercase().count() == 1 && c.to_uppercase().count() == 1;
+    for candidate in [lower, upper] {
         // JS never folds a non-ASCII character onto an ASCII one.
-        if single && candidate != c && (c.is_ascii() || !candidate.is_ascii()) && !v.contains(&candidate) {
+        if candidate != c && (c.is_ascii() || !candidate.is_ascii()) && !v.contains(&candidate) {
             v.push(candidate);
         }
     }
@@ -84,8 +121,8 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn compile(spec: &RegexSpec) -> Result<Filter, String> {
-        let t = translate_with_literal(&spec.source, &spec.flags)?;
+    pub fn compile(spec: &RegexSpec, cases: &dyn CaseMap) -> Result<Filter, String> {
+        let t = translate_with_literal(&spec.source, &spec.flags, cases)?;
         let regex = Regex::new(&t.pattern).map_err(|e| format!("{}: {e}", spec.display()))?;
         Ok(Filter { spec: spec.clone(), regex, required: t.required, ignore_case: spec.flags.contains('i') })
     }
@@ -169,7 +206,7 @@ impl Default for FilterSet {
         // The standard filter is a constant pattern the translator is tested on.
         // A constant pattern the translator is tested on; should it ever fail, the set
         // still works (with a filter that never matches) rather than panic.
-        let standard = Filter::compile(&standard_filter()).unwrap_or_else(|_| Filter {
+        let standard = Filter::compile(&standard_filter(), &NoCases).unwrap_or_else(|_| Filter {
             spec: standard_filter(),
             regex: never_regex(),
             required: None,
@@ -185,8 +222,8 @@ fn never_regex() -> Regex {
 
 impl FilterSet {
     /// Compiles and adds filters. All or nothing: one bad pattern refuses the call.
-    pub fn add(&mut self, specs: &[RegexSpec]) -> Result<(), String> {
-        let compiled = specs.iter().map(Filter::compile).collect::<Result<Vec<_>, _>>()?;
+    pub fn add(&mut self, specs: &[RegexSpec], cases: &dyn CaseMap) -> Result<(), String> {
+        let compiled = specs.iter().map(|s| Filter::compile(s, cases)).collect::<Result<Vec<_>, _>>()?;
         for f in compiled {
             if !self.custom.iter().any(|c| c.spec.display() == f.spec.display()) {
                 self.custom.push(f);
@@ -250,8 +287,8 @@ pub struct Translated {
 /// Translates a JavaScript pattern and flags into `regex-lite` syntax. Every literal is
 /// written as an escape and every class as explicit ranges, so no JavaScript character can
 /// mean something else to `regex-lite`. Groups become non-capturing (filters only test).
-pub fn translate(source: &str, flags: &str) -> Result<String, String> {
-    translate_with_literal(source, flags).map(|t| t.pattern)
+pub fn translate(source: &str, flags: &str, cases: &dyn CaseMap) -> Result<String, String> {
+    translate_with_literal(source, flags, cases).map(|t| t.pattern)
 }
 
 /// Tracks runs of top-level literal characters to find one every match must contain.
@@ -285,13 +322,15 @@ impl LiteralRuns {
     }
 }
 
-fn translate_with_literal(source: &str, flags: &str) -> Result<Translated, String> {
+fn translate_with_literal(source: &str, flags: &str, cases: &dyn CaseMap) -> Result<Translated, String> {
     for f in flags.chars() {
         if !"imsugyd".contains(f) {
             return Err(format!("unknown RegExp flag '{f}'"));
         }
     }
     let ci = flags.contains('i');
+    // Case variants are looked up only for patterns that ignore case.
+    let fold = ci.then_some(cases);
     let unicode = flags.contains('u');
     let dot_all = flags.contains('s');
     let mut out = String::new();
@@ -330,12 +369,12 @@ fn translate_with_literal(source: &str, flags: &str) -> Result<Translated, Strin
                     Atom::Char(c) => literal(c, chars.get(next), depth, &mut runs),
                     _ => runs.end(),
                 }
-                emit_atom(&atom, ci, &mut out);
+                emit_atom(&atom, fold, &mut out);
                 i = next;
             }
             '[' => {
                 runs.end();
-                i = class(&chars, i, ci, unicode, &mut out)?;
+                i = class(&chars, i, fold, unicode, &mut out)?;
             }
             '.' => {
                 runs.end();
@@ -388,7 +427,7 @@ fn translate_with_literal(source: &str, flags: &str) -> Result<Translated, Strin
             }
             c => {
                 literal(c as u32, chars.get(i + 1), depth, &mut runs);
-                emit_atom(&Atom::Char(c as u32), ci, &mut out);
+                emit_atom(&Atom::Char(c as u32), fold, &mut out);
                 i += 1;
             }
         }
@@ -409,10 +448,13 @@ fn quantifier(chars: &[char], i: usize) -> Option<usize> {
     (digits(n) && m.is_none_or(|m| m.is_empty() || digits(m))).then_some(end)
 }
 
-fn emit_atom(atom: &Atom, ci: bool, out: &mut String) {
+fn emit_atom(atom: &Atom, fold: Option<&dyn CaseMap>, out: &mut String) {
     match atom {
         Atom::Char(cp) => {
-            let variants = if ci { char::from_u32(*cp).map(case_variants).unwrap_or_default() } else { Vec::new() };
+            let variants = match (fold, char::from_u32(*cp)) {
+                (Some(map), Some(c)) => case_variants(c, map),
+                _ => Vec::new(),
+            };
             if variants.is_empty() || (*cp < 0x80) {
                 push_char(*cp, out);
             } else {
@@ -434,7 +476,7 @@ fn emit_atom(atom: &Atom, ci: bool, out: &mut String) {
 }
 
 /// Reads a class starting at `chars[i] == '['`, writes it, returns the index after it.
-fn class(chars: &[char], i: usize, ci: bool, unicode: bool, out: &mut String) -> Result<usize, String> {
+fn class(chars: &[char], i: usize, fold: Option<&dyn CaseMap>, unicode: bool, out: &mut String) -> Result<usize, String> {
     let mut j = i + 1;
     let negated = chars.get(j) == Some(&'^');
     if negated {
@@ -474,13 +516,13 @@ fn class(chars: &[char], i: usize, ci: bool, unicode: bool, out: &mut String) ->
             (Atom::Raw(_), _) => return Err("unsupported escape in a character class".into()),
         }
     }
-    if ci {
+    if let Some(map) = fold {
         let mut extra = Vec::new();
         for &(lo, hi) in &ranges {
             if hi - lo <= 512 {
                 for cp in lo.max(0x80)..=hi {
                     if let Some(c) = char::from_u32(cp) {
-                        extra.extend(case_variants(c).into_iter().map(|v| (v as u32, v as u32)));
+                        extra.extend(case_variants(c, map).into_iter().map(|v| (v as u32, v as u32)));
                     }
                 }
             }
@@ -595,7 +637,7 @@ mod tests {
     use super::*;
 
     fn test(source: &str, flags: &str, text: &str) -> bool {
-        Filter::compile(&RegexSpec::new(source, flags)).unwrap().test(text)
+        Filter::compile(&RegexSpec::new(source, flags), &RustCases).unwrap().test(text)
     }
 
     #[test]
@@ -636,13 +678,13 @@ mod tests {
     #[test]
     fn unsupported_patterns_are_refused_with_a_reason() {
         for p in [r"(?=x)", r"(?<!x)y", r"(a)\1", r"[abc"] {
-            assert!(Filter::compile(&RegexSpec::new(p, "")).is_err(), "{p}");
+            assert!(Filter::compile(&RegexSpec::new(p, ""), &RustCases).is_err(), "{p}");
         }
     }
 
     #[test]
     fn required_literals_are_found_only_where_every_match_has_them() {
-        let lit = |src: &str, flags: &str| translate_with_literal(src, flags).unwrap().required;
+        let lit = |src: &str, flags: &str| translate_with_literal(src, flags, &RustCases).unwrap().required;
         assert_eq!(lit(r"\{start\:[0-9]{9}\}", ""), Some("{start:".into()));
         assert_eq!(lit("Secret(s)?", "i"), Some("secret".into()));
         assert_eq!(lit("colou?r", ""), Some("colo".into()));
@@ -662,7 +704,7 @@ mod tests {
     fn the_sieve_never_dismisses_a_match() {
         let mut set = FilterSet::default();
         let specs: Vec<_> = (0..60).map(|i| RegexSpec::new(format!("needle{i}x"), if i % 2 == 0 { "i" } else { "" })).collect();
-        set.add(&specs).unwrap();
+        set.add(&specs, &RustCases).unwrap();
         for i in 0..60 {
             let word = if i % 2 == 0 { format!("NEEDLE{i}X") } else { format!("needle{i}x") };
             assert!(set.matches(&format!("hay {word} stack")), "{word}");
@@ -686,7 +728,7 @@ mod tests {
             let len = next(12);
             let source: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
             let flags = ["", "i", "u", "s", "m", "iu", "gimsuy", "z"][next(8)];
-            if let Ok(f) = Filter::compile(&RegexSpec::new(source, flags)) {
+            if let Ok(f) = Filter::compile(&RegexSpec::new(source, flags), &RustCases) {
                 let _ = f.test("some text {start:123456789} with é and 😀");
             }
         }
@@ -694,7 +736,7 @@ mod tests {
 
     #[test]
     fn catastrophic_patterns_run_in_linear_time() {
-        let f = Filter::compile(&RegexSpec::new("^(a+)+$", "")).unwrap();
+        let f = Filter::compile(&RegexSpec::new("^(a+)+$", ""), &RustCases).unwrap();
         let text = "a".repeat(5000) + "!";
         assert!(!f.test(&text));
     }
@@ -702,7 +744,7 @@ mod tests {
     #[test]
     fn filters_dedupe_and_survive_the_cookie() {
         let mut set = FilterSet::default();
-        set.add(&[RegexSpec::new("x", "i"), RegexSpec::new("x", "i")]).unwrap();
+        set.add(&[RegexSpec::new("x", "i"), RegexSpec::new("x", "i")], &RustCases).unwrap();
         assert_eq!(set.custom_specs().len(), 1);
         assert_eq!(set.to_cookie(), r#"{"custom":[{"source":"x","flags":"i"}]}"#, "the shipped key order");
         let back = FilterSet::specs_from_cookie(&set.to_cookie());

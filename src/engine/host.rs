@@ -1,5 +1,6 @@
 //! What the engine asks of the page synchronously, while it handles an input.
 
+use super::filter::{CaseMap, RustCases};
 use super::json::Value;
 
 /// Synchronous page facilities. The shell implements it over cookies, the DOM and the
@@ -32,6 +33,21 @@ pub trait Host {
     /// The `Authorization` value of `main.header` (App data `requestHeader`), read at send
     /// time so that `App.updateAJAXHeader` takes effect; used when `enableCustomHeader`.
     fn authorization(&self) -> Option<String>;
+    /// A character's simple lower and upper case, for prefilters with the `i` flag (see
+    /// [`CaseMap`]). The default answers from Rust's tables; the browser shell asks the
+    /// page's JavaScript so those tables stay out of the wasm.
+    fn cases(&self, c: char) -> [Option<char>; 2] {
+        RustCases.cases(c)
+    }
+}
+
+/// A [`Host`] as the case map filters compile with.
+pub struct HostCases<'a>(pub &'a dyn Host);
+
+impl CaseMap for HostCases<'_> {
+    fn cases(&self, c: char) -> [Option<char>; 2] {
+        self.0.cases(c)
+    }
 }
 
 /// A [`Host`] kept in memory: the engine's tests use it, and it documents the contract.

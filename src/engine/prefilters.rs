@@ -3,7 +3,7 @@
 
 use super::emitter::Emitter;
 use super::filter::FilterSet;
-use super::host::Host;
+use super::host::{Host, HostCases};
 use super::json::{Map, RegexSpec, Value};
 use super::output::LogLevel;
 use super::{keys, texts, CommandId};
@@ -41,7 +41,7 @@ pub fn as_resolution(filters: &FilterSet) -> Value {
 /// on the linear-time engine or the set would grow past its bounds.
 pub fn add(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn Host, specs: &[RegexSpec], what: &str) -> Result<(), ()> {
     let mut candidate = filters.clone();
-    if let Err(e) = candidate.add(specs) {
+    if let Err(e) = candidate.add(specs, &HostCases(&*host)) {
         out.log(LogLevel::Warn, format!("WebChatService: {what} refused {e}. Filters run on a linear-time regex engine, which has no look-around or back-references."));
         return Err(());
     }
@@ -87,7 +87,7 @@ pub fn sync_from_cookie(out: &mut Emitter, filters: &mut FilterSet, host: &dyn H
     let mut fresh = FilterSet::default();
     let usable: Vec<RegexSpec> = specs.into_iter().take(MAX_FILTERS).collect();
     for spec in usable {
-        if let Err(e) = fresh.add(std::slice::from_ref(&spec)) {
+        if let Err(e) = fresh.add(std::slice::from_ref(&spec), &HostCases(host)) {
             out.log(LogLevel::Warn, format!("WebChatService: a saved prefilter could not be restored: {e}"));
         }
     }

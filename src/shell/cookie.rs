@@ -102,7 +102,9 @@ impl CookieJar {
         }
         let found = self.fixed_domain.clone().or_else(|| {
             let host = web_sys::window()?.location().hostname().ok()?;
-            let is_ip = host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[');
+            // IPv6 hosts come bracketed or with colons; IPv4 hosts are all digits and dots
+            // (no real registrable domain is). Cheaper than std's address parser in wasm.
+            let is_ip = host.contains(':') || host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
             if is_ip || !host.contains('.') {
                 return None;
             }

@@ -81,4 +81,19 @@ impl Host for BrowserHost {
             .and_then(|a| a.as_string())
             .or_else(|| get(&get(&self.main, "header"), "Authorization").as_string())
     }
+
+    /// The page's `toLowerCase`/`toUpperCase` (the same mappings JavaScript's own `i`
+    /// flag builds on), so that Rust's Unicode case tables are not linked into the wasm.
+    fn cases(&self, c: char) -> [Option<char>; 2] {
+        let s = js_sys::JsString::from(c.to_string());
+        let single = |t: js_sys::JsString| {
+            let t = String::from(t);
+            let mut it = t.chars();
+            match (it.next(), it.next()) {
+                (Some(x), None) => Some(x),
+                _ => None,
+            }
+        };
+        [single(s.to_lower_case()), single(s.to_upper_case())]
+    }
 }

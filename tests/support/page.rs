@@ -246,6 +246,17 @@ impl Page {
             .unwrap_or_else(|| panic!("no {name} event since the mark; saw {:?}", self.events()))
     }
 
+    /// Every `name` event's data since the mark, in order.
+    pub fn seen_events(&self, name: &str) -> Vec<Value> {
+        self.seen[self.mark..]
+            .iter()
+            .filter_map(|s| match s {
+                Seen::Event(e, d) if *e == name => Some(d.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn count(&self, name: &str) -> usize {
         self.events().iter().filter(|e| **e == name).count()
     }

@@ -160,16 +160,17 @@ impl Config {
         if let Some(b) = o.get("dynamicPolling").as_bool() {
             self.dynamic_polling = b;
         }
-        let range = |k: &str, lo: f64, hi: f64, w: &mut Vec<String>| -> Option<u64> {
+        // Integer bounds: formatting an f64 would pull the float formatter into the wasm.
+        let range = |k: &str, lo: u32, hi: u32, w: &mut Vec<String>| -> Option<u64> {
             let n = num(k)?;
-            if n >= lo && n <= hi {
+            if n >= f64::from(lo) && n <= f64::from(hi) {
                 Some(int(n))
             } else {
                 w.push(format!("webchat.{k} must be from {lo} to {hi}; ignored"));
                 None
             }
         };
-        if let Some(n) = range("pollRate", 1000.0, 30000.0, &mut w) {
+        if let Some(n) = range("pollRate", 1000, 30000, &mut w) {
             self.poll_rate = n;
         }
         if let Some(n) = num("pollRateMin") {
@@ -193,7 +194,7 @@ impl Config {
                 w.push("webchat.pollRateMult must be above 1; ignored".into());
             }
         }
-        if let Some(n) = range("pollRateSleep", 1000.0, 30000.0, &mut w) {
+        if let Some(n) = range("pollRateSleep", 1000, 30000, &mut w) {
             self.poll_rate_sleep = n;
         }
         if let Some(n) = num("restoreTimeout") {

@@ -28,10 +28,13 @@ impl Session {
                     let url = self.url(&self.me_path(""), &[]);
                     self.request("DELETE", url, Body::None, true, Pending::Delete { cmd: id });
                 } else {
-                    // Deliberate: the shipped transport also publishes clientDisconnected
-                    // and ended here, as if a chat had ended; its state is reset the same.
-                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                    // As shipped: the transport ends "the chat" anyway (clientDisconnected,
+                    // ended, App.deregisterAutoLoad) and clears its cookies; the command's
+                    // rejection reaches the bus after that. A UI that resets on `ended`
+                    // relies on this.
+                    self.chat_ended(host);
                     self.terminate(host);
+                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
                 self.ctrl_active = false;
                 self.out.data("sessionActive", Value::Bool(false));
@@ -347,8 +350,11 @@ impl Session {
             return self.out.resolve_empty(id);
         }
         if !self.active {
-            // Deliberate: shipped, this rejects yet publishes clientTypingStarted and,
-            // 2 s later, clientTypingStopped, as if typing had been sent.
+            // As shipped: the controller opens its typing window whatever the transport
+            // answers, so clientTypingStarted (and, when the window closes,
+            // clientTypingStopped) are published around the rejection.
+            self.out.publish("clientTypingStarted", Value::Undefined);
+            self.typing.touch(now);
             return self.out.reject_text(id, texts::TYPING_WHILE_INACTIVE);
         }
         let url = self.url(&self.me_path("/typing"), &[]);

@@ -273,12 +273,12 @@ impl Session {
                 }
                 let payload = obj([("message", e.clone()), ("agents", Value::Object(snapshot))]);
                 match role.as_str() {
-                    // Deliberate: on a live leave the shipped transport publishes
-                    // agentDisconnected a second time here (the member lookup already did).
+                    // As shipped, on a live leave this is the second agentDisconnected (the
+                    // member's state change published the first, with the member object);
+                    // this one carries the message and the agents snapshot, and UIs built
+                    // on the shipped service read either.
                     "AGENT" => {
-                        if kind != Kind::Live {
-                            self.out.publish("agentDisconnected", payload.clone());
-                        }
+                        self.out.publish("agentDisconnected", payload.clone());
                         self.out.publish("agentTypingStopped", payload);
                     }
                     "CUSTOMER" => self.out.publish("clientDisconnected", payload),

@@ -245,7 +245,7 @@ fn format_u64_padded(mut n: u64, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{parse, Map, RegexSpec};
+    use super::super::{Map, RegexSpec};
     use super::*;
 
     #[test]
