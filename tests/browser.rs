@@ -471,4 +471,32 @@ async fn reentrant_bus_calls_from_callbacks_are_answered() {
     assert_eq!(echoed, 1, "the subscriber's send is delivered once");
     let shown = js("page", "return page.events.filter(e => e.event === 'WebChatService.messageReceived').reduce((n, e) => n + e.data.messages.filter(m => m.text === 'echo me').length, 0)").call1(&JsValue::NULL, &page.page).unwrap();
     assert_eq!(shown.as_f64(), Some(1.0), "the agent's message is published once");
+    // A `done` callback that throws (inside the plugin's resolve) does not wedge it.
+    js("page", "page.t.command('WebChatService.getAgents').done(() => { throw new Error('integrator bug'); })").call1(&JsValue::NULL, &page.page).ok();
+    let verify = page.command("WebChatService.verifySession", obj("{}")).await.expect("still answered after a throwing callback");
+    assert_eq!(field(&verify, "sessionActive"), JsValue::TRUE);
+}
+
+/// A preprocessor that throws does not lose the message or stop the plugin: the message is
+/// published as it was, later commands are answered.
+#[wasm_bindgen_test]
+async fn a_throwing_preprocessor_loses_nothing() {
+    fresh_world().await;
+    let page = Page::open("{}").await;
+    let pre = js("", "return {preprocessor: function (m) { if (m.type === 'Message') { throw new Error('integrator bug'); } return m; }}").call0(&JsValue::NULL).unwrap();
+    page.command("WebChatService.registerPreProcessor", pre).await.expect("registers");
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Ty"}"#)).await.expect("starts");
+    page.event("messageReceived", 3000).await.unwrap();
+    act("say", "still here").await;
+    let mut found = false;
+    for _ in 0..4 {
+        let m = page.event("messageReceived", 4000).await.expect("the agent's message is published");
+        if field(&m, "messages.0.text").as_string().as_deref() == Some("still here") {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "published unprocessed");
+    let verify = page.command("WebChatService.verifySession", obj("{}")).await.expect("the plugin still answers");
+    assert_eq!(field(&verify, "sessionActive"), JsValue::TRUE);
 }

@@ -703,3 +703,69 @@ fn a_leave_after_restore_publishes_both_disconnects() {
     let after = ev.iter().rposition(|e| *e == "agentDisconnected").unwrap();
     assert_eq!(ev.get(after + 1), Some(&"agentTypingStopped"));
 }
+
+/// A stream that drops right after opening (flapping) is retried ever more slowly; once a
+/// frame shows a connection held, the next drop is retried quickly again.
+#[test]
+fn backoff_grows_while_flapping_and_restarts_after_a_held_connection() {
+    let mut p = chatting("");
+    // How long after a drop the next socket is opened, in 50 ms steps.
+    fn retry_after(p: &mut Page) -> u64 {
+        let id = socket(p);
+        p.socket(id, SocketEvent::Closed);
+        let mut waited = 0;
+        while p.sockets.is_empty() && waited < 60_000 {
+            p.advance(50);
+            waited += 50;
+        }
+        let id = socket(p);
+        p.socket(id, SocketEvent::Opened);
+        waited
+    }
+    let delays: Vec<u64> = (0..4).map(|_| retry_after(&mut p)).collect();
+    assert!(delays[0] <= 550 && delays[3] >= 2_000, "flapping backs off: {delays:?}");
+    push(&mut p, r#"{"eventBody":{"message":"WebSocket Heartbeat"}}"#.into());
+    let again = retry_after(&mut p);
+    assert!(again <= 550, "after a held connection the first retry is quick again: {again} ms");
+}
+
+/// An agent message arriving while the DELETE of endChat is on its way is published once,
+/// whether the DELETE then succeeds or fails (it used to be dropped, and not fetched again
+/// when the DELETE failed).
+#[test]
+fn a_message_during_the_end_is_not_lost() {
+    for status in [204, 500] {
+        let mut p = chatting("");
+        agent_joins(&mut p);
+        let end = p.cmd("endChat", "{}");
+        let d = p.take(&format!("/members/{ME}"));
+        p.mark();
+        push(&mut p, frame("message", &message("m9", AGENT, "standard", "last words", 9)));
+        p.respond(&d, status, "");
+        p.advance(2_000);
+        let shown: usize = p
+            .seen_events("messageReceived")
+            .iter()
+            .map(|m| m.get("messages").as_array().map_or(0, |l| l.iter().filter(|x| x.get("text").as_str() == Some("last words")).count()))
+            .sum();
+        assert_eq!(shown, 1, "DELETE answered {status}: {:?}", p.trace());
+        assert_eq!(p.outcome(end).map(|o| o.ok), Some(status == 204));
+    }
+}
+
+/// A heartbeat interval no browser timer can wait (or near u64::MAX) is not taken: the
+/// console says so, the default 14 s is used, and the watchdog neither spins nor overflows.
+#[test]
+fn absurd_heartbeat_intervals_fall_back_to_the_default() {
+    for value in ["1e300", "18446744073709551615", "3000000000"] {
+        let mut p = chatting(&format!(r#""socketHeartbeatTrackerInterval":{value}"#));
+        assert!(p.s.is_active());
+        push(&mut p, r#"{"eventBody":{"message":"WebSocket Heartbeat"}}"#.into());
+        p.advance(13_900);
+        assert!(!p.events().contains(&"disconnected"), "{value}: not before 14 s");
+        p.advance(200);
+        assert_eq!(p.events(), ["disconnected"], "{value}: the default 14 s watchdog");
+    }
+    let p = booted(r#""socketHeartbeatTrackerInterval":1e300"#);
+    assert!(p.seen.iter().any(|s| matches!(s, support::page::Seen::Log(l) if l.contains("socketHeartbeatTrackerInterval"))));
+}

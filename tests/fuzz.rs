@@ -7,7 +7,7 @@
 //!
 //! `FUZZ_CASES` sets the cases per family (default 150: a few seconds); `FUZZ_SEED` the
 //! first seed. It prints the inputs fed per family. A long run:
-//! `FUZZ_CASES=20000 cargo test --profile fuzz --test fuzz -- --nocapture`.
+//! `FUZZ_CASES=140000 cargo test --profile fuzz --test fuzz -- --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
