@@ -301,20 +301,8 @@ fn gms_boot_case(seed: u64, s: &mut Stats) {
     }
     let config = mutated_text(r#"{"dataURL":"http://gms.test/genesys/2/chat/s","userData":{"a":1},"pollRate":3000,"pollRateMin":500,"pollRateMax":3000,"pollRateMult":1.2,"ajaxTimeout":3000,"restoreTimeout":60000,"maxMessageLength":100,"pollExceptionLimit":5,"sleepEnabled":true,"enableUrlTrailingSlash":true}"#, &mut r);
     let config = if webchatservice::engine::json::parse(&config).is_ok() { config } else { GMS_CONFIG.to_owned() };
-    let mut p = Page::boot(&config, host);
-    s.inputs += 1;
-    let mut issued = Vec::new();
-    for _ in 0..3 + r.below(8) {
-        s.inputs += 1;
-        if r.chance(50) {
-            issue(&mut p, &mut r, &mut issued);
-        } else {
-            p.advance(r.below(5000) as u64);
-            settle_gms(&mut p);
-        }
-    }
-    all_settled(&mut p, &issued);
-    s.cases += 1;
+    let p = Page::boot(&config, host);
+    after_boot(p, &mut r, s, 5_000, settle_gms);
 }
 
 const GUEST_CONFIG: &str = r#"{"transport":{"type":"purecloud-v2-sockets","dataURL":"https://api.test","deploymentKey":"d","orgGuid":"o","interactionData":{"routing":{"targetAddress":"Q"}},"socketHeartbeatTrackerInterval":14000}}"#;
@@ -448,16 +436,22 @@ fn guest_boot_case(seed: u64, s: &mut Stats) {
         Ok(v) if v.get("transport").get("type").truthy() => config,
         _ => GUEST_CONFIG.to_owned(),
     };
-    let mut p = Page::boot(&config, host);
+    let p = Page::boot(&config, host);
+    after_boot(p, &mut r, s, 20_000, settle_guest);
+}
+
+/// After a fuzzed boot: a few random commands and clock jumps (up to `max_jump` ms, each
+/// followed by `settle`), then every command must have settled.
+fn after_boot(mut p: Page, r: &mut Rng, s: &mut Stats, max_jump: usize, settle: fn(&mut Page)) {
     s.inputs += 1;
     let mut issued = Vec::new();
     for _ in 0..3 + r.below(8) {
         s.inputs += 1;
         if r.chance(50) {
-            issue(&mut p, &mut r, &mut issued);
+            issue(&mut p, r, &mut issued);
         } else {
-            p.advance(r.below(20_000) as u64);
-            settle_guest(&mut p);
+            p.advance(r.below(max_jump) as u64);
+            settle(&mut p);
         }
     }
     all_settled(&mut p, &issued);

@@ -72,6 +72,19 @@ pub fn add_prefilter(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn 
     }
 }
 
+/// `sendFilteredMessage` once the controller found a chat: the `regex` becomes a custom
+/// filter and the `message` is sent through the bus's `sendMessage` (both controllers do
+/// this alike); the command resolves with no value, or rejects when the filter is refused.
+pub fn send_filtered(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn Host, id: CommandId, data: &Value) {
+    if let (Value::String(message), Value::RegExp(re)) = (data.get("message"), data.get("regex")) {
+        if add(out, filters, host, std::slice::from_ref(re), "sendFilteredMessage").is_err() {
+            return out.reject_text(id, texts::INVALID_FILTERS);
+        }
+        out.command_with("WebChatService.sendMessage", super::json::obj([("message", Value::str(message.as_str()))]));
+    }
+    out.resolve_empty(id);
+}
+
 /// The filters another tab or an earlier page saved; a cookie holding a different
 /// number of filters than we know replaces ours (the shipped cross-tab rule).
 pub fn sync_from_cookie(out: &mut Emitter, filters: &mut FilterSet, host: &dyn Host) {

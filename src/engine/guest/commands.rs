@@ -90,13 +90,7 @@ impl Session {
                 if !self.ctrl_active {
                     return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_FILTERED);
                 }
-                if let (Value::String(message), Value::RegExp(re)) = (data.get("message"), data.get("regex")) {
-                    if prefilters::add(&mut self.out, &mut self.filters, host, std::slice::from_ref(re), "sendFilteredMessage").is_err() {
-                        return self.out.reject_text(id, texts::INVALID_FILTERS);
-                    }
-                    self.out.command_with("WebChatService.sendMessage", obj([("message", Value::str(message.as_str()))]));
-                }
-                self.out.resolve_empty(id);
+                prefilters::send_filtered(&mut self.out, &mut self.filters, host, id, &data);
             }
             Command::VerifySession => {
                 self.read_cookies(host);
