@@ -733,3 +733,14 @@ fn prefilters_are_bounded() {
     assert!(!p.outcome(last).unwrap().ok);
     assert!(p.host.store.get(keys::FILTERS).is_some_and(|c| c.len() < 4000));
 }
+
+/// A chat id from a cookie cannot steer the restore request to another path: it is
+/// encoded as one path segment.
+#[test]
+fn a_cookie_chat_id_is_one_path_segment() {
+    let mut host = saved(Some(1_000), KEYS);
+    host.store.insert(keys::SESSION.into(), "../../x?y=1#z&a".into());
+    let mut p = Page::boot(&config(), host);
+    let r = p.take("/refresh");
+    assert!(r.url.ends_with("/customer-support/..%2F..%2Fx%3Fy%3D1%23z%26a/refresh"), "{}", r.url);
+}

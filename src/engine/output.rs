@@ -199,8 +199,10 @@ pub fn encode_component(s: &str, out: &mut String, space_as_plus: bool) {
 /// such as `../../x?y=1` cannot change which path is requested.
 pub fn path_segment(s: &str) -> String {
     if !s.is_empty() && s.bytes().all(|b| b == b'.') {
-        // `.` and `..` would be resolved as directory steps even when encoded as text.
-        return "%2E".repeat(s.len());
+        // `.` and `..` are directory steps, and so are `%2e` and `%2e%2e` (the URL standard
+        // decodes them when it resolves a path): the dots are sent encoded twice, an id no
+        // server has, so the request fails instead of reaching another path.
+        return "%252E".repeat(s.len());
     }
     let mut out = String::new();
     encode_component(s, &mut out, false);
@@ -221,6 +223,8 @@ mod tests {
     #[test]
     fn ids_cannot_escape_their_path_segment() {
         assert_eq!(path_segment("../../x?y=1#z&a"), "..%2F..%2Fx%3Fy%3D1%23z%26a");
-        assert_eq!(path_segment(".."), "%2E%2E");
+        // Not "%2E%2E": browsers resolve that as "..".
+        assert_eq!(path_segment(".."), "%252E%252E");
+        assert_eq!(path_segment("."), "%252E");
     }
 }
