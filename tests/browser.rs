@@ -54,9 +54,6 @@ impl Page {
         Page::open_with(extra_config, "{}", false).await
     }
 
-    /// `main` is `_genesys.widgets.main`; with `app`, a stand-in Genesys App plugin is on the
-    /// bus first (it records the commands it gets in `page.app`), and `App.ready` is
-    /// republished only when the test calls `app_ready`.
     /// A page configured for Genesys Cloud guest chat against the stand-in; `transport`
     /// adds or overrides transport options.
     async fn open_guest(transport: &str) -> Page {
@@ -68,6 +65,9 @@ impl Page {
         Page::open_with(&serde_json::json!({"transport": t}).to_string(), "{}", false).await
     }
 
+    /// `main` is `_genesys.widgets.main`; with `app`, a stand-in Genesys App plugin is on the
+    /// bus first (it records the commands it gets in `page.app`), and `App.ready` is
+    /// republished only when the test calls `app_ready`.
     async fn open_with(extra_config: &str, main: &str, app: bool) -> Page {
         let load = js("url", "return new Promise((res, rej) => { if (window.CXBus) return res(); const s = document.createElement('script'); s.src = url; s.onload = () => res(); s.onerror = () => rej('cannot load ' + url); document.head.appendChild(s); })");
         settle(load.call1(&JsValue::NULL, &format!("{}/cxbus.js", standin()).into()).unwrap()).await.expect("the bus stand-in loads");
@@ -158,6 +158,58 @@ async fn buffered_commands_are_answered_after_ready() {
     let registry = js("bus", "return bus.registerPlugin('Late').registry()").call1(&JsValue::NULL, &page.get("bus")).unwrap();
     let commands = field(&registry, "WebChatService.commands");
     assert!(js("c", "return c.includes('startChat') && c.includes('sendMessage') && c.includes('LOAD')").call1(&JsValue::NULL, &commands).unwrap().is_truthy());
+}
+
+/// On a bus that dispatches synchronously (commands to oneself at once, held ones in
+/// `ready()`), inputs that arrive during the boot are handled in the order they came:
+/// configure first, then what the page sent before the plugin was ready (the boot used to
+/// put the first of them behind the others).
+#[wasm_bindgen_test]
+async fn inputs_during_the_boot_keep_their_order_on_a_synchronous_bus() {
+    fresh_world().await;
+    let make = js("dataURL", r#"
+        const handlers = {}, held = [], data = {}, order = [];
+        let ready = false;
+        function deferred() {
+            let state = null, args = [];
+            const waiting = [];
+            const settle = (s) => (...a) => { if (!state) { state = s; args = a; waiting.splice(0).forEach(f => f()); } };
+            const d = {
+                resolve: settle('resolved'), reject: settle('rejected'),
+                always(f) { state ? f() : waiting.push(f); return d; },
+                done(f) { return d.always(() => state === 'resolved' && f(...args)); },
+                fail(f) { return d.always(() => state === 'rejected' && f(...args)); },
+                promise() { return d; },
+            };
+            return d;
+        }
+        const run = (e) => { const h = handlers[e.command.split('.')[1]]; h ? h(e) : e.deferred.reject('no handler'); };
+        const send = (commander, command, payload) => {
+            const e = {command, commander, data: payload || {}, deferred: deferred()};
+            const name = command.split('.')[1];
+            e.deferred.always(() => order.push(name));
+            (ready || commander === 'WebChatService') ? run(e) : held.push(e);
+            return e.deferred;
+        };
+        const svc = {
+            registerCommand(n, f) { handlers[n] = f; }, registerEvents() {},
+            publish() {}, publishDirect() {}, republish() {}, subscribe() {},
+            data(k, v) { if (arguments.length > 1) { data[k] = v; } return data[k]; },
+            registry() { return {WebChatService: {}}; },
+            ready() { ready = true; held.splice(0).forEach(run); },
+            command(command, payload) { return send('WebChatService', command, payload); },
+        };
+        ['getAgents', 'getStats', 'verifySession'].forEach(n => send('Tester', 'WebChatService.' + n));
+        return {svc, order, widgets: {main: {}, webchat: {dataURL}}};
+    "#);
+    let url = format!("{}/genesys/2/chat/customer-support", standin());
+    let page = make.call1(&JsValue::NULL, &url.into()).unwrap();
+    let helpers = js("", concat!(include_str!("../www/helpers.js"), "\nreturn helpers;")).call0(&JsValue::NULL).unwrap();
+    let get = |k: &str| Reflect::get(&page, &k.into()).unwrap();
+    let _rt = webchatservice::shell::launch(get("svc"), get("widgets"), helpers);
+    sleep(300).await;
+    let order = js("p", "return p.order.join(',')").call1(&JsValue::NULL, &page).unwrap().as_string().unwrap_or_default();
+    assert_eq!(order, "configure,getAgents,getStats,verifySession");
 }
 
 /// The private poll command refuses any other commander with the exact shipped text.

@@ -145,3 +145,19 @@ pub const GUEST_EVENT_NAMES: &[&str] = &[
     "reconnected", "chatServerWentOffline", "chatServerBackOnline", "capabilitiesChanged",
     "sleeping", "waking", "sessionLost",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shell registers every name of [`COMMAND_NAMES`]; all but the two that hold page
+    /// objects must reach the engine, or their promises would have nobody to settle them.
+    #[test]
+    fn every_registered_command_reaches_the_engine() {
+        for name in COMMAND_NAMES {
+            let handled = Command::from_bus(name, "Tester", Value::object(), PageInfo::default, || None).is_some();
+            let in_shell = matches!(*name, "registerPreProcessor" | "registerTypingPreviewInput");
+            assert!(handled != in_shell, "{name}");
+        }
+    }
+}

@@ -92,6 +92,12 @@ pub fn feed(shell: &Shared, input: Input) {
         }
         q.push_back(input);
     }
+    drain(shell);
+}
+
+/// Handles the queued inputs in order until none is left, unless a drain or an execution
+/// is already running (it will get to them); then re-arms the timer.
+fn drain(shell: &Shared) {
     if shell.busy.replace(true) {
         return;
     }
@@ -103,6 +109,17 @@ pub fn feed(shell: &Shared, input: Input) {
     }
     shell.busy.set(false);
     arm_timer(shell);
+}
+
+/// Executes actions that were not produced by a queued input (the boot's, the part after
+/// a `Yield`) under the same re-entrancy policy, then handles what arrived meanwhile.
+fn execute_exclusive(shell: &Shared, execs: Vec<Exec>) {
+    let was_busy = shell.busy.replace(true);
+    execute(shell, execs);
+    if !was_busy {
+        shell.busy.set(false);
+        drain(shell);
+    }
 }
 
 /// Runs the engine on one input; returns what to execute.
@@ -137,7 +154,12 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
                     None => execs.push(Exec::Settle { deferred, ok: false, value: Some(texts::INVALID_PREVIEW_INPUT.into()) }),
                 },
                 _ => {
-                    let Some(cmd) = command(name, &commander, &data) else { return execs };
+                    let Some(cmd) = command(name, &commander, &data) else {
+                        // Every registered name is an engine command (tested in
+                        // `engine::command`); should one ever not be, it still settles.
+                        execs.push(Exec::Settle { deferred, ok: false, value: Some(format!("WebChatService: {name} is not handled by this build").into()) });
+                        return execs;
+                    };
                     let id = r.next_command;
                     r.next_command += 1;
                     r.deferreds.push((id, deferred));
@@ -254,11 +276,7 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
                 // The rest runs on a later task, in order.
                 let rest: Vec<Exec> = execs.collect();
                 let shell2 = shell.clone();
-                Timeout::new(0, move || {
-                    execute(&shell2, rest);
-                    arm_timer(&shell2);
-                })
-                .forget();
+                Timeout::new(0, move || execute_exclusive(&shell2, rest)).forget();
                 return;
             }
             Action::SocketOpen { id, url } => {
@@ -323,14 +341,5 @@ pub fn run_boot(shell: &Shared) {
         }
         execs
     };
-    shell.busy.set(true);
-    execute(shell, execs);
-    shell.busy.set(false);
-    // Inputs that came in during the boot run now.
-    if !shell.queue.borrow().is_empty() {
-        if let Some(first) = shell.queue.borrow_mut().pop_front() {
-            feed(shell, first);
-        }
-    }
-    arm_timer(shell);
+    execute_exclusive(shell, execs);
 }
