@@ -7,12 +7,11 @@
  * src/engine/json/write.rs): "\u0001undefined" becomes an `undefined` property (the key
  * stays, as on the shipped objects), {"\u0001regexp": [source, flags]} a RegExp, and an
  * object marked "\u0001xhr" a jqXHR as jQuery hands it to callbacks: these properties
- * plus its methods, as a settled promise.
+ * plus its methods, as a promise settled the way the mark says (true: resolved).
  */
   var MARK_UNDEFINED = '\u0001undefined', MARK_XHR = '\u0001xhr', MARK_REGEXP = '\u0001regexp';
 
-  function jqXHR(x) {
-    var ok = (x.status >= 200 && x.status < 300) || x.status === 304;
+  function jqXHR(x, ok) {
     var args = ok ? [x.responseJSON !== undefined ? x.responseJSON : x.responseText, 'success', x] : [x, 'error', x.statusText];
     function run(fire, fns) {
       for (var i = 0; i < fns.length; i++) {
@@ -51,9 +50,10 @@
         try { return new RegExp(r[0], r[1]); } catch (e) { return String(r[0]); }
       }
       var xhr = Object.prototype.hasOwnProperty.call(v, MARK_XHR);
+      var ok = v[MARK_XHR] === true;
       if (xhr) { delete v[MARK_XHR]; }
       for (var k in v) { v[k] = revive(v[k]); }
-      if (xhr) { jqXHR(v); }
+      if (xhr) { jqXHR(v, ok); }
     }
     return v;
   }

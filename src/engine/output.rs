@@ -90,9 +90,6 @@ impl Outcome {
     pub fn reject_text(text: impl Into<String>) -> Self {
         Outcome::reject(Value::String(text.into()))
     }
-    pub fn is_resolve(&self) -> bool {
-        self.ok
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -90,6 +90,14 @@ pub fn read(result: Result<HttpResponse, NetError>, reading: Reading) -> Answer 
     }
 }
 
+/// Whether jQuery settled the request of this jqXHR as a success: a 2xx or 304 status
+/// whose body converted (a 2xx that did not parse is a `parsererror` failure).
+pub fn succeeded(x: &Map) -> bool {
+    let status = x.get("status").and_then(Value::as_f64).unwrap_or(0.0);
+    let converted = x.get("statusText").and_then(Value::as_str) != Some("parsererror");
+    ((200.0..300.0).contains(&status) || status == 304.0) && converted
+}
+
 /// The jqXHR of a successful request without `dataType` (what `always` passes as its
 /// third argument, e.g. to the guest chat `endChat`).
 pub fn done_xhr(status: u16, status_text: &str, body: &str) -> Value {
@@ -124,7 +132,7 @@ mod tests {
     #[test]
     fn a_lost_connection_is_status_0_and_json_requests_keep_an_undefined_response_json() {
         let v = read(Err(NetError::Network("x".into())), Reading::Json).into_value();
-        assert_eq!(v.write(), r#"{"\u0001xhr":1,"readyState":0,"responseJSON":"\u0001undefined","status":0,"statusText":"error"}"#);
+        assert_eq!(v.write(), r#"{"\u0001xhr":false,"readyState":0,"responseJSON":"\u0001undefined","status":0,"statusText":"error"}"#);
         let t = read(Err(NetError::Timeout), Reading::Auto).into_value();
         assert_eq!(t.get("statusText").as_str(), Some("timeout"));
         assert!(!t.as_object().unwrap().contains_key("responseJSON"));

@@ -148,16 +148,6 @@ impl Helpers {
             Err(_) => values.iter().map(|_| JsValue::UNDEFINED).collect(),
         }
     }
-
-    pub fn to_js(&self, v: &Value) -> JsValue {
-        match v {
-            Value::Undefined => JsValue::UNDEFINED,
-            Value::Null => JsValue::NULL,
-            Value::Bool(b) => JsValue::from_bool(*b),
-            Value::String(s) => JsValue::from_str(s),
-            other => self.to_js_many(&[other]).pop().unwrap_or(JsValue::UNDEFINED),
-        }
-    }
 }
 
 /// A JavaScript value back into the engine through one `JSON.stringify` (values built

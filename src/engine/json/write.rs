@@ -45,9 +45,11 @@ pub(super) fn write(v: &Value, out: &mut String) {
             let m = v.as_object().map(|m| m.iter()).into_iter().flatten();
             out.push('{');
             let mut first = true;
-            if matches!(v, Value::Xhr(_)) {
+            if let Value::Xhr(x) = v {
+                // The mark says how the request settled, so the page-side jqXHR's
+                // done/fail/state agree with the engine (a 200 that failed to parse failed).
                 raw_string(MARK_XHR, out);
-                out.push_str(":1");
+                out.push_str(if crate::engine::xhr::succeeded(x) { ":true" } else { ":false" });
                 first = false;
             }
             for (k, item) in m {
@@ -258,8 +260,12 @@ mod tests {
         m.insert("xhr", Value::Xhr(Box::new(x)));
         assert_eq!(
             Value::Object(m).write(),
-            r#"{"text":"\u0001undefined","re":{"\u0001regexp":["a/b","i"]},"xhr":{"\u0001xhr":1,"status":400}}"#
+            r#"{"text":"\u0001undefined","re":{"\u0001regexp":["a/b","i"]},"xhr":{"\u0001xhr":false,"status":400}}"#
         );
+        // A 200 whose JSON did not parse failed; a 204 succeeded.
+        let parse_error = crate::engine::xhr::read(Ok(crate::engine::HttpResponse::json(200, "oops")), crate::engine::xhr::Reading::Json).into_value();
+        assert!(parse_error.write().starts_with(r#"{"\u0001xhr":false,"#), "{}", parse_error.write());
+        assert!(crate::engine::xhr::done_xhr(204, "No Content", "").write().starts_with(r#"{"\u0001xhr":true,"#));
     }
 
 
