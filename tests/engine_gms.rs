@@ -527,7 +527,7 @@ fn restore_from_valid_cookies() {
 /// chat that ended meanwhile gives restoreTimeout too; unreachable gives restoreFailed.
 #[test]
 fn restore_outcomes() {
-    let mut p = Page::boot(&config(), saved(Some(61_000), KEYS));
+    let p = Page::boot(&config(), saved(Some(61_000), KEYS));
     assert!(p.events().contains(&"restoreTimeout"));
     assert!(!p.host.store.contains_key(keys::SESSION));
     assert!(p.http.is_empty());

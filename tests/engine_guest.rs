@@ -769,3 +769,26 @@ fn absurd_heartbeat_intervals_fall_back_to_the_default() {
     let p = booted(r#""socketHeartbeatTrackerInterval":1e300"#);
     assert!(p.seen.iter().any(|s| matches!(s, support::page::Seen::Log(l) if l.contains("socketHeartbeatTrackerInterval"))));
 }
+
+/// A later `configure` that gives only userData (or a transport without its type) keeps
+/// the transport: it resolves and the chat goes on (it used to make every command reject
+/// with "Invalid transport configuration"; the shipped one restores the running chat on a
+/// second transport and then loses its messages, not copied).
+#[test]
+fn a_later_configure_without_a_transport_keeps_it() {
+    let mut p = chatting("");
+    p.mark();
+    let c = p.cmd("configure", r#"{"userData":{"tier":"gold"}}"#);
+    assert!(p.outcome(c).is_some_and(|o| o.ok), "{:?}", p.trace());
+    // The bus already holds the controller's own objects: new contents, no data events.
+    let t = p.trace();
+    assert!(t.contains(&r#"in place userData={"harness":"conformance","tier":"gold"}"#.to_owned()), "{t:?}");
+    assert!(!t.iter().any(|l| l.starts_with("data userData") || l.starts_with("data interactionData")), "{t:?}");
+    let c = p.cmd("configure", r#"{"transport":{"dataURL":"https://api.test","deploymentKey":"dep","orgGuid":"org"}}"#);
+    assert!(p.outcome(c).is_some_and(|o| o.ok), "{:?}", p.trace());
+    assert!(p.s.is_active());
+    let id = p.cmd("sendMessage", r#"{"message":"still here"}"#);
+    let post = p.take("/messages");
+    p.respond(&post, 200, &message("c1", ME, "standard", "still here", 8));
+    assert!(p.outcome(id).is_some_and(|o| o.ok));
+}

@@ -214,7 +214,7 @@ fn random_command(r: &mut Rng) -> (&'static str, String) {
         "startChat", "endChat", "sendMessage", "sendCustomNotice", "sendTyping", "sendFilteredMessage", "addPrefilter",
         "updateUserData", "updateInteractionData", "poll", "startPoll", "stopPoll", "pausePoll", "resetPollExceptions",
         "restore", "asyncRestore", "getTranscript", "getAgents", "getStats", "getSessionData", "verifySession", "sleep",
-        "wake", "fetchHistory", "getFileLimits", "sendFile", "downloadFile",
+        "wake", "fetchHistory", "getFileLimits", "sendFile", "downloadFile", "configure",
     ];
     let name = *r.pick(&names);
     let data = mutated_text(r#"{"message":"hello","nickname":"N","userData":{"k":"v"},"form":{"firstname":"F"},"filters":"x","fileId":"f","resetIdleState":true,"type":"text","parentMessageID":7,"interactionData":{"routing":{"priority":1}}}"#, r);

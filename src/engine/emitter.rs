@@ -91,6 +91,11 @@ impl Emitter {
     pub fn data(&mut self, key: &'static str, value: Value) {
         self.push(Action::Data { key, value });
     }
+    /// A data key whose object the shipped code changed in place (see
+    /// [`Action::DataInPlace`]).
+    pub fn data_in_place(&mut self, key: &'static str, value: Value) {
+        self.push(Action::DataInPlace { key, value });
+    }
     pub fn log(&mut self, level: LogLevel, message: impl Into<String>) {
         self.push(Action::Log { level, message: message.into() });
     }

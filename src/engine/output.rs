@@ -18,6 +18,10 @@ pub enum Action {
     /// Set a bus data key of the plugin (`sessionActive`, `userData`, ...). The bus
     /// publishes the change only when the value differs (loosely) from the stored one.
     Data { key: &'static str, value: Value },
+    /// The shipped code changed, in place, the very object the bus holds for this data
+    /// key (and set it again): the bus publishes nothing, yet reading the key gives the
+    /// new contents. The shell gives the stored object these contents.
+    DataInPlace { key: &'static str, value: Value },
     /// Issue a bus command (`App.registerAutoLoad`, or one of our own, such as
     /// `WebChatService.startPoll`, which the bus then hands back to our handler), so that
     /// other plugins see it through `before()` as they see the shipped plugin's.

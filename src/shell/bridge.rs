@@ -161,6 +161,20 @@ pub fn to_value_fast(v: &JsValue) -> Value {
         .unwrap_or_else(|| to_value(v))
 }
 
+/// Gives the object `target` the own properties of `source` (and only those), keeping
+/// its identity; false when either is not a plain object.
+pub fn replace_contents(target: &JsValue, source: &JsValue) -> bool {
+    if !target.is_object() || !source.is_object() || Array::is_array(target) || Array::is_array(source) {
+        return false;
+    }
+    let target: &Object = target.unchecked_ref();
+    for key in Object::keys(target).iter() {
+        let _ = Reflect::delete_property(target, &key);
+    }
+    Object::assign(target, source.unchecked_ref());
+    true
+}
+
 /// `typeof v` as JavaScript spells it.
 pub fn type_of(v: &JsValue) -> String {
     v.js_typeof().as_string().unwrap_or_else(|| "undefined".into())

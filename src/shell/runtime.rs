@@ -209,7 +209,7 @@ fn payloads(shell: &Shared, execs: &[Exec]) -> Vec<JsValue> {
         .iter()
         .filter_map(|e| match e {
             Exec::Action(Action::Publish { data, .. }) => Some(data),
-            Exec::Action(Action::Data { value, .. }) => Some(value),
+            Exec::Action(Action::Data { value, .. } | Action::DataInPlace { value, .. }) => Some(value),
             Exec::Action(Action::Reply { outcome, .. }) => outcome.arg.as_ref(),
             Exec::Action(Action::Command { data: crate::engine::CommandData::Value(v), .. }) => Some(v),
             _ => None,
@@ -260,6 +260,13 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
             }
             Action::Data { key, .. } => {
                 let _ = plugin.set_data(key, &converted.next().unwrap_or(JsValue::UNDEFINED));
+            }
+            Action::DataInPlace { key, .. } => {
+                let value = converted.next().unwrap_or(JsValue::UNDEFINED);
+                let stored = plugin.get_data(key).unwrap_or(JsValue::UNDEFINED);
+                if !bridge::replace_contents(&stored, &value) {
+                    let _ = plugin.set_data(key, &value);
+                }
             }
             Action::Command { command, data } => {
                 let js = match data {

@@ -21,6 +21,8 @@ pub fn v(text: &str) -> Value {
 pub enum Seen {
     Event(&'static str, Value),
     Data(&'static str, Value),
+    /// A data key's object changed in place: no event on the bus.
+    DataInPlace(&'static str, Value),
     /// A bus command the plugin issued (to itself or to another plugin).
     Command(&'static str, Value),
     Settled(CommandId, Outcome),
@@ -78,6 +80,8 @@ impl Page {
                 Action::SocketClose { id } => self.sockets.retain(|(i, _)| *i != id),
                 Action::Publish { event, data, .. } => self.seen.push(Seen::Event(event, data)),
                 Action::Data { key, value } => self.seen.push(Seen::Data(key, value)),
+                // The bus publishes nothing for it.
+                Action::DataInPlace { key, value } => self.seen.push(Seen::DataInPlace(key, value)),
                 Action::Reply { id, outcome } => self.seen.push(Seen::Settled(id, outcome)),
                 Action::Ready => {
                     self.ready = true;
@@ -278,6 +282,7 @@ impl Page {
             .filter_map(|s| match s {
                 Seen::Event(e, _) => Some(format!("event {e}")),
                 Seen::Data(k, v) => Some(format!("data {k}={}", v.to_json())),
+                Seen::DataInPlace(k, v) => Some(format!("in place {k}={}", v.to_json())),
                 Seen::Command(c, _) => Some(format!("command {c}")),
                 Seen::Settled(id, o) => Some(format!("{} {id}", if o.ok { "resolve" } else { "reject" })),
                 Seen::Ready => Some("ready".into()),

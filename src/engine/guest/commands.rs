@@ -103,11 +103,13 @@ impl Session {
                 }
             }
             Command::UpdateUserData(data) => {
+                // Merged into the object the bus holds, in place, then into `oUserData`.
                 let mut target = self.bus_user_data().clone();
                 target.deep_assign(&data);
                 if self.bus_user_data.is_some() {
                     self.bus_user_data = Some(target.clone());
                 }
+                self.out.data_in_place("userData", Value::Object(target.clone()));
                 self.cfg_user_data.deep_assign(&Value::Object(target));
                 if self.ctrl_active {
                     self.out.reject_text(id, texts::transport_lacks("updating userData during an active chat session"));
@@ -117,6 +119,7 @@ impl Session {
             }
             Command::UpdateInteractionData(data) => {
                 self.interaction.deep_assign(&data);
+                self.out.data_in_place("interactionData", Value::Object(self.interaction.clone()));
                 if self.ctrl_active {
                     self.out.reject_text(id, texts::transport_lacks("updating interactionData during an active chat session"));
                 } else {
@@ -164,20 +167,49 @@ impl Session {
         }
         config::user_data(v, &mut self.cfg_user_data);
         let t = v.get("transport");
-        if let Value::Object(i) = t.get("interactionData") {
-            self.interaction = i.clone();
+        if let Value::Object(_) = t {
+            // As shipped, a configure without a transport (say, only userData) keeps the
+            // transport of the earlier one, and one without a type keeps the type.
+            self.options.insert("transport", t.clone());
+            if let Some(ty) = t.get("type").as_str() {
+                self.transport_type = Some(ty.to_owned());
+            }
         }
+        if let Value::Number(_) = v.get("ajaxTimeout") {
+            self.options.insert("ajaxTimeout", v.get("ajaxTimeout").clone());
+        }
+        let new_interaction = if let Value::Object(i) = t.get("interactionData") {
+            self.interaction = i.clone();
+            true
+        } else {
+            false
+        };
         if let Some(b) = t.get("sleepEnabled").as_bool() {
             self.sleep_enabled = b;
         }
-        self.out.data("userData", Value::Object(self.bus_user_data().clone()));
-        self.out.data("interactionData", Value::Object(self.interaction.clone()));
+        // The shipped controller sets its own `oUserData` object each time (and its
+        // `oInteractionData`, a new object only when the transport brings one): once the
+        // bus holds that object, setting it again publishes nothing.
+        let user = Value::Object(self.cfg_user_data.clone());
+        if self.configured && self.bus_user_data.is_none() {
+            self.out.data_in_place("userData", user);
+        } else {
+            self.out.data("userData", user);
+        }
+        self.bus_user_data = None;
+        let interaction = Value::Object(self.interaction.clone());
+        if self.configured && !new_interaction {
+            self.out.data_in_place("interactionData", interaction);
+        } else {
+            self.out.data("interactionData", interaction);
+        }
+        self.configured = true;
         if self.sleep_enabled {
             self.out.data("sleeping", Value::Bool(false));
         }
         self.out.data("sessionActive", Value::Bool(self.ctrl_active));
-        if t.get("type").as_str() != Some(TRANSPORT) {
-            let name = t.get("type").to_js_string();
+        if self.transport_type.as_deref() != Some(TRANSPORT) {
+            let name = self.transport_type.clone().unwrap_or_default();
             self.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, and '{TRANSPORT}'). Every command rejects with 'Invalid transport configuration'."));
             self.invalid = Some(INVALID_TRANSPORT);
             self.out.reject_text(id, INVALID_TRANSPORT);
@@ -186,13 +218,16 @@ impl Session {
             return;
         }
         let mut warnings = Vec::new();
-        self.cfg = config::parse(v, &mut warnings);
+        self.cfg = config::parse(&Value::Object(self.options.clone()), &mut warnings);
         for w in warnings {
             self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
         }
         if !self.cfg.missing.is_empty() {
             self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", self.cfg.missing.join(", ")));
         }
+        // Each configure makes the shipped controller a new transport, whose new
+        // capabilities object the bus publishes again at its next restore.
+        self.capabilities_set = false;
         self.capabilities.insert("pagination", Value::Bool(self.cfg.pagination));
         self.capabilities.insert("fileUpload", Value::Bool(false));
         prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
@@ -217,7 +252,9 @@ impl Session {
             self.out.data("userData", Value::Object(fresh));
         }
         if data.get("interactionData").truthy() {
+            // Merged into the object the bus holds, in place.
             self.interaction.deep_assign(data.get("interactionData"));
+            self.out.data_in_place("interactionData", Value::Object(self.interaction.clone()));
         }
         if self.active || self.opening {
             // Deliberate: the shipped transport leaves this start pending forever.

@@ -162,6 +162,13 @@ pub struct Session {
     filters: FilterSet,
     /// The transport's `oUserData` (config userData, merged over by updateUserData).
     cfg_user_data: Map,
+    /// What the configure calls so far set, as the shipped controller keeps it: the
+    /// transport type (kept until a configure names another), and the `transport` and
+    /// `ajaxTimeout` options (each kept until a configure gives a new one).
+    transport_type: Option<String>,
+    options: Map,
+    /// A configure ran: the bus holds the controller's `userData`/`interactionData`.
+    configured: bool,
     /// The `userData` data key, when startChat replaced it with a new object.
     bus_user_data: Option<Map>,
     /// The `interactionData` data key (the same object the transport routes with).
@@ -231,6 +238,9 @@ impl Session {
             typing: TypingWindow::default(),
             filters: FilterSet::default(),
             cfg_user_data: Map::new(),
+            transport_type: None,
+            options: Map::new(),
+            configured: false,
             bus_user_data: None,
             interaction: Map::new(),
             capabilities: {
