@@ -1,9 +1,13 @@
 //! Benchmark (prints figures, asserts nothing about time): in headless Chromium, the
-//! plugin's start-up (.wasm arrived → `WebChatService.ready`), the ingest of a restored
-//! 2,000-message GMS transcript through 50 prefilters and a preprocessor (refresh answer
-//! arrived → `messageReceived` delivered), and for guest chat the frame → event latency and
-//! the time to reconnect after the server drops the stream. Budgets (design.md §7): 50 ms,
-//! 20 ms, 1 ms per message.
+//! plugin's bytes (gzip -9 of dist/), the memory loading it adds (JS heap after GC + wasm
+//! memory, both transports), its start-up (.wasm arrived → `WebChatService.ready`), the
+//! ingest of a restored 2,000-message GMS transcript through 50 prefilters and a
+//! preprocessor (refresh answer arrived → `messageReceived` delivered), the ingest of 2,000
+//! and 10,000 agent messages in a running chat on both transports (time and memory retained,
+//! as `../shared/conformance/perf.mjs` measures them), and for guest chat the frame → event
+//! latency and the time to reconnect after the server drops the stream. Budgets
+//! (design.md §7, issue 7): 65 KB gzip, 137 KB at load, 50 ms start-up (goal 20), 20 ms
+//! restore, 1 ms per message, a 10,000-message transcript under 10 MB.
 
 /// `wasm-pack test` builds every test target for wasm32 too; there is nothing to run there.
 #[cfg(target_arch = "wasm32")]
@@ -13,7 +17,7 @@ fn main() {}
 mod support;
 
 #[cfg(not(target_arch = "wasm32"))]
-use support::webdriver::{browser, start_driver, wait_for};
+use support::webdriver::{browser_with, start_driver, wait_for};
 
 #[cfg(not(target_arch = "wasm32"))]
 const LOADS: usize = 5;
@@ -80,6 +84,82 @@ async fn measure_guest(c: &fantoccini::Client, server: &standin::Running) -> Res
     Ok((nums("latencies"), nums("reconnects")))
 }
 
+/// gzip -9 size of a file, by the system's gzip (as scripts/size.sh counts).
+#[cfg(not(target_arch = "wasm32"))]
+fn gzip_size(path: &std::path::Path) -> Result<(u64, u64), String> {
+    let raw = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
+    let out = std::process::Command::new("gzip").arg("-9").arg("-c").arg(path).output().map_err(|e| format!("gzip: {e}"))?;
+    Ok((raw, out.stdout.len() as u64))
+}
+
+/// Memory added by loading the plugin (median of LOADS page loads): (total, JS heap, wasm).
+#[cfg(not(target_arch = "wasm32"))]
+async fn measure_load(c: &fantoccini::Client, server: &standin::Running, transport: &str) -> Result<(f64, f64, f64), String> {
+    let (mut total, mut heap, mut wasm) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..LOADS {
+        standin::world::lock(&server.world).reset();
+        c.goto(&format!("{}/test/bench-load.html?t={transport}", server.url())).await.map_err(|e| e.to_string())?;
+        let r = wait_for(c, "the plugin to load", "window.bench.done && window.bench", 20).await?;
+        let f = |side: &str, k: &str| r[side][k].as_f64().unwrap_or(f64::NAN);
+        total.push(f("after", "total") - f("before", "total"));
+        heap.push(f("after", "heap") - f("before", "heap"));
+        wasm.push(f("after", "wasm") - f("before", "wasm"));
+    }
+    Ok((median(total), median(heap), median(wasm)))
+}
+
+/// One burst of `n` agent messages in a running chat: (ms to the last messageReceived,
+/// retained bytes after GC, of which wasm memory growth).
+#[cfg(not(target_arch = "wasm32"))]
+async fn ingest_once(c: &fantoccini::Client, server: &standin::Running, transport: &str, n: usize) -> Result<(f64, f64, f64), String> {
+    standin::world::lock(&server.world).reset();
+    standin::world::lock(&server.world).agent.auto = false;
+    c.goto(&format!("{}/test/bench-ingest.html?t={transport}", server.url())).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the chat to start", "window.bench.started", 20).await?;
+    let guest = transport == "guest";
+    let conv = if guest { standin::world::lock(&server.world).guest.keys().next().cloned().ok_or("no conversation")? } else { String::new() };
+    if guest {
+        standin::guest_agent::agent_join(&server.world, &conv);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    c.execute(&format!("return window.bench.arm({n});"), vec![]).await.map_err(|e| e.to_string())?;
+    if guest {
+        for i in 0..n {
+            standin::guest_agent::agent_says(&server.world, &conv, &format!("bulk agent message {i} with some text in it"));
+        }
+    } else {
+        let mut w = standin::world::lock(&server.world);
+        let chat = w.chats.values_mut().next().ok_or("no chat")?;
+        for i in 0..n {
+            chat.push(serde_json::json!({"from": {"nickname": "Anna", "participantId": 2, "type": "Agent"},
+                "type": "Message", "text": format!("bulk agent message {i} with some text in it")}));
+        }
+    }
+    let r = wait_for(c, "the burst to be published", "window.bench.done && window.bench", 120).await?;
+    let f = |side: &str, k: &str| r[side][k].as_f64().unwrap_or(f64::NAN);
+    Ok((r["ms"].as_f64().unwrap_or(f64::NAN), f("after", "total") - f("before", "total"), f("after", "wasm") - f("before", "wasm")))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+const INGEST_RUNS: usize = 3;
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn measure_ingest(c: &fantoccini::Client, server: &standin::Running, transport: &str, n: usize) -> Result<(f64, f64, f64), String> {
+    let (mut ms, mut kept, mut wasm) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..INGEST_RUNS {
+        let (a, b, w) = ingest_once(c, server, transport, n).await?;
+        ms.push(a);
+        kept.push(b);
+        wasm.push(w);
+    }
+    Ok((median(ms), median(kept), median(wasm)))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn kb(bytes: f64) -> String {
+    format!("{:.0} KB", bytes / 1024.0)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -91,12 +171,38 @@ async fn main() {
     let server = standin::start(0, roots).await.expect("stand-in starts");
     standin::world::lock(&server.world).agent.auto = false;
     let driver = start_driver().expect("chromedriver starts");
-    let client = browser(&driver).await.expect("a browser session opens");
+    let client = browser_with(&driver, &["--js-flags=--expose-gc", "--enable-precise-memory-info"]).await.expect("a browser session opens");
+    let mut loads = Vec::new();
+    let mut ingests = Vec::new();
+    for transport in ["gms", "guest"] {
+        loads.push((transport, measure_load(&client, &server, transport).await));
+        for n in [2000, 10000] {
+            ingests.push((transport, n, measure_ingest(&client, &server, transport, n).await));
+        }
+    }
+    standin::world::lock(&server.world).reset();
+    standin::world::lock(&server.world).agent.auto = false;
     let outcome = measure(&client, &server).await;
     let guest = measure_guest(&client, &server).await;
     let _ = client.close().await;
     let (startup, ingest, count) = outcome.expect("the benchmark runs");
     let (latencies, reconnects) = guest.expect("the guest benchmark runs");
+    let dist = standin::Roots::of_repo().dist;
+    let mut total = (0, 0);
+    for file in ["webchatservice.min.js", "webchatservice_bg.wasm"] {
+        let (raw, gz) = gzip_size(&dist.join(file)).expect("dist/ is readable");
+        println!("bench: bytes {file}: {raw} B raw, {gz} B gzip -9");
+        total = (total.0 + raw, total.1 + gz);
+    }
+    println!("bench: bytes deployable folder: {} B raw, {} B gzip -9 (goal 65 KB = 66,560 B)", total.0, total.1);
+    for (transport, r) in loads {
+        let (all, heap, wasm) = r.expect("the load benchmark runs");
+        println!("bench: memory added by loading ({transport}): {} (JS heap {}, wasm memory {}), median of {LOADS} loads (goal <= 137 KB)", kb(all), kb(heap), kb(wasm));
+    }
+    for (transport, n, r) in ingests {
+        let (ms, kept, wasm) = r.expect("the ingest benchmark runs");
+        println!("bench: ingest {n} agent messages ({transport}): {ms:.0} ms to the last messageReceived, {} retained after GC (wasm memory growth {}), median of {INGEST_RUNS}", kb(kept), kb(wasm));
+    }
     println!("bench: start-up (.wasm arrived -> ready): median {:.1} ms over {LOADS} loads (budget 50 ms); all: {startup:.1?}", median(startup.clone()));
     println!("bench: restore ingest ({count} messages published, 50 prefilters, 1 preprocessor): median {:.1} ms over {LOADS} loads (budget 20 ms); all: {ingest:.1?}", median(ingest.clone()));
     let max = latencies.iter().cloned().fold(0.0, f64::max);

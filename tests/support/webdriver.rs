@@ -44,14 +44,22 @@ pub fn start_driver() -> Result<Driver, String> {
 
 /// A new headless Chromium session.
 pub async fn browser(driver: &Driver) -> Result<Client, String> {
+    browser_with(driver, &[]).await
+}
+
+/// A new headless Chromium session with extra command-line flags (the benchmark's
+/// `--js-flags=--expose-gc` and `--enable-precise-memory-info`).
+pub async fn browser_with(driver: &Driver, extra: &[&str]) -> Result<Client, String> {
+    let mut args = vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--window-size=900,900"];
+    args.extend_from_slice(extra);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({
             "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=900,900"]
+            "args": args
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
