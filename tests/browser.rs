@@ -552,3 +552,27 @@ async fn a_throwing_preprocessor_loses_nothing() {
     let verify = page.command("WebChatService.verifySession", obj("{}")).await.expect("the plugin still answers");
     assert_eq!(field(&verify, "sessionActive"), JsValue::TRUE);
 }
+
+/// The deepest JSON the engine accepts (the parser's maximum depth, objects and arrays
+/// interleaved) is parsed, cloned, written and dropped within the plugin's 128 KB stack
+/// (.cargo/config.toml), in this debug build whose frames are larger than the release's.
+#[wasm_bindgen_test]
+fn deepest_json_fits_the_stack() {
+    use webchatservice::engine::json;
+    let depth = json::MAX_DEPTH;
+    let mut text = String::new();
+    for i in 0..depth {
+        text.push_str(if i % 2 == 0 { "{\"k\":" } else { "[1.5," });
+    }
+    text.push_str("\"leaf\"");
+    for i in (0..depth).rev() {
+        text.push(if i % 2 == 0 { '}' } else { ']' });
+    }
+    let value = json::parse(&text).expect("the deepest accepted JSON parses");
+    let copy = value.clone();
+    assert_eq!(copy.to_json(), text, "written back unchanged");
+    assert!(copy == value);
+    drop(copy);
+    let too_deep = format!("{}{}", "[".repeat(depth + 2), "]".repeat(depth + 2));
+    assert!(json::parse(&too_deep).is_err(), "one level more is refused, not recursed into");
+}

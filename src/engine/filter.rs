@@ -122,9 +122,9 @@ pub struct Filter {
 
 impl Filter {
     pub fn compile(spec: &RegexSpec, cases: &dyn CaseMap) -> Result<Filter, String> {
-        let t = translate_with_literal(&spec.source, &spec.flags, cases)?;
+        let t = translate_with_literal(spec.source(), spec.flags(), cases)?;
         let regex = Regex::new(&t.pattern).map_err(|e| format!("{}: {e}", spec.display()))?;
-        Ok(Filter { spec: spec.clone(), regex, required: t.required, ignore_case: spec.flags.contains('i') })
+        Ok(Filter { spec: spec.clone(), regex, required: t.required, ignore_case: spec.flags().contains('i') })
     }
     /// `re.test(text)`.
     pub fn test(&self, text: &str) -> bool {
@@ -246,7 +246,7 @@ impl FilterSet {
         let list = self
             .custom
             .iter()
-            .map(|f| json::obj([("source", Value::str(f.spec.source.as_str())), ("flags", Value::str(f.spec.flags.as_str()))]))
+            .map(|f| json::obj([("source", Value::str(f.spec.source())), ("flags", Value::str(f.spec.flags()))]))
             .collect();
         let mut root = Map::new();
         root.insert("custom", Value::Array(list));
@@ -558,7 +558,7 @@ fn class_atom(chars: &[char], j: usize, unicode: bool) -> Result<(Atom, usize), 
 }
 
 fn normalize_ranges(mut ranges: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
-    ranges.sort_unstable();
+    crate::engine::sort::merge_sort(&mut ranges);
     let mut out: Vec<(u32, u32)> = Vec::new();
     for (lo, hi) in ranges {
         match out.last_mut() {

@@ -79,6 +79,8 @@ impl Host for MemoryHost {
     }
     fn preprocess(&mut self, mut messages: Vec<Value>) -> Vec<Value> {
         if let Some(suffix) = &self.append_to_text {
+            // The page gets trees, shared text included (as the browser's chain does).
+            messages = messages.into_iter().map(Value::unshared).collect();
             for message in &mut messages {
                 if let Some(Value::String(text)) = message.get_mut("text") {
                     text.push_str(suffix);

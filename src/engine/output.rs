@@ -10,7 +10,7 @@ use super::{CommandId, RequestId};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Send an HTTP request; answer with `handle_http(id, ..)`.
-    Http(HttpRequest),
+    Http(Box<HttpRequest>),
     /// Settle the deferred of a bus command.
     Reply { id: CommandId, outcome: Outcome },
     /// Publish `WebChatService.<event>`. `direct` selects `publishDirect` (ajaxResponse).

@@ -3,7 +3,7 @@
 //! jqXHR object on failure. Integrators read `status`, `responseJSON.errors[].code` and
 //! `errorReason` from it, so its fields follow jQuery's rules exactly.
 
-use super::json::{parse, Map, Value};
+use super::json::{parse_keeping_entries, Map, Value};
 use super::output::{HttpResponse, NetError};
 
 /// How jQuery was told to read the answer.
@@ -68,8 +68,8 @@ pub fn read(result: Result<HttpResponse, NetError>, reading: Reading) -> Answer 
         Ok(r) => {
             let ok = (200..300).contains(&r.status);
             let json = match reading {
-                Reading::Json => parse(&r.body).ok(),
-                Reading::Auto if is_json_type(r.content_type.as_deref()) => parse(&r.body).ok(),
+                Reading::Json => parse_keeping_entries(&r.body, "messages").ok(),
+                Reading::Auto if is_json_type(r.content_type.as_deref()) => parse_keeping_entries(&r.body, "messages").ok(),
                 _ => None,
             };
             let wants_json = reading == Reading::Json || (reading == Reading::Auto && is_json_type(r.content_type.as_deref()));

@@ -120,23 +120,35 @@ impl Helpers {
         Helpers { revive: get(v, "revive").dyn_into::<js_sys::Function>().ok() }
     }
 
-    /// Engine values to JavaScript, several at once (one `JSON.parse` for a whole step).
+    /// Engine values to JavaScript, several at once: one `JSON.parse` for the values of a
+    /// step, in chunks of about [`CHUNK`] bytes of text, each value written straight into
+    /// the chunk. A step that publishes 2,000 messages thus never holds more than one
+    /// value's text besides its values (wasm memory never shrinks: its peak is kept).
     pub fn to_js_many(&self, values: &[&Value]) -> Vec<JsValue> {
-        if values.is_empty() {
-            return Vec::new();
-        }
-        let mut text = String::from("[");
+        let mut out = Vec::with_capacity(values.len());
+        let mut text = String::new();
+        let mut pending = 0;
         for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
+            text.push(if pending == 0 { '[' } else { ',' });
+            text.reserve(v.written_len_hint() + 1);
+            v.write_to(&mut text);
+            pending += 1;
+            if text.len() >= CHUNK || i + 1 == values.len() {
+                text.push(']');
+                self.parse_chunk(&text, pending, &mut out);
+                text.clear();
+                pending = 0;
             }
-            text.push_str(&v.write());
         }
-        text.push(']');
-        let Ok(mut parsed) = js_sys::JSON::parse(&text) else {
-            return values.iter().map(|_| JsValue::UNDEFINED).collect();
+        out
+    }
+
+    fn parse_chunk(&self, text: &str, count: usize, out: &mut Vec<JsValue>) {
+        let Ok(mut parsed) = js_sys::JSON::parse(text) else {
+            out.extend((0..count).map(|_| JsValue::UNDEFINED));
+            return;
         };
-        if crate::engine::json::has_marks(&text) {
+        if crate::engine::json::has_marks(text) {
             if let Some(f) = &self.revive {
                 if let Ok(r) = f.call1(&JsValue::NULL, &parsed) {
                     parsed = r;
@@ -144,11 +156,15 @@ impl Helpers {
             }
         }
         match parsed.dyn_into::<Array>() {
-            Ok(a) => a.iter().collect(),
-            Err(_) => values.iter().map(|_| JsValue::UNDEFINED).collect(),
+            Ok(a) if a.length() as usize == count => out.extend(a.iter()),
+            _ => out.extend((0..count).map(|_| JsValue::UNDEFINED)),
         }
     }
 }
+
+/// Text per `JSON.parse` call in [`Helpers::to_js_many`]: small steps stay one call, a big
+/// payload goes alone.
+const CHUNK: usize = 64 * 1024;
 
 /// A JavaScript value back into the engine through one `JSON.stringify` (values built
 /// from JSON-like data, such as messages a preprocessor changed); what stringify refuses

@@ -237,7 +237,7 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
                 let id = req.id;
                 let shell2 = shell.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = crate::shell::http::send(req).await;
+                    let result = crate::shell::http::send(*req).await;
                     feed(&shell2, Input::Http { id, result });
                 });
             }

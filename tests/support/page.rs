@@ -73,16 +73,17 @@ impl Page {
         while let Some(a) = self.s.poll_action() {
             match a {
                 Action::Http(r) => {
-                    self.sent.push(r.clone());
-                    self.http.push(r);
+                    self.sent.push((*r).clone());
+                    self.http.push(*r);
                 }
                 Action::SocketOpen { id, url } => self.sockets.push((id, url)),
                 Action::SocketClose { id } => self.sockets.retain(|(i, _)| *i != id),
-                Action::Publish { event, data, .. } => self.seen.push(Seen::Event(event, data)),
-                Action::Data { key, value } => self.seen.push(Seen::Data(key, value)),
+                // Recorded as the page receives them: shared text read back into trees.
+                Action::Publish { event, data, .. } => self.seen.push(Seen::Event(event, data.unshared())),
+                Action::Data { key, value } => self.seen.push(Seen::Data(key, value.unshared())),
                 // The bus publishes nothing for it.
-                Action::DataInPlace { key, value } => self.seen.push(Seen::DataInPlace(key, value)),
-                Action::Reply { id, outcome } => self.seen.push(Seen::Settled(id, outcome)),
+                Action::DataInPlace { key, value } => self.seen.push(Seen::DataInPlace(key, value.unshared())),
+                Action::Reply { id, outcome } => self.seen.push(Seen::Settled(id, Outcome { ok: outcome.ok, arg: outcome.arg.map(Value::unshared) })),
                 Action::Ready => {
                     self.ready = true;
                     self.seen.push(Seen::Ready);

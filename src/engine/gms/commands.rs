@@ -412,7 +412,7 @@ impl Session {
         if self.async_mode || !self.first_load {
             return false;
         }
-        let Some(ping) = host.storage_get(keys::PING).and_then(|p| p.trim().parse::<f64>().ok()) else { return false };
+        let Some(ping) = host.storage_get(keys::PING).and_then(|p| crate::engine::json::js_decimal(p.trim())) else { return false };
         if (now as f64) - ping < self.cfg.restore_timeout as f64 {
             return false;
         }

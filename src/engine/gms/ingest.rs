@@ -95,6 +95,11 @@ impl Session {
 
     /// The shipped `je`: the entries of an answer become events. `e.messages` is left
     /// without the hidden ones when something was published (what `ajaxResponse` shows).
+    ///
+    /// Memory: the answer's entries arrive as text ([`Value::Json`], see
+    /// `json::parse_keeping_entries`); each is read into a tree only while it is decided
+    /// on, and what is published and kept (the original, the normalised message) is shared
+    /// text, so `messageReceived`, `ajaxResponse` and the transcript hold one copy.
     pub(super) fn ingest(&mut self, e: &mut Value, host: &mut dyn Host) {
         prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
         let raws: Vec<Value> = e.get("messages").as_array().cloned().unwrap_or_default();
@@ -104,11 +109,16 @@ impl Session {
         }
         let mut items = Vec::new();
         let mut shown = Vec::new();
+        // Which entries `originalMessages` leaves out: those whose text a filter matches.
+        let mut filtered_out = Vec::with_capacity(raws.len());
         for (i, raw) in raws.iter().enumerate() {
-            if !self.transcript.first_time(raw.get("index")) {
+            let tree = raw.expanded();
+            let text = tree.get("text");
+            filtered_out.push(self.filters.matches(&if text.truthy() { text.to_js_string() } else { String::new() }));
+            if !self.transcript.first_time(tree.get("index")) {
                 continue;
             }
-            if raw.get("type").as_str() != Some("Message") || !self.hidden(raw.get("text")) {
+            if tree.get("type").as_str() != Some("Message") || !self.hidden(text) {
                 items.push(Item::Shown(shown.len()));
                 shown.push(raw.clone());
             } else {
@@ -123,15 +133,18 @@ impl Session {
         let mut published = Vec::new();
         for item in items {
             match item {
-                Item::Hidden(i) => self.side_events(&raws[i]),
+                Item::Hidden(i) => self.side_events(&raws[i].expanded()),
                 Item::Shown(j) => {
-                    let raw = processed[j].clone();
-                    let n = normalise(&raw, self.restoring);
-                    self.transcript.advance(raw.get("index"));
+                    let raw = processed[j].clone().shared();
+                    let tree = raw.expanded();
+                    let n = normalise(&tree, self.restoring);
+                    self.transcript.advance(tree.get("index"));
                     self.side_events(&n);
                     self.outbox_saw(&n);
+                    let timestamp = n.get("timestamp").clone();
+                    let n = n.shared();
                     published.push(n.clone());
-                    self.transcript.keep(n, raw);
+                    self.transcript.keep(n, raw, timestamp);
                 }
             }
         }
@@ -139,13 +152,7 @@ impl Session {
             host.storage_set(keys::INDEX, &self.transcript.position_text());
         }
         if !published.is_empty() {
-            let originals: Vec<Value> = raws
-                .into_iter()
-                .filter(|m| {
-                    let t = m.get("text");
-                    !self.filters.matches(&if t.truthy() { t.to_js_string() } else { String::new() })
-                })
-                .collect();
+            let originals: Vec<Value> = raws.into_iter().zip(filtered_out).filter(|(_, out)| !out).map(|(m, _)| m.shared()).collect();
             if let Some(m) = e.as_object_mut() {
                 m.insert("messages", Value::Array(originals.clone()));
             }

@@ -3,7 +3,8 @@
 //! raw originals (what `getTranscript` returns), and the agents map.
 
 use crate::engine::json::{js_number, obj, Map, Value};
-use std::collections::{BTreeSet, VecDeque};
+use crate::engine::seen::SeenSet;
+use std::collections::VecDeque;
 
 /// At most this many messages are kept for `getTranscript` (the oldest go first), so a
 /// chat that runs for days cannot exhaust the page's memory.
@@ -13,53 +14,53 @@ const MAX_AGENTS: usize = 500;
 /// JavaScript's largest exact integer: positions stop growing there.
 const MAX_POSITION: f64 = 9_007_199_254_740_991.0;
 
-/// The key the shipped `seen` object uses for an index (`String(index)`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SeenKey {
-    Int(i64),
-    Text(String),
-}
-
-fn seen_key(index: &Value) -> SeenKey {
+/// The key the shipped `seen` object uses for an index (`String(index)`): an integer read
+/// with a fraction (`4.0`) or as text (`"4"`) is the same entry as `4`.
+fn seen_key(index: &Value) -> String {
     if let Value::Number(n) = index {
         let f = n.get();
-        if f.fract() == 0.0 && f.abs() < 9.0e15 && n.text().is_none() {
-            return SeenKey::Int(f as i64);
+        if f.fract() == 0.0 && f.abs() < 9.0e15 {
+            return Value::num(f).to_js_string();
         }
     }
-    let s = index.to_js_string();
-    match s.parse::<i64>() {
-        Ok(i) if i.to_string() == s => SeenKey::Int(i),
-        _ => SeenKey::Text(s),
-    }
+    // "4" and 4 are one key; "04" is another (String(4) is "4").
+    index.to_js_string()
 }
 
 #[derive(Debug, Clone)]
 pub struct Transcript {
     /// The `transcriptPosition` of the next refresh (1-based).
     pub position: f64,
-    seen: BTreeSet<SeenKey>,
+    seen: SeenSet,
+    /// Normalised messages and their originals, as shared text ([`Value::Json`]): the
+    /// payloads that showed them hold the same copy.
     pub messages: VecDeque<Value>,
     pub originals: VecDeque<Value>,
+    /// Each kept message's `timestamp` (what `getStats` reads without expanding).
+    timestamps: VecDeque<Value>,
     /// `{ <participantId>: { name, connected, supervisor, connectedTime, disconnectedTime } }`
     pub agents: Map,
 }
 
 impl Default for Transcript {
     fn default() -> Self {
-        Transcript { position: 1.0, seen: BTreeSet::new(), messages: VecDeque::new(), originals: VecDeque::new(), agents: Map::new() }
+        Transcript {
+            position: 1.0,
+            seen: SeenSet::new(2 * MAX_KEPT),
+            messages: VecDeque::new(),
+            originals: VecDeque::new(),
+            timestamps: VecDeque::new(),
+            agents: Map::new(),
+        }
     }
 }
 
 impl Transcript {
     /// Whether an entry with this index is new (and marks it seen).
     pub fn first_time(&mut self, index: &Value) -> bool {
-        let inserted = self.seen.insert(seen_key(index));
-        if self.seen.len() > 2 * MAX_KEPT {
-            // The oldest (smallest) indices will not come back: positions only grow.
-            self.seen.pop_first();
-        }
-        inserted
+        // Past 2 × MAX_KEPT the oldest are forgotten: positions only grow, they do not
+        // come back.
+        self.seen.insert(&seen_key(index))
     }
     /// Moves the position past an entry's index, as shipped (`index >= position`).
     pub fn advance(&mut self, index: &Value) -> bool {
@@ -76,13 +77,15 @@ impl Transcript {
     pub fn position_text(&self) -> String {
         crate::engine::json::Value::num(self.position.trunc()).to_js_string()
     }
-    pub fn keep(&mut self, message: Value, original: Value) {
+    pub fn keep(&mut self, message: Value, original: Value, timestamp: Value) {
         if self.messages.len() >= MAX_KEPT {
             self.messages.pop_front();
             self.originals.pop_front();
+            self.timestamps.pop_front();
         }
         self.messages.push_back(message);
         self.originals.push_back(original);
+        self.timestamps.push_back(timestamp);
     }
     pub fn seen_len(&self) -> usize {
         self.seen.len()
@@ -113,9 +116,9 @@ impl Transcript {
     }
     /// `getStats`: first and last normalised message times, `false` without messages.
     pub fn stats(&self) -> Value {
-        let (start, end, duration) = match (self.messages.front(), self.messages.back()) {
+        let (start, end, duration) = match (self.timestamps.front(), self.timestamps.back()) {
             (Some(f), Some(l)) => {
-                let (s, e) = (f.get("timestamp").clone(), l.get("timestamp").clone());
+                let (s, e) = (f.clone(), l.clone());
                 let d = js_number(&e) - js_number(&s);
                 (s, e, Value::num(d))
             }

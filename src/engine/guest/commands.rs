@@ -73,7 +73,8 @@ impl Session {
             Command::GetStats => {
                 let (start, end, duration) = match (self.transcript.front(), self.transcript.back()) {
                     (Some(f), Some(l)) => {
-                        let (s, e) = (f.get("timestamp").clone(), l.get("timestamp").clone());
+                        // Kept as shared text: only the two ends are read back.
+                        let (s, e) = (f.expanded().get("timestamp").clone(), l.expanded().get("timestamp").clone());
                         let d = crate::engine::json::js_number(&e) - crate::engine::json::js_number(&s);
                         (s, e, Value::num(d))
                     }

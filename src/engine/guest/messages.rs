@@ -305,8 +305,11 @@ impl Session {
             let c = self.format(&mut e, kind, now);
             items.push((c, e));
         }
-        let key = |v: &Value| crate::engine::json::js_number(v.get("timestamp"));
-        items.sort_by(|a, b| key(&a.0).partial_cmp(&key(&b.0)).unwrap_or(std::cmp::Ordering::Equal));
+        // By time, stable (entries of one millisecond keep the server's order).
+        let mut order: Vec<(f64, usize)> = items.iter().enumerate().map(|(i, it)| (crate::engine::json::js_number(it.0.get("timestamp")), i)).collect();
+        crate::engine::sort::merge_sort(&mut order);
+        let mut slots: Vec<Option<(Value, Value)>> = items.into_iter().map(Some).collect();
+        let mut items: Vec<(Value, Value)> = order.iter().filter_map(|&(_, i)| slots.get_mut(i).and_then(Option::take)).collect();
         if kind == Kind::History {
             items.reverse();
         }
@@ -348,6 +351,7 @@ impl Session {
                 if processed.len() == count { processed } else { kept }
             }
         };
+        // Published and kept as shared text: the payload and the transcript hold one copy.
         let originals: Vec<Value> = originals
             .into_iter()
             .filter(|o| {
@@ -355,11 +359,10 @@ impl Session {
                 let t = if b.truthy() { b.to_js_string() } else { text_of(o) };
                 !self.filters.matches(&t)
             })
+            .map(Value::shared)
             .collect();
-        for m in &messages {
-            if self.keep_transcript {
-                self.keep(m.clone());
-            }
+        let mut shared = Vec::with_capacity(messages.len());
+        for m in messages {
             if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
                 if let Some(text) = m.get("text").as_str() {
                     if let Some(sent) = self.outbox.saw_own(text) {
@@ -367,7 +370,13 @@ impl Session {
                     }
                 }
             }
+            let m = m.shared();
+            if self.keep_transcript {
+                self.keep(m.clone());
+            }
+            shared.push(m);
         }
+        let messages = shared;
         for o in originals.iter().filter(|_| self.keep_transcript) {
             if self.originals.len() >= super::TRANSCRIPT_KEPT {
                 self.originals.pop_front();

@@ -30,7 +30,8 @@ use super::output::{Action, Body, CommandData, HttpRequest, SocketId};
 use super::typing::TypingWindow;
 use super::{CommandId, Millis, RequestId};
 use config::GuestConfig;
-use std::collections::{BTreeSet, VecDeque};
+use crate::engine::seen::SeenSet;
+use std::collections::VecDeque;
 
 /// The transport's cookies (before the `main.deploymentID` prefix).
 pub mod cookies {
@@ -186,8 +187,7 @@ pub struct Session {
     lost: bool,
     all_received: bool,
     member_lookups: u32,
-    seen: BTreeSet<String>,
-    seen_order: VecDeque<String>,
+    seen: SeenSet,
     presences: Option<Vec<Value>>,
     members: Map,
     agents: Map,
@@ -262,8 +262,7 @@ impl Session {
             lost: false,
             all_received: false,
             member_lookups: 0,
-            seen: BTreeSet::new(),
-            seen_order: VecDeque::new(),
+            seen: SeenSet::new(SEEN_KEPT),
             presences: None,
             members: Map::new(),
             agents: Map::new(),
@@ -415,7 +414,7 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });
-        self.out.push(Action::Http(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false }));
+        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false })));
         id
     }
 
@@ -474,18 +473,7 @@ impl Session {
     }
 
     fn seen_before(&mut self, id: &Value) -> bool {
-        let key = id.to_js_string();
-        if self.seen.contains(&key) {
-            return true;
-        }
-        self.seen.insert(key.clone());
-        self.seen_order.push_back(key);
-        if self.seen_order.len() > SEEN_KEPT {
-            if let Some(old) = self.seen_order.pop_front() {
-                self.seen.remove(&old);
-            }
-        }
-        false
+        !self.seen.insert(&id.to_js_string())
     }
 
     /// The controller's reset when the chat ends or a restore fails (`e()`).

@@ -7,19 +7,27 @@
 //! - a property can be present with the value `undefined` (a GMS message without `html`
 //!   still has the key);
 //! - a failed request reaches callbacks as a jqXHR object ([`Value::Xhr`]), and
-//!   `addPrefilter` resolves with RegExp objects ([`Value::RegExp`]).
+//!   `addPrefilter` resolves with RegExp objects ([`Value::RegExp`]);
+//! - what the shipped plugin hands out by reference again and again (transcript entries:
+//!   every `messageReceived`, `ajaxResponse` and `getTranscript` shows the same objects) is
+//!   kept once, as text, and shared ([`Value::Json`]): a tree of a typical message takes
+//!   about five times the memory of its text, and wasm memory never shrinks.
 //!
 //! [`parse`] reads JSON text (server answers, cookies) and never panics; [`Value::write`]
 //! writes the text the shell hands to `JSON.parse`, marking what JSON cannot express so
 //! that the shell's reviver restores it.
 
+mod number;
 mod parse;
 mod write;
 
-pub use parse::{parse, ParseError};
+pub use number::js_decimal;
+pub use parse::{parse, parse_keeping_entries, ParseError, MAX_DEPTH};
 pub use write::{has_marks, MARK_REGEXP, MARK_UNDEFINED, MARK_XHR};
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// A number, with the text it was read from when that text is not a plain integer (so
 /// that `0.1` goes back to JavaScript as `0.1`, without float formatting in the wasm).
@@ -52,28 +60,54 @@ impl PartialEq for Number {
 }
 
 /// A JavaScript `RegExp` as source and flags (`String(re) == "/" + source + "/" + flags`).
+/// Boxed: a value is rarely a RegExp, and every [`Value`] is as large as its largest kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegexSpec {
-    pub source: String,
-    pub flags: String,
-}
+pub struct RegexSpec(Box<(String, String)>);
 
 impl RegexSpec {
     pub fn new(source: impl Into<String>, flags: impl Into<String>) -> Self {
-        RegexSpec { source: source.into(), flags: flags.into() }
+        RegexSpec(Box::new((source.into(), flags.into())))
+    }
+    pub fn source(&self) -> &str {
+        &self.0 .0
+    }
+    pub fn flags(&self) -> &str {
+        &self.0 .1
     }
     /// `String(re)`: the key the shipped plugin deduplicates filters by.
     pub fn display(&self) -> String {
-        let mut s = String::with_capacity(self.source.len() + self.flags.len() + 2);
+        let mut s = String::with_capacity(self.source().len() + self.flags().len() + 2);
         s.push('/');
-        s.push_str(&self.source);
+        s.push_str(self.source());
         s.push('/');
-        s.push_str(&self.flags);
+        s.push_str(self.flags());
         s
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Default)]
+/// An object or array kept as the text [`Value::write`] writes (marks included), shared by
+/// reference: cloning it copies a pointer. `Arc`, not `Rc`, because a `Value` lives in a
+/// `static`; without wasm threads its counts are plain memory operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared(Arc<str>);
+
+impl Shared {
+    /// Text that is already JSON of an object or array (a server entry, checked by the
+    /// parser); plain JSON is valid marked text, as marks are strings no server sends.
+    pub(crate) fn of_text(text: &str) -> Shared {
+        Shared(Arc::from(text))
+    }
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+    /// The value back as a tree, the marks revived (`undefined` properties, jqXHRs and
+    /// RegExps come back as they were written).
+    pub fn expand(&self) -> Value {
+        parse(&self.0).map(write::revive).unwrap_or(Value::Undefined)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
 pub enum Value {
     /// `undefined`: as a property value the key exists; as a whole value, "no value".
     #[default]
@@ -88,9 +122,32 @@ pub enum Value {
     /// (`done`, `fail`, `getResponseHeader`, ...), which the shell adds.
     Xhr(Box<Map>),
     RegExp(RegexSpec),
+    /// An object or array kept as text (see [`Shared`]). Reading into it needs
+    /// [`Value::expanded`]: `get` and `as_object` see no properties.
+    Json(Shared),
 }
 
 static UNDEFINED: Value = Value::Undefined;
+
+/// Equality of what JavaScript would see: a [`Value::Json`] equals the tree it was written
+/// from.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Json(a), Value::Json(b)) => a == b || a.expand() == b.expand(),
+            (Value::Json(a), b) | (b, Value::Json(a)) => a.expand() == *b,
+            (Value::Undefined, Value::Undefined) | (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => a == b,
+            (Value::Xhr(a), Value::Xhr(b)) => a == b,
+            (Value::RegExp(a), Value::RegExp(b)) => a == b,
+            _ => false,
+        }
+    }
+}
 
 impl Value {
     pub fn str(s: impl Into<String>) -> Value {
@@ -104,6 +161,32 @@ impl Value {
     }
     pub fn object() -> Value {
         Value::Object(Map::new())
+    }
+    /// The value kept once as text and shared from now on (objects and arrays; other
+    /// values are small and stay as they are).
+    pub fn shared(self) -> Value {
+        match self {
+            Value::Object(_) | Value::Array(_) | Value::Xhr(_) => Value::Json(Shared(Arc::from(self.write()))),
+            other => other,
+        }
+    }
+    /// The whole value as a tree, every [`Value::Json`] in it read back: what a page
+    /// receives (tests and diagnostics read payloads this way).
+    pub fn unshared(self) -> Value {
+        match self {
+            Value::Json(j) => j.expand(),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::unshared).collect()),
+            Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.unshared())).collect()),
+            Value::Xhr(m) => Value::Xhr(Box::new(m.into_iter().map(|(k, v)| (k, v.unshared())).collect())),
+            other => other,
+        }
+    }
+    /// The value as a tree: a [`Value::Json`] is read back, any other is borrowed.
+    pub fn expanded(&self) -> Cow<'_, Value> {
+        match self {
+            Value::Json(j) => Cow::Owned(j.expand()),
+            other => Cow::Borrowed(other),
+        }
     }
     /// `v[key]` for objects (and jqXHRs); `undefined` for anything else or a missing key.
     pub fn get(&self, key: &str) -> &Value {
@@ -175,7 +258,7 @@ impl Value {
     }
     /// `typeof v == "object"` (which includes arrays and `null`).
     pub fn is_js_object(&self) -> bool {
-        matches!(self, Value::Null | Value::Array(_) | Value::Object(_) | Value::Xhr(_) | Value::RegExp(_))
+        matches!(self, Value::Null | Value::Array(_) | Value::Object(_) | Value::Xhr(_) | Value::RegExp(_) | Value::Json(_))
     }
     /// JavaScript truthiness.
     pub fn truthy(&self) -> bool {
@@ -192,6 +275,24 @@ impl Value {
         let mut out = String::new();
         write::write(self, &mut out);
         out
+    }
+    /// About how long [`Value::write`]'s text is, a little more rather than less: the
+    /// shell reserves it, so a big payload's text is not grown by doubling (each doubling
+    /// holds the old and the new buffer at once, and wasm memory keeps its peak).
+    pub fn written_len_hint(&self) -> usize {
+        match self {
+            Value::String(s) => s.len() + s.len() / 8 + 2,
+            Value::Json(j) => j.text().len(),
+            Value::Array(items) => 2 + items.iter().map(|v| v.written_len_hint() + 1).sum::<usize>(),
+            Value::Object(m) => 2 + m.iter().map(|(k, v)| k.len() + 4 + v.written_len_hint()).sum::<usize>(),
+            Value::Xhr(m) => 16 + m.iter().map(|(k, v)| k.len() + 4 + v.written_len_hint()).sum::<usize>(),
+            Value::RegExp(r) => 24 + r.source().len() * 2 + r.flags().len(),
+            _ => 24,
+        }
+    }
+    /// [`Value::write`] appending to `out` (no intermediate string).
+    pub fn write_to(&self, out: &mut String) {
+        write::write(self, out);
     }
     /// `JSON.stringify(v)`: `undefined` properties left out (`null` in arrays), the
     /// marks of [`Value::write`] never written; for request bodies.
@@ -211,6 +312,7 @@ impl Value {
             Value::Array(items) => items.iter().map(|v| if v.is_nullish() { String::new() } else { v.to_js_string() }).collect::<Vec<_>>().join(","),
             Value::RegExp(r) => r.display(),
             Value::Object(_) | Value::Xhr(_) => "[object Object]".into(),
+            Value::Json(j) => j.expand().to_js_string(),
         }
     }
 }
@@ -251,6 +353,14 @@ impl fmt::Display for Value {
 /// not moved to the front; no payload the engine builds depends on that rule).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Map(Vec<(String, Value)>);
+
+impl IntoIterator for Map {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
 
 impl Map {
     pub fn new() -> Self {
@@ -361,7 +471,7 @@ pub fn js_number(v: &Value) -> f64 {
         Value::Null => 0.0,
         Value::String(s) => {
             let t = s.trim();
-            if t.is_empty() { 0.0 } else { t.parse().unwrap_or(f64::NAN) }
+            if t.is_empty() { 0.0 } else { js_decimal(t).unwrap_or(f64::NAN) }
         }
         _ => f64::NAN,
     }

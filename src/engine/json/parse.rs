@@ -2,7 +2,7 @@
 //! input: nesting is bounded, lone surrogates become U+FFFD, numbers out of range become
 //! infinities as in JavaScript.
 
-use super::{Map, Number, Value};
+use super::{Map, Number, Shared, Value};
 
 /// Deeper documents are refused: the parser recurses, and the wasm stack is small.
 pub const MAX_DEPTH: usize = 128;
@@ -21,7 +21,19 @@ impl std::fmt::Display for ParseError {
 }
 
 pub fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    parse_with(text, None)
+}
+
+/// [`parse`] for a server answer whose top-level `key` holds a list of entries (a GMS
+/// refresh's `messages`): each entry that is an object or array is checked and then kept as
+/// its JSON text ([`Value::Json`]), so a 2,000-entry answer never becomes one big tree;
+/// the engine reads each entry when it gets to it, and payloads share the text.
+pub fn parse_keeping_entries(text: &str, key: &str) -> Result<Value, ParseError> {
+    parse_with(text, Some(key.as_bytes()))
+}
+
+fn parse_with(text: &str, entries: Option<&[u8]>) -> Result<Value, ParseError> {
+    let mut p = Parser { s: text.as_bytes(), i: 0, entries };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -34,6 +46,8 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// The top-level key whose array items are kept as text (see [`parse_keeping_entries`]).
+    entries: Option<&'a [u8]>,
 }
 
 impl Parser<'_> {
@@ -87,7 +101,8 @@ impl Parser<'_> {
                 return Err(self.err("expected ':'"));
             }
             self.ws();
-            let v = self.value(depth + 1)?;
+            let keep = depth == 0 && self.entries == Some(k.as_bytes()) && self.s.get(self.i) == Some(&b'[');
+            let v = if keep { self.array_of_texts(depth + 1)? } else { self.value(depth + 1)? };
             // JSON.parse keeps the last of duplicate keys, in the first one's place.
             m.insert(k, v);
             self.ws();
@@ -98,6 +113,36 @@ impl Parser<'_> {
                 return Ok(Value::Object(m));
             }
             return Err(self.err("expected ',' or '}'"));
+        }
+    }
+    /// An array whose object and array items are kept as their (checked) text.
+    fn array_of_texts(&mut self, depth: usize) -> Result<Value, ParseError> {
+        self.i += 1;
+        let mut a = Vec::new();
+        self.ws();
+        if self.eat(b"]") {
+            return Ok(Value::Array(a));
+        }
+        loop {
+            self.ws();
+            let start = self.i;
+            let item = self.value(depth + 1)?;
+            let item = match item {
+                Value::Object(_) | Value::Array(_) => match std::str::from_utf8(&self.s[start..self.i]) {
+                    Ok(text) => Value::Json(Shared::of_text(text)),
+                    Err(_) => item,
+                },
+                other => other,
+            };
+            a.push(item);
+            self.ws();
+            if self.eat(b",") {
+                continue;
+            }
+            if self.eat(b"]") {
+                return Ok(Value::Array(a));
+            }
+            return Err(self.err("expected ',' or ']'"));
         }
     }
     fn array(&mut self, depth: usize) -> Result<Value, ParseError> {
@@ -236,7 +281,7 @@ impl Parser<'_> {
             let n = if start != int_start { -n } else { n };
             return Ok(Value::Number(Number::new(n)));
         }
-        let n: f64 = text.parse().map_err(|_| self.err("bad number"))?;
+        let n = super::js_decimal(text).ok_or_else(|| self.err("bad number"))?;
         Ok(Value::Number(Number::with_text(n, text)))
     }
 }
@@ -278,5 +323,21 @@ mod tests {
     #[test]
     fn lone_surrogates_become_replacement_characters() {
         assert_eq!(parse(r#""\ud800x""#).unwrap().as_str(), Some("\u{FFFD}x"));
+    }
+
+    /// A refresh answer's entries stay as their text (checked), everything else is a tree;
+    /// what a page receives is the same as from a full parse.
+    #[test]
+    fn entries_are_kept_as_checked_text() {
+        let text = r#"{"statusCode":0,"messages":[{"index":1,"text":"a\u0041"}, [2], 3],"chatEnded":false}"#;
+        let v = parse_keeping_entries(text, "messages").unwrap();
+        let items = v.get("messages").as_array().unwrap();
+        assert!(matches!(&items[0], Value::Json(j) if j.text() == r#"{"index":1,"text":"a\u0041"}"#));
+        assert!(matches!(&items[1], Value::Json(_)));
+        assert_eq!(items[2].as_f64(), Some(3.0));
+        assert_eq!(v, parse(text).unwrap());
+        assert_eq!(v.clone().unshared().get("messages").as_array().unwrap()[0].get("text").as_str(), Some("aA"));
+        assert!(parse_keeping_entries(r#"{"messages":[{"index":1,}]}"#, "messages").is_err(), "a broken entry fails the answer");
+        assert!(parse_keeping_entries(r#"{"x":{"messages":[{}]}}"#, "messages").unwrap().get("x").get("messages").as_array().unwrap()[0].is_object(), "only the top level");
     }
 }

@@ -67,11 +67,37 @@ pub(super) fn write(v: &Value, out: &mut String) {
             out.push('{');
             raw_string(MARK_REGEXP, out);
             out.push_str(":[");
-            string(&r.source, out);
+            string(r.source(), out);
             out.push(',');
-            string(&r.flags, out);
+            string(r.flags(), out);
             out.push_str("]}");
         }
+        Value::Json(j) => out.push_str(j.text()),
+    }
+}
+
+/// The inverse of the marks [`write`] puts in: what `Shared::expand` reads back is the
+/// value that was written.
+pub(super) fn revive(v: Value) -> Value {
+    match v {
+        Value::String(s) if s == MARK_UNDEFINED => Value::Undefined,
+        Value::Array(items) => Value::Array(items.into_iter().map(revive).collect()),
+        Value::Object(m) => {
+            if let Some(Value::Array(re)) = m.get(MARK_REGEXP) {
+                if let (Some(Value::String(source)), Some(Value::String(flags))) = (re.first(), re.get(1)) {
+                    return Value::RegExp(super::RegexSpec::new(source.as_str(), flags.as_str()));
+                }
+            }
+            let xhr = m.contains_key(MARK_XHR);
+            let mut out = super::Map::new();
+            for (k, item) in m.into_iter() {
+                if k != MARK_XHR {
+                    out.push(k, revive(item));
+                }
+            }
+            if xhr { Value::Xhr(Box::new(out)) } else { Value::Object(out) }
+        }
+        other => other,
     }
 }
 
@@ -80,6 +106,7 @@ pub(super) fn stringify(v: &Value, out: &mut String) {
     match v {
         Value::Undefined => out.push_str("null"),
         Value::RegExp(_) => out.push_str("{}"),
+        Value::Json(j) => stringify(&j.expand(), out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -286,5 +313,25 @@ mod tests {
         let mut out = String::new();
         string("a\"b\\c\n\u{2}é", &mut out);
         assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0002é\"");
+    }
+
+    /// Shared text reads back as the value it was written from, marks included, and is
+    /// written out verbatim.
+    #[test]
+    fn shared_values_round_trip() {
+        let mut m = Map::new();
+        m.insert("html", Value::Undefined);
+        m.insert("re", Value::RegExp(RegexSpec::new("a/b", "i")));
+        m.insert("n", Value::Number(Number::with_text(0.1, "0.1")));
+        let x = crate::engine::xhr::done_xhr(200, "OK", "{}");
+        m.insert("x", x);
+        let v = Value::Object(m);
+        let shared = v.clone().shared();
+        assert!(matches!(shared, Value::Json(_)));
+        assert_eq!(shared.write(), v.write());
+        assert_eq!(shared.expanded().into_owned(), v);
+        assert!(shared.expanded().get("html").is_undefined() && shared.expanded().as_object().unwrap().contains_key("html"));
+        assert_eq!(shared.to_json(), v.to_json(), "request bodies leave the marks out");
+        assert_eq!(Value::str("s").shared(), Value::str("s"), "scalars stay as they are");
     }
 }
