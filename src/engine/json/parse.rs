@@ -102,7 +102,7 @@ impl Parser<'_> {
             }
             self.ws();
             let keep = depth == 0 && self.entries == Some(k.as_bytes()) && self.s.get(self.i) == Some(&b'[');
-            let v = if keep { self.array_of_texts(depth + 1)? } else { self.value(depth + 1)? };
+            let v = if keep { self.array_keeping(depth + 1, true)? } else { self.value(depth + 1)? };
             // JSON.parse keeps the last of duplicate keys, in the first one's place.
             m.insert(k, v);
             self.ws();
@@ -115,8 +115,12 @@ impl Parser<'_> {
             return Err(self.err("expected ',' or '}'"));
         }
     }
-    /// An array whose object and array items are kept as their (checked) text.
-    fn array_of_texts(&mut self, depth: usize) -> Result<Value, ParseError> {
+    fn array(&mut self, depth: usize) -> Result<Value, ParseError> {
+        self.array_keeping(depth, false)
+    }
+    /// An array; with `as_text`, its object and array items are kept as their (checked)
+    /// text ([`parse_keeping_entries`]).
+    fn array_keeping(&mut self, depth: usize, as_text: bool) -> Result<Value, ParseError> {
         self.i += 1;
         let mut a = Vec::new();
         self.ws();
@@ -127,34 +131,13 @@ impl Parser<'_> {
             self.ws();
             let start = self.i;
             let item = self.value(depth + 1)?;
-            let item = match item {
-                Value::Object(_) | Value::Array(_) => match std::str::from_utf8(&self.s[start..self.i]) {
+            a.push(match item {
+                Value::Object(_) | Value::Array(_) if as_text => match std::str::from_utf8(&self.s[start..self.i]) {
                     Ok(text) => Value::Json(Shared::of_text(text)),
                     Err(_) => item,
                 },
                 other => other,
-            };
-            a.push(item);
-            self.ws();
-            if self.eat(b",") {
-                continue;
-            }
-            if self.eat(b"]") {
-                return Ok(Value::Array(a));
-            }
-            return Err(self.err("expected ',' or ']'"));
-        }
-    }
-    fn array(&mut self, depth: usize) -> Result<Value, ParseError> {
-        self.i += 1;
-        let mut a = Vec::new();
-        self.ws();
-        if self.eat(b"]") {
-            return Ok(Value::Array(a));
-        }
-        loop {
-            self.ws();
-            a.push(self.value(depth + 1)?);
+            });
             self.ws();
             if self.eat(b",") {
                 continue;
