@@ -56,10 +56,6 @@ impl SeenSet {
         }
         true
     }
-    pub fn clear(&mut self) {
-        self.slots.clear();
-        self.order.clear();
-    }
     /// `Ok(slot)` holding `h`, or `Err(free slot)` where it would go (`Err(0)` when empty).
     fn find(&self, h: u64) -> Result<usize, usize> {
         if self.slots.is_empty() {

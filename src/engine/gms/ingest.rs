@@ -114,11 +114,15 @@ impl Session {
         for (i, raw) in raws.iter().enumerate() {
             let tree = raw.expanded();
             let text = tree.get("text");
-            filtered_out.push(self.filters.matches(&if text.truthy() { text.to_js_string() } else { String::new() }));
+            let out = self.filters.matches(&if text.truthy() { text.to_js_string() } else { String::new() });
+            filtered_out.push(out);
             if !self.transcript.first_time(tree.get("index")) {
                 continue;
             }
-            if tree.get("type").as_str() != Some("Message") || !self.hidden(text) {
+            // A truthy text was just matched as it is; only a falsy one reads differently
+            // here (`text + ""`, e.g. "undefined").
+            let hidden = if text.truthy() { out } else { self.hidden(text) };
+            if tree.get("type").as_str() != Some("Message") || !hidden {
                 items.push(Item::Shown(shown.len()));
                 shown.push(raw.clone());
             } else {
