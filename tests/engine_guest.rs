@@ -10,7 +10,7 @@ use support::page::Page;
 use webchatservice::engine::guest::cookies;
 use webchatservice::engine::host::MemoryHost;
 use webchatservice::engine::output::{HttpResponse, NetError, SocketEvent};
-use webchatservice::engine::{keys, Value};
+use webchatservice::engine::{keys, PageEvent, Value};
 
 const API: &str = "https://api.test";
 const CONV: &str = "conv-1";
@@ -222,7 +222,30 @@ fn agent_join_typing_and_message() {
     assert_eq!(n.get("from").to_json(), r#"{"id":"agent-1","name":"Anna","type":"Agent"}"#);
     assert_eq!(n.get("avatar").as_str(), Some("https://a/agent-1.png"));
     assert!(m.get("oldMessages").is_undefined() && m.get("sessionData").is_undefined());
+    // The join frame wrote the cookie an instant ago: m1 is stored when that window ends.
+    p.advance(300);
     assert_eq!(p.host.store.get(cookies::LAST_MESSAGE).map(String::as_str), Some("m1"));
+}
+
+/// A burst of messages rewrites the LastMsgId cookie once per window, with the newest id,
+/// and leaving the page writes what is pending (a reload restores after the last message).
+#[test]
+fn a_message_burst_writes_the_last_id_cookie_late_but_never_loses_it() {
+    let mut p = chatting("");
+    agent_joins(&mut p);
+    p.advance(1_000);
+    let last = |p: &Page| p.host.store.get(cookies::LAST_MESSAGE).cloned();
+    push(&mut p, frame("message", &message("m1", AGENT, "standard", "one", 7)));
+    assert_eq!(last(&p).as_deref(), Some("m1"), "a lone message is stored at once");
+    push(&mut p, frame("message", &message("m2", AGENT, "standard", "two", 8)));
+    push(&mut p, frame("message", &message("m3", AGENT, "standard", "three", 9)));
+    assert_eq!(last(&p).as_deref(), Some("m1"), "within the window the cookie is not rewritten");
+    p.advance(300);
+    assert_eq!(last(&p).as_deref(), Some("m3"), "the window's end stores the newest id");
+    push(&mut p, frame("message", &message("m4", AGENT, "standard", "four", 10)));
+    push(&mut p, frame("message", &message("m5", AGENT, "standard", "five", 11)));
+    p.page_event(PageEvent::Leaving);
+    assert_eq!(last(&p).as_deref(), Some("m5"), "pagehide stores the pending id");
 }
 
 /// The agent's typing indicator times out after 3 s with agentTypingTimeout.

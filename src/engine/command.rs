@@ -111,6 +111,8 @@ pub enum PageEvent {
     WebChatClosed,
     /// `GWE.getIDs` answered (after `GWE.ready`): ids merged into userData.
     GweIds(Value),
+    /// The page is being left or reloaded (`pagehide`): what is stored late is stored now.
+    Leaving,
 }
 
 /// Every command name the plugin registers on the bus: the seeds' list plus what the

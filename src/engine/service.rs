@@ -56,11 +56,11 @@ impl Service {
         }
     }
 
-    pub fn handle_page(&mut self, event: PageEvent) {
+    pub fn handle_page(&mut self, event: PageEvent, host: &mut dyn Host) {
         match &mut self.engine {
             Engine::Refused(_) => {}
             Engine::Gms(s) => s.handle_page(event),
-            Engine::Guest(s) => s.handle_page(event),
+            Engine::Guest(s) => s.handle_page(event, host),
         }
     }
 

@@ -57,4 +57,17 @@ pub fn follow_page(shell: &Shared) {
         feed(s, Input::Page(PageEvent::Hidden { hidden: to_value(&get(&get(&e, "data"), "value")), focused }));
     });
     on(shell, "WebChat.closed", |s, _| feed(s, Input::Page(PageEvent::WebChatClosed)));
+    // Not a bus event: a reload or a navigation away, when late cookie writes are flushed.
+    if let Some(w) = web_sys::window() {
+        let weak = Rc::downgrade(shell);
+        let cb = Closure::<dyn FnMut(JsValue)>::new(move |_e: JsValue| {
+            if let Some(s) = weak.upgrade() {
+                feed(&s, Input::Page(PageEvent::Leaving));
+            }
+        });
+        let _ = w.add_event_listener_with_callback("pagehide", cb.as_ref().unchecked_ref());
+        // Owned by the window for the life of the page (it outlives a dropped shell, and
+        // then does nothing: the weak reference no longer upgrades).
+        cb.forget();
+    }
 }

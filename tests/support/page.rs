@@ -124,7 +124,7 @@ impl Page {
     }
 
     pub fn page_event(&mut self, e: webchatservice::engine::PageEvent) {
-        self.s.handle_page(e);
+        self.s.handle_page(e, &mut self.host);
         self.drain();
     }
 

@@ -194,6 +194,8 @@ impl Session {
                 self.user_data.assign(&ids);
                 self.out.data("userData", Value::Object(self.user_data.clone()));
             }
+            // Every GMS cookie is written as it changes.
+            PageEvent::Leaving => {}
         }
     }
 

@@ -147,8 +147,9 @@ impl Session {
         }
     }
 
-    pub fn handle_page(&mut self, event: PageEvent) {
+    pub fn handle_page(&mut self, event: PageEvent, host: &mut dyn Host) {
         match event {
+            PageEvent::Leaving if self.last_id.flush() => self.write_last_id(host),
             PageEvent::Focus(v) | PageEvent::Hidden { hidden: v, .. } if self.sleep_enabled && self.ctrl_active => {
                 // As shipped, pageFocus and pageHidden are read the same way round.
                 match v {

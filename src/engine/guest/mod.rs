@@ -16,6 +16,7 @@
 mod answers;
 mod commands;
 pub mod config;
+mod last_id;
 mod members;
 mod messages;
 mod stream;
@@ -219,6 +220,8 @@ pub struct Session {
     failed_restore: Option<String>,
     /// Published messages join the transcript (not those that arrive as the chat ends).
     keep_transcript: bool,
+    /// When the `LastMsgId` cookie is next written (a burst writes it once per window).
+    last_id: last_id::LastIdWrite,
 }
 
 impl Session {
@@ -291,6 +294,7 @@ impl Session {
             outbox: Outbox::default(),
             probe_at: None,
             end_at: None,
+            last_id: last_id::LastIdWrite::Idle,
             invalid: None,
             failed_restore: None,
             keep_transcript: true,
@@ -335,7 +339,7 @@ impl Session {
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.end_at]
+        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.end_at, self.last_id.deadline()]
             .into_iter()
             .flatten()
             .min()
@@ -361,6 +365,9 @@ impl Session {
         if self.probe_at.is_some_and(|at| at <= now) {
             self.probe_at = None;
             self.start_probe();
+        }
+        if self.last_id.due(now) {
+            self.write_last_id(host);
         }
         if self.end_at.is_some_and(|at| at <= now) {
             self.end_at = None;
@@ -436,6 +443,14 @@ impl Session {
             if let Some(v) = self.session_data.get(key).filter(|v| !v.is_nullish()) {
                 host.storage_set(name, &v.to_js_string());
             }
+        }
+        self.last_id.written();
+    }
+
+    /// Writes the `LastMsgId` cookie with the newest message id (see [`last_id`]).
+    fn write_last_id(&self, host: &mut dyn Host) {
+        if let Some(Value::String(id)) = self.session_data.get("lastMessageId") {
+            host.storage_set(cookies::LAST_MESSAGE, id);
         }
     }
 
@@ -522,6 +537,7 @@ impl Session {
         self.held.clear();
         self.probe_at = None;
         self.end_at = None;
+        self.last_id = last_id::LastIdWrite::Idle;
         self.lost = false;
         self.restoring = false;
         for id in std::mem::take(&mut self.verify_waiters) {

@@ -160,8 +160,8 @@ impl Session {
                     self.check_member(&bt, &sender);
                 }
                 self.session_data.insert("lastMessageId", body.get("id").clone());
-                if let Some(v) = body.get("id").as_str() {
-                    host.storage_set(super::cookies::LAST_MESSAGE, v);
+                if self.last_id.moved(now) {
+                    self.write_last_id(host);
                 }
                 self.held.push_back(body);
                 self.release_held(now, host);
