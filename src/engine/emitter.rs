@@ -21,6 +21,10 @@ pub enum Live {
 #[derive(Debug, Default)]
 pub struct Emitter {
     actions: VecDeque<(Action, Option<Live>)>,
+    /// The scalar each data key was last set to. Setting it again is left out: CXBus
+    /// publishes `data.<key>` only when the value changes (`last != value`), and the
+    /// shipped controller sets `agentTyping` to `false` for every one of 2,000 messages.
+    scalars: Vec<(&'static str, Value)>,
 }
 
 impl Emitter {
@@ -49,6 +53,7 @@ impl Emitter {
     }
     /// A data key whose value is filled in when drained.
     pub fn data_live(&mut self, key: &'static str, live: Live) {
+        self.forget_scalar(key);
         self.actions.push_back((Action::Data { key, value: Value::Undefined }, Some(live)));
     }
     /// The live object is replaced by a new one (the shipped code assigns a fresh `{}`):
@@ -89,11 +94,25 @@ impl Emitter {
         self.reject(id, Value::String(text.into()));
     }
     pub fn data(&mut self, key: &'static str, value: Value) {
+        if matches!(value, Value::Bool(_) | Value::String(_) | Value::Number(_) | Value::Null) {
+            // (A NaN never equals itself, so it is always set, as the bus publishes it.)
+            match self.scalars.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, last)) if *last == value => return,
+                Some((_, last)) => *last = value.clone(),
+                None => self.scalars.push((key, value.clone())),
+            }
+        } else {
+            self.forget_scalar(key);
+        }
         self.push(Action::Data { key, value });
+    }
+    fn forget_scalar(&mut self, key: &str) {
+        self.scalars.retain(|(k, _)| *k != key);
     }
     /// A data key whose object the shipped code changed in place (see
     /// [`Action::DataInPlace`]).
     pub fn data_in_place(&mut self, key: &'static str, value: Value) {
+        self.forget_scalar(key);
         self.push(Action::DataInPlace { key, value });
     }
     pub fn log(&mut self, level: LogLevel, message: impl Into<String>) {
@@ -123,5 +142,41 @@ pub fn fill(action: &mut Action, live: Live, value: &Value) {
         }
         Action::Data { value: v, .. } => *v = value.clone(),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data_sets(e: &mut Emitter) -> Vec<String> {
+        std::iter::from_fn(|| e.pop()).filter_map(|(a, _)| match a {
+            Action::Data { key, value } => Some(format!("{key}={}", value.write())),
+            _ => None,
+        }).collect()
+    }
+
+    /// A scalar data key set again to the same value is left out (the bus would publish
+    /// nothing); a change, NaN, objects and in-place changes always go out.
+    #[test]
+    fn repeated_scalar_data_is_set_once() {
+        let mut e = Emitter::default();
+        for _ in 0..3 {
+            e.data("agentTyping", Value::Bool(false));
+        }
+        e.data("agentTyping", Value::Bool(true));
+        e.data("agentTyping", Value::Bool(false));
+        e.data("n", Value::num(f64::NAN));
+        e.data("n", Value::num(f64::NAN));
+        e.data("o", Value::object());
+        e.data("o", Value::object());
+        e.data("s", Value::str("x"));
+        e.data_in_place("s", Value::object());
+        e.data("s", Value::str("x"));
+        let sets = data_sets(&mut e);
+        assert_eq!(sets.iter().filter(|s| s.starts_with("agentTyping")).count(), 3, "{sets:?}");
+        assert_eq!(sets.iter().filter(|s| s.starts_with("n=")).count(), 2);
+        assert_eq!(sets.iter().filter(|s| s.starts_with("o=")).count(), 2);
+        assert_eq!(sets.iter().filter(|s| s.starts_with("s=")).count(), 2, "an in-place change forgets the last scalar");
     }
 }

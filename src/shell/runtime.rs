@@ -41,7 +41,7 @@ pub struct Runtime {
     /// Deferreds of commands not settled yet.
     deferreds: Vec<(CommandId, JsValue)>,
     next_command: CommandId,
-    timer: Option<Timeout>,
+    timer: Option<Armed>,
     /// Open WebSockets by id (one at a time in practice); dropping one closes it.
     sockets: Vec<(SocketId, Socket)>,
 }
@@ -180,7 +180,7 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
             r.timer = None;
             r.service.handle_timeout(t, &mut r.host);
         }
-        Input::Page(event) => r.service.handle_page(event),
+        Input::Page(event) => r.service.handle_page(event, &mut r.host),
     }
     while let Some(a) = r.service.poll_action() {
         execs.push(Exec::Action(a));
@@ -322,20 +322,41 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
     }
 }
 
-/// Keeps one timeout armed at the engine's next deadline.
+/// The one armed timeout: the engine deadline it was armed for, and whether it fired
+/// (its input may still wait in the queue, or have been dropped by a full queue).
+struct Armed {
+    at: u64,
+    fired: Rc<Cell<bool>>,
+    _timeout: Timeout,
+}
+
+/// Keeps one timeout armed no later than the engine's next deadline.
+///
+/// A timeout already armed for an earlier or equal deadline is kept: it fires early, the
+/// engine finds nothing due and the timer is armed again. Deadlines that move later on
+/// every input (the stream's heartbeat watchdog, once per frame) so cost one timeout per
+/// deadline passed, not a clearTimeout and a setTimeout per input. A timeout that fired
+/// is never kept, even when its input was lost.
 pub fn arm_timer(shell: &Shared) {
     let Ok(mut r) = shell.rt.try_borrow_mut() else { return };
     let Some(at) = r.service.poll_timeout() else {
         r.timer = None;
         return;
     };
+    if r.timer.as_ref().is_some_and(|t| t.at <= at && !t.fired.get()) {
+        return;
+    }
     let delay = at.saturating_sub(now()).min(2_147_483_647) as u32;
     let weak = Rc::downgrade(shell);
-    r.timer = Some(Timeout::new(delay, move || {
+    let fired = Rc::new(Cell::new(false));
+    let flag = fired.clone();
+    let timeout = Timeout::new(delay, move || {
+        flag.set(true);
         if let Some(s) = weak.upgrade() {
             feed(&s, Input::Timer);
         }
-    }));
+    });
+    r.timer = Some(Armed { at, fired, _timeout: timeout });
 }
 
 /// Runs the boot actions of a freshly chosen controller.
