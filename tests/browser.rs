@@ -576,3 +576,62 @@ fn deepest_json_fits_the_stack() {
     let too_deep = format!("{}{}", "[".repeat(depth + 2), "]".repeat(depth + 2));
     assert!(json::parse(&too_deep).is_err(), "one level more is refused, not recursed into");
 }
+
+/// A value too big for one JSON.parse chunk (a 2,000-message payload) is built part by part
+/// and arrives exactly as one parse of its whole text would make it: key order, an own
+/// `__proto__` key, `undefined` properties, RegExps, shared entries, nested arrays.
+#[wasm_bindgen_test]
+fn big_values_arrive_as_one_parse_would_make_them() {
+    use webchatservice::engine::json::{self, Map, RegexSpec, Value};
+    let helpers = js("", concat!(include_str!("../www/helpers.js"), "\nreturn helpers;")).call0(&JsValue::NULL).unwrap();
+    let entry = |i: usize| json::parse(&format!(r#"{{"index":{i},"text":"message number {i} with some words in it","from":{{"nickname":"Anna","type":"Agent"}}}}"#)).unwrap().shared();
+    let entries: Vec<Value> = (0..2000).map(entry).collect();
+    let mut nested = Map::new();
+    nested.insert("again", Value::Array(entries.clone()));
+    nested.insert("tail", Value::Array(vec![Value::num(1.0), Value::Undefined, Value::num(3.0)]));
+    let mut m = Map::new();
+    m.insert("z", Value::num(1.0));
+    m.insert("__proto__", json::parse(r#"{"p":true}"#).unwrap());
+    m.insert("gone", Value::Undefined);
+    m.insert("re", Value::RegExp(RegexSpec::new("a+b", "gi")));
+    m.insert("a", Value::Array(entries));
+    m.insert("nested", Value::Object(nested));
+    m.insert("last", Value::str("end"));
+    let value = Value::Object(m);
+    assert!(value.written_len_hint() > 200_000, "the value must take the part-by-part path");
+    let got = webchatservice::shell::bridge::Helpers::from(&helpers).to_js_many(&[&value]).pop().unwrap();
+    let expected = Reflect::get(&helpers, &"revive".into()).unwrap().unchecked_into::<Function>().call1(&JsValue::NULL, &js_sys::JSON::parse(&value.write()).unwrap()).unwrap();
+    let same = js(
+        "a, b",
+        "function same(a, b) {
+           if (a instanceof RegExp || b instanceof RegExp) return String(a) === String(b) && a instanceof RegExp && b instanceof RegExp;
+           if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+           if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+           var ka = Object.getOwnPropertyNames(a), kb = Object.getOwnPropertyNames(b);
+           if (ka.join('\\n') !== kb.join('\\n')) return false;
+           for (var i = 0; i < ka.length; i++) if (!same(a[ka[i]], b[ka[i]])) return false;
+           return true;
+         }
+         return same(a, b) && Object.prototype.hasOwnProperty.call(a, '__proto__') && a.nested.again.length === 2000;",
+    );
+    assert_eq!(same.call2(&JsValue::NULL, &got, &expected).unwrap().as_bool(), Some(true));
+}
+
+/// Prefilters nested as deep as anyone can write them (from the page or a cookie) compile,
+/// match and drop within the plugin's stack, or are refused: the stack never overflows.
+#[wasm_bindgen_test]
+fn deeply_nested_prefilters_fit_the_stack() {
+    use webchatservice::engine::filter::{Filter, RustCases};
+    use webchatservice::engine::json::RegexSpec;
+    // regex-lite refuses past its nesting limit (the translation adds a level or two):
+    // every depth up to there is tried.
+    for depth in (1..=260).step_by(3).chain([1000, 20_000]) {
+        for (open, close) in [("(", ")"), ("(?:", ")"), ("(a|", ")*")] {
+            let pattern = format!("{}x{}", open.repeat(depth), close.repeat(depth));
+            if let Ok(f) = Filter::compile(&RegexSpec::new(&pattern, "i"), &RustCases) {
+                let _ = f.test("axxxa");
+                drop(f);
+            }
+        }
+    }
+}

@@ -121,33 +121,116 @@ impl Helpers {
     }
 
     /// Engine values to JavaScript, several at once: one `JSON.parse` for the values of a
-    /// step, in chunks of about [`CHUNK`] bytes of text, each value written straight into
-    /// the chunk. A step that publishes 2,000 messages thus never holds more than one
-    /// value's text besides its values (wasm memory never shrinks: its peak is kept).
+    /// step, in chunks of about [`CHUNK`] bytes of text. A value too big for one chunk (a
+    /// refresh answer, a `messageReceived` of 2,000 messages) is built part by part: its
+    /// objects and arrays are made here and their members parsed in chunks. No text much
+    /// longer than a chunk is ever written, and wasm memory never shrinks (its peak is
+    /// kept for the life of the page).
     pub fn to_js_many(&self, values: &[&Value]) -> Vec<JsValue> {
-        let mut out = Vec::with_capacity(values.len());
-        let mut text = String::new();
-        let mut pending = 0;
+        let tops = Array::new_with_length(values.len() as u32);
+        let mut batch = Batch { helpers: self, text: String::new(), places: Vec::new() };
         for (i, v) in values.iter().enumerate() {
-            text.push(if pending == 0 { '[' } else { ',' });
-            text.reserve(v.written_len_hint() + 1);
-            v.write_to(&mut text);
-            pending += 1;
-            if text.len() >= CHUNK || i + 1 == values.len() {
-                text.push(']');
-                self.parse_chunk(&text, pending, &mut out);
-                text.clear();
-                pending = 0;
+            batch.add(v, Place::Item(tops.clone(), i as u32));
+        }
+        batch.flush();
+        tops.iter().collect()
+    }
+}
+
+/// Where a parsed member goes.
+enum Place {
+    Item(Array, u32),
+    Prop(Object, JsValue),
+    /// An own property named `__proto__` (as `JSON.parse` makes it; assigning would set
+    /// the prototype instead).
+    OwnProto(Object),
+}
+
+impl Place {
+    fn set(&self, v: &JsValue) {
+        match self {
+            Place::Item(a, i) => a.set(*i, v.clone()),
+            Place::Prop(o, k) => {
+                let _ = Reflect::set(o, k, v);
+            }
+            Place::OwnProto(o) => {
+                let d = Object::new();
+                for (k, x) in [("value", v.clone()), ("writable", true.into()), ("enumerable", true.into()), ("configurable", true.into())] {
+                    let _ = Reflect::set(&d, &k.into(), &x);
+                }
+                Object::define_property(o, &"__proto__".into(), &d);
             }
         }
-        out
+    }
+}
+
+/// The chunk being written and where each of its values goes.
+struct Batch<'a> {
+    helpers: &'a Helpers,
+    text: String,
+    places: Vec<Place>,
+}
+
+impl Batch<'_> {
+    fn add(&mut self, v: &Value, place: Place) {
+        let len = v.written_len_hint();
+        if len > CHUNK {
+            match v {
+                Value::Object(m) => {
+                    let o = Object::new();
+                    place.set(&o);
+                    for (k, member) in m.iter() {
+                        let key = JsValue::from_str(k);
+                        let place = if k == "__proto__" { Place::OwnProto(o.clone()) } else { Place::Prop(o.clone(), key) };
+                        // Created now, filled at the chunk's parse: the key order stays.
+                        place.set(&JsValue::UNDEFINED);
+                        self.add(member, place);
+                    }
+                    return;
+                }
+                Value::Array(items) => {
+                    let a = Array::new_with_length(items.len() as u32);
+                    place.set(&a);
+                    for (i, item) in items.iter().enumerate() {
+                        self.add(item, Place::Item(a.clone(), i as u32));
+                    }
+                    return;
+                }
+                // Jqxhr objects, strings and one huge entry go whole, in a chunk of their own.
+                _ => self.flush(),
+            }
+        }
+        self.text.push(if self.places.is_empty() { '[' } else { ',' });
+        self.text.reserve(len + 1);
+        v.write_to(&mut self.text);
+        self.places.push(place);
+        if self.text.len() >= CHUNK {
+            self.flush();
+        }
     }
 
-    fn parse_chunk(&self, text: &str, count: usize, out: &mut Vec<JsValue>) {
-        let Ok(mut parsed) = js_sys::JSON::parse(text) else {
-            out.extend((0..count).map(|_| JsValue::UNDEFINED));
+    fn flush(&mut self) {
+        if self.places.is_empty() {
             return;
-        };
+        }
+        self.text.push(']');
+        let parsed = self.helpers.parse_chunk(&self.text, self.places.len());
+        for (i, place) in self.places.drain(..).enumerate() {
+            place.set(&parsed.as_ref().map(|a| a.get(i as u32)).unwrap_or(JsValue::UNDEFINED));
+        }
+        self.text.clear();
+        // A huge member's text is not kept for the rest of the batch.
+        if self.text.capacity() > 2 * CHUNK {
+            self.text.shrink_to(CHUNK);
+        }
+    }
+}
+
+impl Helpers {
+    /// One chunk: `JSON.parse`, and the reviver when the text carries marks; `None` when
+    /// it does not parse to an array of `count` values.
+    fn parse_chunk(&self, text: &str, count: usize) -> Option<Array> {
+        let mut parsed = js_sys::JSON::parse(text).ok()?;
         if crate::engine::json::has_marks(text) {
             if let Some(f) = &self.revive {
                 if let Ok(r) = f.call1(&JsValue::NULL, &parsed) {
@@ -155,10 +238,7 @@ impl Helpers {
                 }
             }
         }
-        match parsed.dyn_into::<Array>() {
-            Ok(a) if a.length() as usize == count => out.extend(a.iter()),
-            _ => out.extend((0..count).map(|_| JsValue::UNDEFINED)),
-        }
+        parsed.dyn_into::<Array>().ok().filter(|a| a.length() as usize == count)
     }
 }
 

@@ -4,8 +4,10 @@
 
 use super::{Map, Number, Shared, Value};
 
-/// Deeper documents are refused: the parser recurses, and the wasm stack is small.
-pub const MAX_DEPTH: usize = 128;
+/// Deeper documents are refused: the parser (and cloning, writing, dropping) recurses, and
+/// the wasm stack is 64 KB (.cargo/config.toml). No chat server nests half as deep; page
+/// values are cut at 32 levels before they get here (`shell::bridge`).
+pub const MAX_DEPTH: usize = 64;
 
 /// Why a text is not JSON: what was found and at which byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
