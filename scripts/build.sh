@@ -18,12 +18,25 @@ mkdir -p "$out"
 rm -f "$out"/*.js "$out"/*.wasm
 cp "$tmp/webchatservice_bg.wasm" "$out/$wasm_name"
 {
-  echo "/* WebChatService for Genesys Widgets, Rust/WebAssembly build $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev). Loads ./$wasm_name. */"
   echo "(function () {"
   echo "'use strict';"
   cat "$tmp/webchatservice.js"
   cat "$ROOT/www/helpers.js"
   sed "s/@WASM_FILE@/$wasm_name/" "$ROOT/www/loader.js"
   echo "})();"
+} > "$tmp/whole.js"
+# Minified: the page keeps a script's source and bytecode for its whole life (46 KB of
+# source become 19 KB; 2.5 KB less gzip). Property names are kept (the wasm imports
+# are looked up by name).
+{
+  echo "/* WebChatService for Genesys Widgets, Rust/WebAssembly build $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo dev). Loads ./$wasm_name. Source: www/ and the wasm-bindgen glue. */"
+  "$ROOT/tools/minify/node_modules/.bin/terser" "$tmp/whole.js" --compress passes=2 --mangle --format ascii_only=true
 } > "$out/$js_name"
+# V8 keeps a script's source for the life of the page, in two bytes a character as soon as
+# one character is not Latin-1: one stray dash doubled the 45 KB the page holds.
+if LC_ALL=C grep -q '[^ -~	]' "$out/$js_name"; then
+  echo "$out/$js_name has non-ASCII characters (keep www/*.js and the glue ASCII):" >&2
+  LC_ALL=C grep -n '[^ -~	]' "$out/$js_name" | head -3 >&2
+  exit 1
+fi
 say "built $out/$js_name and $out/$wasm_name"

@@ -1,7 +1,7 @@
 /*
  * The drop-in loader. Built into dist/webchatservice.min.js around the wasm-bindgen glue
- * (see scripts/build.sh), so that one classic <script> tag — or CXBus lazy loading from
- * pluginsPath / pluginMap — is the whole installation.
+ * (see scripts/build.sh), so that one classic <script> tag - or CXBus lazy loading from
+ * pluginsPath / pluginMap - is the whole installation.
  *
  * It must register 'WebChatService' synchronously, while the script runs: CXBus re-dispatches
  * the command that triggered a lazy load at the script's `load` event and fails it if nothing
