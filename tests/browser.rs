@@ -623,7 +623,7 @@ fn big_values_arrive_as_one_parse_would_make_them() {
 fn deeply_nested_prefilters_fit_the_stack() {
     use webchatservice::engine::filter::{Filter, RustCases};
     use webchatservice::engine::json::RegexSpec;
-    // regex-lite refuses past its nesting limit (the translation adds a level or two):
+    // The matcher refuses past its nesting limit (the translation adds a level or two):
     // every depth up to there is tried.
     for depth in (1..=260).step_by(3).chain([1000, 20_000]) {
         for (open, close) in [("(", ")"), ("(?:", ")"), ("(a|", ")*")] {
@@ -634,4 +634,47 @@ fn deeply_nested_prefilters_fit_the_stack() {
             }
         }
     }
+}
+
+/// The prefilter matcher answers as the page's own RegExp does: thousands of random
+/// patterns (what JavaScript accepts and the plugin does not refuse) tested on random
+/// texts, each answer compared with `new RegExp(source, flags).test(text)`.
+#[wasm_bindgen_test]
+fn prefilters_answer_as_javascript_regexps_do() {
+    use webchatservice::engine::filter::{Filter, RustCases};
+    use webchatservice::engine::json::RegexSpec;
+    let make = js("s, f", "try { return new RegExp(s, f); } catch (e) { return null; }");
+    let test = js("r, t", "r.lastIndex = 0; return r.test(t);");
+    let pattern_chars: Vec<&str> = vec![
+        "a", "b", "c", "A", "1", "é", "É", " ", "-", ",", ".", "*", "+", "?", "|", "^", "$", "(", ")", "(?:", "[", "]", "[^",
+        "{", "}", "{2}", "{1,2}", "{0,}", r"\d", r"\w", r"\s", r"\D", r"\W", r"\b", r"\B", r"\.", r"\n", r"\x41", r"\u00e9",
+    ];
+    let text_chars: Vec<char> = "abcABC1 é É-_.\n,".chars().collect();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let (mut compared, mut mismatches) = (0, Vec::new());
+    for _ in 0..3000 {
+        let source: String = (0..1 + next(7)).map(|_| pattern_chars[next(pattern_chars.len())]).collect();
+        let flags = ["", "i", "m", "s", "im"][next(5)];
+        let Ok(filter) = Filter::compile(&RegexSpec::new(&source, flags), &RustCases) else { continue };
+        let re = make.call2(&JsValue::NULL, &source.as_str().into(), &flags.into()).unwrap();
+        if re.is_null() {
+            continue;
+        }
+        for _ in 0..8 {
+            let text: String = (0..next(9)).map(|_| text_chars[next(text_chars.len())]).collect();
+            let js_says = test.call2(&JsValue::NULL, &re, &text.as_str().into()).unwrap().as_bool();
+            compared += 1;
+            if js_says != Some(filter.test(&text)) && mismatches.len() < 10 {
+                mismatches.push(format!("/{source}/{flags} on {text:?}: JavaScript {js_says:?}"));
+            }
+        }
+    }
+    assert!(compared > 5000, "too few patterns compared: {compared}");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
 }

@@ -1,13 +1,14 @@
-//! Prefilters: JavaScript `RegExp`s translated once into the linear-time `regex` crate.
+//! Prefilters: JavaScript `RegExp`s translated once for the linear-time matcher
+//! ([`super::regex`]).
 //!
 //! A hostile agent message cannot freeze the page through an integrator's filter, because
-//! the `regex` crate never backtracks. Patterns it cannot express (look-around,
+//! the matcher never backtracks. Patterns it cannot express (look-around,
 //! back-references) are refused with a reason instead of being silently dropped.
 //! JavaScript semantics are kept where the two differ: `\d`, `\w` and `\b` are ASCII,
 //! `\s` is JavaScript's whitespace set, `.` stops at all four line terminators unless `s`.
 
 use super::json::{self, Map, RegexSpec, Value};
-use regex_lite::Regex;
+use super::regex::Regex;
 
 /// The co-browse token filter that always exists: `/\{start\:[0-9]{9}\}/`.
 pub fn standard_filter() -> RegexSpec {
@@ -114,7 +115,7 @@ pub struct Filter {
     pub spec: RegexSpec,
     regex: Regex,
     /// A literal every match contains (ASCII-lowercased when the filter ignores case).
-    /// `regex-lite` has no literal optimisations; checking this first makes the common
+    /// The matcher has no literal optimisations; checking this first makes the common
     /// case (the text does not contain it) a plain substring search.
     required: Option<String>,
     ignore_case: bool,
@@ -284,9 +285,9 @@ pub struct Translated {
     pub required: Option<String>,
 }
 
-/// Translates a JavaScript pattern and flags into `regex-lite` syntax. Every literal is
+/// Translates a JavaScript pattern and flags into the matcher's syntax. Every literal is
 /// written as an escape and every class as explicit ranges, so no JavaScript character can
-/// mean something else to `regex-lite`. Groups become non-capturing (filters only test).
+/// mean something else to the matcher. Groups become non-capturing (filters only test).
 pub fn translate(source: &str, flags: &str, cases: &dyn CaseMap) -> Result<String, String> {
     translate_with_literal(source, flags, cases).map(|t| t.pattern)
 }

@@ -16,6 +16,7 @@ pub mod backoff;
 pub mod command;
 pub mod emitter;
 pub mod filter;
+mod regex;
 pub mod form;
 pub mod gms;
 pub mod guest;
