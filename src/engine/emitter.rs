@@ -36,7 +36,13 @@ impl Emitter {
         self.actions.push_front((action, None));
     }
     pub fn pop(&mut self) -> Option<(Action, Option<Live>)> {
-        self.actions.pop_front()
+        let next = self.actions.pop_front();
+        // A step that queued thousands of actions (a 2,000-message answer) does not keep
+        // their room once they are drained.
+        if self.actions.is_empty() && self.actions.capacity() > 256 {
+            self.actions = VecDeque::new();
+        }
+        next
     }
     pub fn len(&self) -> usize {
         self.actions.len()

@@ -88,6 +88,15 @@ impl Service {
 
     /// The next output. Commands to the App plugin are dropped when it is not on the
     /// page (CXBus would try to load a plugin file named "app" for them).
+    /// How many actions wait to be polled (at most: some may be left out as they are).
+    pub fn queued_actions(&self) -> usize {
+        match &self.engine {
+            Engine::Refused(out) => out.len(),
+            Engine::Gms(s) => s.queued_actions(),
+            Engine::Guest(s) => s.queued_actions(),
+        }
+    }
+
     pub fn poll_action(&mut self) -> Option<Action> {
         loop {
             let a = match &mut self.engine {

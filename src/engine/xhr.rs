@@ -5,6 +5,7 @@
 
 use super::json::{parse_keeping_entries, Map, Value};
 use super::output::{HttpResponse, NetError};
+use std::sync::Arc;
 
 /// How jQuery was told to read the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,19 +68,20 @@ pub fn read(result: Result<HttpResponse, NetError>, reading: Reading) -> Answer 
         }
         Ok(r) => {
             let ok = (200..300).contains(&r.status);
-            let json = match reading {
-                Reading::Json => parse_keeping_entries(&r.body, "messages").ok(),
-                Reading::Auto if is_json_type(r.content_type.as_deref()) => parse_keeping_entries(&r.body, "messages").ok(),
-                _ => None,
-            };
             let wants_json = reading == Reading::Json || (reading == Reading::Auto && is_json_type(r.content_type.as_deref()));
+            // The answer's entries stay parts of its text: moved here, never copied.
+            let body = Arc::new(r.body);
+            let json = if wants_json { parse_keeping_entries(&body, "messages").ok() } else { None };
             if ok && (json.is_some() || !wants_json) {
-                let data = json.unwrap_or(Value::String(r.body));
+                let data = match json {
+                    Some(j) => j,
+                    None => Value::String(into_string(body)),
+                };
                 return Answer::Done { data, status: r.status };
             }
             let mut x = Map::new();
             x.push("readyState", Value::int(4));
-            x.push("responseText", Value::String(r.body));
+            x.push("responseText", Value::String(into_string(body)));
             if let Some(j) = json {
                 x.push("responseJSON", j);
             }
@@ -88,6 +90,12 @@ pub fn read(result: Result<HttpResponse, NetError>, reading: Reading) -> Answer 
             Answer::Fail(x)
         }
     }
+}
+
+/// The text back: moved out when nothing shares it, copied when parsed entries do (a
+/// failed answer's `responseJSON` beside its `responseText`).
+fn into_string(text: Arc<String>) -> String {
+    Arc::try_unwrap(text).unwrap_or_else(|shared| (*shared).clone())
 }
 
 /// Whether jQuery settled the request of this jqXHR as a success: a 2xx or 304 status

@@ -182,6 +182,8 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
         }
         Input::Page(event) => r.service.handle_page(event, &mut r.host),
     }
+    // Room for all at once: 2,000 actions grown by doubling would hold two lists.
+    execs.reserve(r.service.queued_actions());
     while let Some(a) = r.service.poll_action() {
         execs.push(Exec::Action(a));
     }

@@ -62,6 +62,14 @@ pub fn normalise(e: &Value, restoring: bool) -> Value {
     Value::Object(t)
 }
 
+/// [`normalise`] as a view of a kept entry (see `json::Shared`): live and restoring.
+fn normalised_live(e: Value) -> Value {
+    normalise(&e, false)
+}
+fn normalised_restoring(e: Value) -> Value {
+    normalise(&e, true)
+}
+
 /// JavaScript's `parseInt` (base 10): leading digits of the text; `NaN` otherwise.
 pub fn parse_int(v: &Value) -> Value {
     let s = match v {
@@ -98,14 +106,20 @@ impl Session {
     ///
     /// Memory: the answer's entries arrive as text ([`Value::Json`], see
     /// `json::parse_keeping_entries`); each is read into a tree only while it is decided
-    /// on, and what is published and kept (the original, the normalised message) is shared
-    /// text, so `messageReceived`, `ajaxResponse` and the transcript hold one copy.
+    /// on, and what is published and kept is the original's shared text (the normalised
+    /// message is a view of it), so `messageReceived`, `ajaxResponse` and the transcript
+    /// hold one copy of each entry.
     pub(super) fn ingest(&mut self, e: &mut Value, host: &mut dyn Host) {
         prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
-        let raws: Vec<Value> = e.get("messages").as_array().cloned().unwrap_or_default();
+        // Taken out of the answer (not copied), and put back unless replaced.
+        let raws: Vec<Value> = match e.as_object_mut().and_then(|m| m.get_mut("messages")) {
+            Some(Value::Array(a)) => std::mem::take(a),
+            _ => Vec::new(),
+        };
         enum Item {
             Hidden(usize),
-            Shown(usize),
+            /// The `j`th entry handed to the preprocessors, the `i`th of the answer.
+            Shown(usize, usize),
         }
         let mut items = Vec::new();
         let mut shown = Vec::new();
@@ -123,30 +137,37 @@ impl Session {
             // here (`text + ""`, e.g. "undefined").
             let hidden = if text.truthy() { out } else { self.hidden(text) };
             if tree.get("type").as_str() != Some("Message") || !hidden {
-                items.push(Item::Shown(shown.len()));
+                items.push(Item::Shown(shown.len(), i));
                 shown.push(raw.clone());
             } else {
                 items.push(Item::Hidden(i));
             }
         }
         let count = shown.len();
-        let processed = if count > 0 { host.preprocess(shown.clone()) } else { Vec::new() };
+        let mut processed = if count > 0 { host.preprocess(shown) } else { Vec::new() };
         // A preprocessor failure in the page leaves the messages as they were.
-        let processed = if processed.len() == count { processed } else { shown };
+        let preprocessed = processed.len() == count;
         let position_before = self.transcript.position;
         let mut published = Vec::new();
         for item in items {
             match item {
                 Item::Hidden(i) => self.side_events(&raws[i].expanded()),
-                Item::Shown(j) => {
-                    let raw = processed[j].clone().shared();
+                Item::Shown(j, i) => {
+                    let raw = match processed.get_mut(j) {
+                        Some(m) if preprocessed => std::mem::take(m),
+                        _ => raws[i].clone(),
+                    }
+                    .shared();
                     let tree = raw.expanded();
                     let n = normalise(&tree, self.restoring);
                     self.transcript.advance(tree.get("index"));
                     self.side_events(&n);
                     self.outbox_saw(&n);
                     let timestamp = n.get("timestamp").clone();
-                    let n = n.shared();
+                    // The normalised message is a view of the kept original: no copy of
+                    // its own, built again (one at a time) whenever it is written.
+                    let view = if self.restoring { normalised_restoring } else { normalised_live };
+                    let n = raw.viewed(view).unwrap_or_else(|| n.shared());
                     published.push(n.clone());
                     self.transcript.keep(n, raw, timestamp);
                 }
@@ -169,6 +190,8 @@ impl Session {
                 ("idleTimeCountDown", e.get("idleTimerExpire").clone()),
             ]);
             self.out.publish_live("messageReceived", payload, Live::SessionData);
+        } else if let Some(Value::Array(a)) = e.as_object_mut().and_then(|m| m.get_mut("messages")) {
+            *a = raws;
         }
         if e.get("chatEnded") == &Value::Bool(true) && self.active {
             self.end_locally(true, host);

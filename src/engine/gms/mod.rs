@@ -221,6 +221,10 @@ impl Session {
     }
 
     /// The next output, in the order the shipped plugin would produce them.
+    pub fn queued_actions(&self) -> usize {
+        self.out.len()
+    }
+
     pub fn poll_action(&mut self) -> Option<Action> {
         let (mut action, live) = self.out.pop()?;
         if let Some(live) = live {

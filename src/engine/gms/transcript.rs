@@ -32,8 +32,8 @@ pub struct Transcript {
     /// The `transcriptPosition` of the next refresh (1-based).
     pub position: f64,
     seen: SeenSet,
-    /// Normalised messages and their originals, as shared text ([`Value::Json`]): the
-    /// payloads that showed them hold the same copy.
+    /// Normalised messages (views of their originals) and the originals, as shared text
+    /// ([`Value::Json`]): the payloads that showed them hold the same copy.
     pub messages: VecDeque<Value>,
     pub originals: VecDeque<Value>,
     /// Each kept message's `timestamp` (what `getStats` reads without expanding).

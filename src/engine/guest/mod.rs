@@ -333,6 +333,10 @@ impl Session {
             + self.out.len()
     }
 
+    pub fn queued_actions(&self) -> usize {
+        self.out.len()
+    }
+
     pub fn poll_action(&mut self) -> Option<Action> {
         // The guest payloads are built with their final values; nothing is live.
         self.out.pop().map(|(a, _)| a)

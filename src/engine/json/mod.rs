@@ -88,22 +88,71 @@ impl RegexSpec {
 /// An object or array kept as the text [`Value::write`] writes (marks included), shared by
 /// reference: cloning it copies a pointer. `Arc`, not `Rc`, because a `Value` lives in a
 /// `static`; without wasm threads its counts are plain memory operations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shared(Arc<str>);
+///
+/// A shared value may also be a *view* of another one's text: the value is a pure function
+/// of that text's tree (a GMS entry's normalised message is one of its original). It costs
+/// no memory of its own, and it is built only when written or read, one at a time, so a
+/// 2,000-message payload never holds 2,000 normalised messages at once.
+///
+/// The text may be a part of a bigger one (an entry of the answer it came in): the answer's
+/// text is then kept once, not copied entry by entry.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    text: Text,
+    view: Option<fn(Value) -> Value>,
+}
+
+#[derive(Debug, Clone)]
+enum Text {
+    /// Text of its own (one allocation).
+    Whole(Arc<str>),
+    /// `source[start..end]`.
+    Part { source: Arc<String>, start: u32, end: u32 },
+}
+
+impl PartialEq for Shared {
+    /// The same text seen the same way (a fast path: [`Value`]'s equality compares trees).
+    fn eq(&self, other: &Shared) -> bool {
+        let same_text = match (&self.text, &other.text) {
+            (Text::Whole(a), Text::Whole(b)) => Arc::ptr_eq(a, b),
+            (Text::Part { source: a, start: s, end: e }, Text::Part { source: b, start: t, end: f }) => Arc::ptr_eq(a, b) && (s, e) == (t, f),
+            _ => false,
+        };
+        same_text && self.view.map(|f| f as usize) == other.view.map(|f| f as usize)
+    }
+}
 
 impl Shared {
     /// Text that is already JSON of an object or array (a server entry, checked by the
     /// parser); plain JSON is valid marked text, as marks are strings no server sends.
-    pub(crate) fn of_text(text: &str) -> Shared {
-        Shared(Arc::from(text))
+    fn of_string(text: String) -> Shared {
+        Shared { text: Text::Whole(Arc::from(text)), view: None }
     }
-    pub fn text(&self) -> &str {
-        &self.0
+    /// `source[start..end]`, which the parser checked is JSON of an object or array.
+    pub(crate) fn of_part(source: &Arc<String>, start: usize, end: usize) -> Option<Shared> {
+        let (start, end) = (u32::try_from(start).ok()?, u32::try_from(end).ok()?);
+        source.get(start as usize..end as usize)?;
+        Some(Shared { text: Text::Part { source: source.clone(), start, end }, view: None })
+    }
+    /// The JSON text of the value or, for a view, of its source.
+    fn source_text(&self) -> &str {
+        match &self.text {
+            Text::Whole(t) => t,
+            Text::Part { source, start, end } => source.get(*start as usize..*end as usize).unwrap_or(""),
+        }
+    }
+    /// The text, when the value is that text (not a view of it).
+    pub fn text(&self) -> Option<&str> {
+        self.view.is_none().then(|| self.source_text())
     }
     /// The value back as a tree, the marks revived (`undefined` properties, jqXHRs and
     /// RegExps come back as they were written).
     pub fn expand(&self) -> Value {
-        parse(&self.0).map(write::revive).unwrap_or(Value::Undefined)
+        let tree = parse(self.source_text()).map(write::revive).unwrap_or(Value::Undefined);
+        match self.view {
+            Some(f) => f(tree),
+            None => tree,
+        }
     }
 }
 
@@ -166,8 +215,16 @@ impl Value {
     /// values are small and stay as they are).
     pub fn shared(self) -> Value {
         match self {
-            Value::Object(_) | Value::Array(_) | Value::Xhr(_) => Value::Json(Shared(Arc::from(self.write()))),
+            Value::Object(_) | Value::Array(_) | Value::Xhr(_) => Value::Json(Shared::of_string(self.write())),
             other => other,
+        }
+    }
+    /// The value `f` makes of this shared value's tree, kept as a view of the same text
+    /// (see [`Shared`]); `None` when this is not shared text.
+    pub fn viewed(&self, f: fn(Value) -> Value) -> Option<Value> {
+        match self {
+            Value::Json(j) if j.view.is_none() => Some(Value::Json(Shared { view: Some(f), ..j.clone() })),
+            _ => None,
         }
     }
     /// The whole value as a tree, every [`Value::Json`] in it read back: what a page
@@ -282,7 +339,8 @@ impl Value {
     pub fn written_len_hint(&self) -> usize {
         match self {
             Value::String(s) => s.len() + s.len() / 8 + 2,
-            Value::Json(j) => j.text().len(),
+            // A view is about as long as its source (a normalised GMS message: a little more).
+            Value::Json(j) => j.text().map_or_else(|| j.source_text().len() * 5 / 4 + 64, str::len),
             Value::Array(items) => 2 + items.iter().map(|v| v.written_len_hint() + 1).sum::<usize>(),
             Value::Object(m) => 2 + m.iter().map(|(k, v)| k.len() + 4 + v.written_len_hint()).sum::<usize>(),
             Value::Xhr(m) => 16 + m.iter().map(|(k, v)| k.len() + 4 + v.written_len_hint()).sum::<usize>(),

@@ -3,6 +3,7 @@
 //! infinities as in JavaScript.
 
 use super::{Map, Number, Shared, Value};
+use std::sync::Arc;
 
 /// Deeper documents are refused: the parser (and cloning, writing, dropping) recurses, and
 /// the wasm stack is 64 KB (.cargo/config.toml). No chat server nests half as deep; page
@@ -30,11 +31,13 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 /// refresh's `messages`): each entry that is an object or array is checked and then kept as
 /// its JSON text ([`Value::Json`]), so a 2,000-entry answer never becomes one big tree;
 /// the engine reads each entry when it gets to it, and payloads share the text.
-pub fn parse_keeping_entries(text: &str, key: &str) -> Result<Value, ParseError> {
-    parse_with(text, Some(key.as_bytes()))
+///
+/// The entries are parts of `text` (see [`Shared`]): the answer is kept once, not copied.
+pub fn parse_keeping_entries(text: &Arc<String>, key: &str) -> Result<Value, ParseError> {
+    parse_with(text, Some((text, key.as_bytes())))
 }
 
-fn parse_with(text: &str, entries: Option<&[u8]>) -> Result<Value, ParseError> {
+fn parse_with<'a>(text: &'a str, entries: Option<(&'a Arc<String>, &'a [u8])>) -> Result<Value, ParseError> {
     let mut p = Parser { s: text.as_bytes(), i: 0, entries };
     p.ws();
     let v = p.value(0)?;
@@ -48,8 +51,9 @@ fn parse_with(text: &str, entries: Option<&[u8]>) -> Result<Value, ParseError> {
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
-    /// The top-level key whose array items are kept as text (see [`parse_keeping_entries`]).
-    entries: Option<&'a [u8]>,
+    /// The text again, and the top-level key whose array items are kept as parts of it
+    /// (see [`parse_keeping_entries`]).
+    entries: Option<(&'a Arc<String>, &'a [u8])>,
 }
 
 impl Parser<'_> {
@@ -103,7 +107,7 @@ impl Parser<'_> {
                 return Err(self.err("expected ':'"));
             }
             self.ws();
-            let keep = depth == 0 && self.entries == Some(k.as_bytes()) && self.s.get(self.i) == Some(&b'[');
+            let keep = depth == 0 && self.entries.map(|(_, key)| key) == Some(k.as_bytes()) && self.s.get(self.i) == Some(&b'[');
             let v = if keep { self.array_keeping(depth + 1, true)? } else { self.value(depth + 1)? };
             // JSON.parse keeps the last of duplicate keys, in the first one's place.
             m.insert(k, v);
@@ -134,9 +138,9 @@ impl Parser<'_> {
             let start = self.i;
             let item = self.value(depth + 1)?;
             a.push(match item {
-                Value::Object(_) | Value::Array(_) if as_text => match std::str::from_utf8(&self.s[start..self.i]) {
-                    Ok(text) => Value::Json(Shared::of_text(text)),
-                    Err(_) => item,
+                Value::Object(_) | Value::Array(_) if as_text => match self.entries.and_then(|(source, _)| Shared::of_part(source, start, self.i)) {
+                    Some(part) => Value::Json(part),
+                    None => item,
                 },
                 other => other,
             });
@@ -315,14 +319,15 @@ mod tests {
     #[test]
     fn entries_are_kept_as_checked_text() {
         let text = r#"{"statusCode":0,"messages":[{"index":1,"text":"a\u0041"}, [2], 3],"chatEnded":false}"#;
-        let v = parse_keeping_entries(text, "messages").unwrap();
+        let keep = |t: &str| parse_keeping_entries(&Arc::new(t.to_owned()), "messages");
+        let v = keep(text).unwrap();
         let items = v.get("messages").as_array().unwrap();
-        assert!(matches!(&items[0], Value::Json(j) if j.text() == r#"{"index":1,"text":"a\u0041"}"#));
-        assert!(matches!(&items[1], Value::Json(_)));
+        assert!(matches!(&items[0], Value::Json(j) if j.text() == Some(r#"{"index":1,"text":"a\u0041"}"#)));
+        assert!(matches!(&items[1], Value::Json(j) if j.text() == Some("[2]")), "entries are parts of the answer's text");
         assert_eq!(items[2].as_f64(), Some(3.0));
         assert_eq!(v, parse(text).unwrap());
         assert_eq!(v.clone().unshared().get("messages").as_array().unwrap()[0].get("text").as_str(), Some("aA"));
-        assert!(parse_keeping_entries(r#"{"messages":[{"index":1,}]}"#, "messages").is_err(), "a broken entry fails the answer");
-        assert!(parse_keeping_entries(r#"{"x":{"messages":[{}]}}"#, "messages").unwrap().get("x").get("messages").as_array().unwrap()[0].is_object(), "only the top level");
+        assert!(keep(r#"{"messages":[{"index":1,}]}"#).is_err(), "a broken entry fails the answer");
+        assert!(keep(r#"{"x":{"messages":[{}]}}"#).unwrap().get("x").get("messages").as_array().unwrap()[0].is_object(), "only the top level");
     }
 }

@@ -72,7 +72,10 @@ pub(super) fn write(v: &Value, out: &mut String) {
             string(r.flags(), out);
             out.push_str("]}");
         }
-        Value::Json(j) => out.push_str(j.text()),
+        Value::Json(j) => match j.text() {
+            Some(text) => out.push_str(text),
+            None => write(&j.expand(), out),
+        },
     }
 }
 
@@ -274,7 +277,7 @@ fn format_u64_padded(mut n: u64, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Map, RegexSpec};
+    use super::super::{obj, Map, RegexSpec};
     use super::*;
 
     #[test]
@@ -313,6 +316,25 @@ mod tests {
         let mut out = String::new();
         string("a\"b\\c\n\u{2}é", &mut out);
         assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0002é\"");
+    }
+
+    /// A view of shared text is, everywhere it is read or written, what its function makes
+    /// of the source's tree; it keeps no text of its own.
+    #[test]
+    fn views_read_and_write_as_their_function_makes_them() {
+        fn title(v: Value) -> Value {
+            obj([("title", v.get("text").clone()), ("gone", Value::Undefined)])
+        }
+        let source = crate::engine::json::parse(r#"{"text":"hi","index":3}"#).unwrap().shared();
+        let view = source.viewed(title).unwrap();
+        let expected = obj([("title", Value::str("hi")), ("gone", Value::Undefined)]);
+        assert_eq!(view.write(), expected.write());
+        assert_eq!(view.to_json(), r#"{"title":"hi"}"#);
+        assert_eq!(view.clone().unshared(), expected);
+        assert!(view == expected && view != source);
+        assert!(matches!(&view, Value::Json(j) if j.text().is_none()));
+        assert!(view.viewed(title).is_none() && Value::str("x").viewed(title).is_none(), "only plain shared text has views");
+        assert!(view.written_len_hint() >= view.write().len());
     }
 
     /// Shared text reads back as the value it was written from, marks included, and is
