@@ -209,29 +209,30 @@ impl Parser<'_> {
         if c == '\\' { self.escape() } else { Ok(c as u32) }
     }
 
-    fn quantified(&mut self, mut node: Node) -> Result<Node, String> {
-        loop {
-            let simple = match self.peek() {
-                Some('*') => Some((0, None)),
-                Some('+') => Some((1, None)),
-                Some('?') => Some((0, Some(1))),
-                _ => None,
-            };
-            let (min, max) = match simple {
-                Some(bounds) => {
-                    self.at += 1;
-                    bounds
-                }
-                None if self.peek() == Some('{') => match self.counted() {
-                    Some(bounds) => bounds?,
-                    None => return Ok(node),
-                },
+    /// The atom with the quantifier that follows it, if any. One only: a second one (`a**`,
+    /// `a???`) is "nothing to repeat" in JavaScript too, and stacked repeats would nest the
+    /// program (and the stack) without limit.
+    fn quantified(&mut self, node: Node) -> Result<Node, String> {
+        let simple = match self.peek() {
+            Some('*') => Some((0, None)),
+            Some('+') => Some((1, None)),
+            Some('?') => Some((0, Some(1))),
+            _ => None,
+        };
+        let (min, max) = match simple {
+            Some(bounds) => {
+                self.at += 1;
+                bounds
+            }
+            None if self.peek() == Some('{') => match self.counted() {
+                Some(bounds) => bounds?,
                 None => return Ok(node),
-            };
-            // Lazy or greedy: the same for a test.
-            self.eat('?');
-            node = Node::Repeat { node: Box::new(node), min, max };
-        }
+            },
+            None => return Ok(node),
+        };
+        // Lazy or greedy: the same for a test.
+        self.eat('?');
+        Ok(Node::Repeat { node: Box::new(node), min, max })
     }
 
     /// `{n}`, `{n,}` or `{n,m}` at the cursor (consumed); `None` when it is not one.
@@ -505,10 +506,14 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_refused() {
-        for p in ["(", ")", "a)", "[a", "*a", "a{3,2}", r"\x{}", r"\x{110000}", "(?=a)", "a{1000}{1000}"] {
+        for p in ["(", ")", "a)", "[a", "*a", "a**", "a???", "a{2}{3}", "a{3,2}", r"\x{}", r"\x{110000}", "(?=a)", "(?:a{1000}){1000}"] {
             assert!(Regex::new(p).is_err(), "{p}");
         }
         assert!(Regex::new(&"(?:".repeat(MAX_NESTING + 2)).is_err());
+        // From a filters cookie anything can come: stacked quantifiers are refused at once
+        // instead of nesting one repeat in another 10,000 times.
+        assert!(Regex::new(&format!("a{}", "?".repeat(20_000))).is_err());
+        assert!(m("a*?b", "aab") && m("a{2}?", "aa"), "one lazy quantifier is fine");
     }
 
     /// Nested repetition (`(a+)+$`, the classic backtracking trap) stays linear.
