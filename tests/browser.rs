@@ -98,9 +98,10 @@ impl Page {
 
     /// Waits for the next not yet consumed `WebChatService.<name>` event; returns its data.
     async fn event(&self, name: &str, timeout_ms: u32) -> Result<JsValue, String> {
-        let f = js("page, name, timeout", "return new Promise((res, rej) => { const start = Date.now(); (function check() { const e = page.events.find(e => e.event === 'WebChatService.' + name && !e.seen); if (e) { e.seen = true; return res(e.data); } if (Date.now() - start > timeout) return rej('no ' + name + ' within ' + timeout + ' ms; saw ' + page.events.map(e => e.event).join(', ')); setTimeout(check, 20); })(); })");
+        let f = js("page, name, timeout", "return new Promise((res, rej) => { const start = Date.now(); (function check() { const e = page.events.find(e => e.event === 'WebChatService.' + name && !e.seen); if (e) { e.seen = true; return res([e.data]); } if (Date.now() - start > timeout) return rej('no ' + name + ' within ' + timeout + ' ms; saw ' + page.events.map(e => e.event).join(', ')); setTimeout(check, 20); })(); })");
         let p = f.call3(&JsValue::NULL, &self.page, &name.into(), &timeout_ms.into()).unwrap();
-        settle(p).await.map_err(|e| e.as_string().unwrap_or_default())
+        // Wrapped in an array: a jqXHR payload is a thenable the promise would adopt.
+        settle(p).await.map(|a| Reflect::get(&a, &0.into()).unwrap_or(JsValue::UNDEFINED)).map_err(|e| e.as_string().unwrap_or_default())
     }
 
     /// The stand-in App plugin republishes `App.ready` with the whole widgets config.
@@ -365,6 +366,58 @@ async fn recorded_rich_entries_arrive_normalised() {
     let m = page.event("messageReceived", 1000).await.unwrap();
     assert_eq!(field(&m, "messages.1.text").as_string().as_deref(), Some("Pick an option"));
     assert_eq!(field(&m, "messages.4.fileDetails.file-name").as_string().as_deref(), Some("invoice.pdf"));
+}
+
+/// `{files: <input type=file>}` holding one chosen file of `size` bytes.
+fn file_input(name: &str, size: u32, mime: &str) -> JsValue {
+    js("name, size, type", "const i = document.createElement('input'); i.type = 'file'; const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array(size).fill(65)], name, {type})); i.files = dt.files; return {files: i};")
+        .call3(&JsValue::NULL, &name.into(), &size.into(), &mime.into())
+        .unwrap()
+}
+
+/// GMS files: limits arrive as the file-client-cfg-get Notice, a chosen file uploads and comes back by poll as FileUploaded, a refused one names the file in its error, and one without an answer is a FileUploadError carrying the File.
+#[wasm_bindgen_test]
+async fn gms_files_upload_and_report_errors_as_shipped() {
+    fresh_world().await;
+    let page = Page::open(r#"{"fileUploadTimeout": 1500}"#).await;
+    page.command("WebChatService.startChat", obj(r#"{"nickname": "Fay"}"#)).await.expect("starts");
+    page.event("messageReceived", 3000).await.unwrap();
+    let limits = page.command("WebChatService.getFileLimits", obj("{}")).await.expect("limits resolve");
+    let limits = js("s", "return JSON.parse(s)").call1(&JsValue::NULL, &limits).expect("the limits answer is the server's JSON text");
+    assert_eq!(field(&limits, "messages.0.text").as_string().as_deref(), Some("file-client-cfg-get"));
+    assert_eq!(field(&limits, "messages.0.userData.upload-max-files").as_string().as_deref(), Some("3"));
+
+    let ok = page.command("WebChatService.sendFile", file_input("note.txt", 5, "text/plain")).await.expect("the upload resolves");
+    assert_eq!(field(&ok, "statusCode").as_f64(), Some(0.0));
+    let file_id = field(&ok, "userData.file-id").as_string().expect("the answer names the file");
+    let mut uploaded = None;
+    while uploaded.is_none() {
+        let m = page.event("messageReceived", 5000).await.expect("the FileUploaded entry arrives by poll");
+        if field(&m, "messages.0.type").as_string().as_deref() == Some("FileUploaded") {
+            uploaded = Some(m);
+        }
+    }
+    let m = uploaded.unwrap();
+    assert_eq!(field(&m, "messages.0.fileDetails.file-id").as_string(), Some(file_id));
+    let chats = control_json("/control/chats").await;
+    assert_eq!(chats["chats"][0]["files"][0]["name"], "note.txt", "the server got the file under its own name");
+
+    let refused = page.command("WebChatService.sendFile", file_input("setup.exe", 5, "application/octet-stream")).await.expect_err("a refused type rejects");
+    assert_eq!(field(&refused, "status").as_f64(), Some(400.0));
+    let err = page.event("error", 1000).await.unwrap();
+    let body = js("s", "return JSON.parse(s)").call1(&JsValue::NULL, &field(&err, "responseText")).unwrap();
+    assert_eq!(field(&body, "errors.0.code").as_f64(), Some(203.0));
+    assert_eq!(field(&body, "errors.0.filename").as_string().as_deref(), Some("setup.exe"));
+
+    control("POST", "/control/faults", r#"{"kind": "slow", "delay_ms": 4000, "op": "file"}"#).await;
+    let input = file_input("late.png", 5, "image/png");
+    let lost = page.command("WebChatService.sendFile", input.clone()).await.expect_err("an unanswered upload rejects");
+    assert_eq!(field(&lost, "errorReason").as_string().as_deref(), Some("FileUploadError"));
+    let err = page.event("error", 1000).await.unwrap();
+    assert_eq!(field(&err, "filename").as_string().as_deref(), Some("late.png"));
+    let same = js("file, data", "return file === data.files.files[0]").call2(&JsValue::NULL, &field(&err, "file"), &input).unwrap();
+    assert_eq!(same, JsValue::TRUE, "the error carries the very File the page chose");
+    assert_eq!(page.count("disconnected"), 0);
 }
 
 /// With the Genesys App plugin on the page the plugin waits for App.ready, then asks App to autoload it on start and not after the end.

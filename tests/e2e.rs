@@ -69,6 +69,7 @@ async fn chat_and_reload(c: &Client, base: &str) -> Result<(), String> {
     }
     send(c, "after reload").await?;
     wait_for(c, "the answer after reload", &transcript_count("You said: after reload"), 15).await?;
+    send_and_download_a_file(c).await?;
     // For people: what the chat looked like (target/e2e-chat.png).
     if let Ok(png) = c.screenshot().await {
         let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/target/e2e-chat.png"), png);
@@ -76,7 +77,19 @@ async fn chat_and_reload(c: &Client, base: &str) -> Result<(), String> {
     end_chat(c).await
 }
 
-/// A visitor chats with the agent, reloads the page mid-chat, and carries on in the same chat.
+/// Attaches a file in the demo (GMS upload), waits for it in the transcript, and clicks
+/// its Download button (the shipped form POST in a new window).
+async fn send_and_download_a_file(c: &Client) -> Result<(), String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/e2e-upload.txt");
+    std::fs::write(path, "a file from the e2e test\n").map_err(|e| format!("writing {path}: {e}"))?;
+    let input = c.find(Locator::Id("file")).await.map_err(|e| format!("file input: {e}"))?;
+    input.send_keys(path).await.map_err(|e| format!("choosing the file: {e}"))?;
+    wait_for(c, "the uploaded file in the transcript", &transcript_count("sent a file: e2e-upload.txt"), 15).await?;
+    c.find(Locator::Css("#transcript .download")).await.map_err(|e| format!("download button: {e}"))?.click().await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// A visitor chats with the agent, reloads the page mid-chat, sends a file and downloads it, and carries on in the same chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_chats_reloads_and_keeps_the_chat() {
     let server = quick_standin().await;
@@ -96,12 +109,16 @@ async fn a_visitor_chats_reloads_and_keeps_the_chat() {
         .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(sent, ["first question", "after reload"], "each message reached the server exactly once");
+    assert_eq!(chat.files.len(), 1, "the attached file was uploaded once");
+    assert_eq!(chat.files[0].data, b"a file from the e2e test\n", "the server got the file's bytes");
+    assert_eq!(chat.downloads, 1, "the Download button fetched it from the server");
     assert_eq!(w.chats.len(), 1, "the reload restored the chat instead of starting another");
 }
 
 async fn guest_chat(c: &Client, server: &standin::Running) -> Result<(), String> {
     let base = server.url();
     start_chat(c, &format!("{base}/?transport=guest"), "Gwen").await?;
+    wait_for(c, "no file control on guest chat", "document.getElementById('attach').hidden", 10).await?;
     wait_for(c, "the agent's greeting", &transcript_count("Hello Gwen! I'm Anna"), 15).await?;
     send(c, "over the socket").await?;
     wait_for(c, "the agent's answer", &transcript_count("You said: over the socket"), 15).await?;

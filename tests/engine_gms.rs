@@ -744,3 +744,155 @@ fn a_cookie_chat_id_is_one_path_segment() {
     let r = p.take("/refresh");
     assert!(r.url.ends_with("/customer-support/..%2F..%2Fx%3Fy%3D1%23z%26a/refresh"), "{}", r.url);
 }
+
+fn picked(name: &str) -> Option<webchatservice::engine::FileInfo> {
+    Some(webchatservice::engine::FileInfo { name: name.into(), size: 5, mime: "text/plain".into() })
+}
+
+/// The answer to a good upload: the shipped server's `statusCode` 0 with the file's id.
+const UPLOADED: &str = r#"{"chatId":"0001","statusCode":0,"alias":"101","secureKey":"key1","userId":"U1","chatEnded":false,"userData":{"file-id":"f-1"}}"#;
+
+/// sendFile posts the chosen file as the multipart part `file` before alias, userId and
+/// secureKey, with fileUploadTimeout (none by default), and resolves with the parsed
+/// answer after `ajaxResponse` has published the answer's text.
+#[test]
+fn send_file_uploads_the_chosen_file_and_resolves_after_ajax_response() {
+    let mut p = chatting();
+    let id = p.send_file(picked("note.txt"));
+    let req = p.take("/0001/file");
+    match &req.body {
+        webchatservice::engine::Body::Multipart { file, fields } => {
+            assert_eq!(*file, Some(webchatservice::engine::FileRef(id)), "the File of this command is the part");
+            let names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(names, ["alias", "userId", "secureKey"]);
+            assert_eq!(Page::field(&req, "secureKey").as_deref(), Some("key1"));
+        }
+        other => panic!("not multipart: {other:?}"),
+    }
+    assert_eq!(req.timeout_ms, 0, "no upload timeout unless fileUploadTimeout says");
+    p.mark();
+    p.respond(&req, 200, UPLOADED);
+    let trace = p.trace();
+    let ajax = trace.iter().position(|l| l == "event ajaxResponse").expect("ajaxResponse published");
+    let resolved = trace.iter().position(|l| *l == format!("resolve {id}")).expect("sendFile resolves");
+    assert!(ajax < resolved, "{trace:?}");
+    assert_eq!(p.event("ajaxResponse").as_str(), Some(UPLOADED), "ajaxResponse carries the text, as the multipart read gives it");
+    assert_eq!(p.resolved(id).path("userData.file-id").as_str(), Some("f-1"));
+}
+
+/// A 200 whose statusCode is not 0 rejects with the parsed answer; a 200 that is not JSON
+/// rejects with its text (the shipped JSON.parse throws and never settles).
+#[test]
+fn send_file_rejects_an_answer_that_is_not_a_success() {
+    let mut p = chatting();
+    let id = p.send_file(picked("note.txt"));
+    let req = p.take("/file");
+    p.respond(&req, 200, r#"{"statusCode":1}"#);
+    assert_eq!(p.rejected(id).get("statusCode").as_f64(), Some(1.0));
+    let id = p.send_file(picked("note.txt"));
+    let req = p.take("/file");
+    p.respond(&req, 200, "<html>proxy</html>");
+    assert_eq!(p.rejected(id).as_str(), Some("<html>proxy</html>"));
+}
+
+/// A 400 names the file in each of its errors (also in responseText) and publishes
+/// `error`, then rejects; nothing says the connection was lost.
+#[test]
+fn a_refused_upload_names_the_file_in_each_error() {
+    let mut p = chatting();
+    let id = p.send_file(picked("big.pdf"));
+    let req = p.take("/file");
+    p.mark();
+    p.respond(&req, 400, r#"{"statusCode":2,"errors":[{"code":202,"advice":"2097152"},{"code":203,"advice":"jpg:png"}]}"#);
+    let err = p.event("error");
+    assert_eq!(err.get("status").as_f64(), Some(400.0));
+    let text = err.get("responseText").as_str().expect("responseText stays text").to_owned();
+    assert_eq!(text, r#"{"statusCode":2,"errors":[{"code":202,"advice":"2097152","filename":"big.pdf"},{"code":203,"advice":"jpg:png","filename":"big.pdf"}]}"#);
+    assert_eq!(p.rejected(id).get("responseText").as_str(), Some(text.as_str()));
+    assert!(!p.events().contains(&"disconnected"));
+}
+
+/// An upload that gets no answer reports `errorReason: "FileUploadError"` with the
+/// file's name and the File itself, and does not mark the chat disconnected.
+#[test]
+fn an_upload_with_no_answer_is_a_file_upload_error_with_the_file() {
+    let mut p = Page::boot(&format!(r#"{{"dataURL":"{URL}","fileUploadTimeout":15000}}"#), MemoryHost::default());
+    p.cmd("startChat", r#"{"nickname":"Jane"}"#);
+    let start = p.take("customer-support/");
+    p.respond(&start, 200, &started(1));
+    let id = p.send_file(picked("photo.png"));
+    let req = p.take("/file");
+    assert_eq!(req.timeout_ms, 15000);
+    p.mark();
+    p.no_answer(&req, NetError::Timeout);
+    let err = p.event("error");
+    assert_eq!(err.get("errorReason").as_str(), Some("FileUploadError"));
+    assert_eq!(err.get("filename").as_str(), Some("photo.png"));
+    assert_eq!(err.get("file"), &Value::File(webchatservice::engine::FileRef(id)), "the very File the page passed");
+    assert_eq!(p.rejected(id).get("errorReason").as_str(), Some("FileUploadError"));
+    assert!(!p.events().contains(&"disconnected"));
+}
+
+/// Any other failed status only rejects: no `error` event (as shipped).
+#[test]
+fn an_upload_failing_with_500_only_rejects() {
+    let mut p = chatting();
+    let id = p.send_file(picked("note.txt"));
+    let req = p.take("/file");
+    p.respond(&req, 500, "oops");
+    assert_eq!(p.rejected(id).get("status").as_f64(), Some(500.0));
+    assert!(!p.events().contains(&"error"));
+}
+
+/// sendFile settles without a session or without a chosen file (the shipped one throws a
+/// TypeError and leaves the command pending when no file is chosen).
+#[test]
+fn send_file_without_a_chat_or_a_file_rejects() {
+    let mut p = booted();
+    let id = p.send_file(picked("note.txt"));
+    assert_eq!(p.rejected_text(id), "There is no active chat session");
+    let mut p = chatting();
+    let id = p.send_file(None);
+    assert_eq!(p.rejected_text(id), webchatservice::engine::texts::NO_FILE_CHOSEN);
+    assert!(!p.has_request("/file"));
+}
+
+/// getFileLimits posts `file/limits` with the ids and resolves with the answer's text
+/// before `ajaxResponse`; downloadFile submits the shipped form to the download URL.
+#[test]
+fn file_limits_and_download_go_where_the_shipped_ones_do() {
+    let mut p = chatting();
+    let id = p.cmd("getFileLimits", "{}");
+    let req = p.take("/0001/file/limits");
+    assert!(matches!(req.body, webchatservice::engine::Body::Multipart { file: None, .. }));
+    let answer = r#"{"statusCode":0,"messages":[{"type":"Notice","text":"file-client-cfg-get","userData":{"upload-max-files":"3"}}]}"#;
+    p.mark();
+    p.respond(&req, 200, answer);
+    assert_eq!(p.resolved(id).as_str(), Some(answer));
+    let trace = p.trace();
+    assert!(trace.iter().position(|l| *l == format!("resolve {id}")) < trace.iter().position(|l| l == "event ajaxResponse"), "{trace:?}");
+    p.mark();
+    let id = p.cmd("downloadFile", r#"{"fileId":"f 1"}"#);
+    assert_eq!(p.resolved(id), Value::Undefined);
+    let form = p.seen.iter().rev().find_map(|s| if let Seen::Form(url, fields) = s { Some((url.clone(), fields.clone())) } else { None }).expect("a form is submitted");
+    assert_eq!(form.0, format!("{URL}/0001/file/f%201/download"));
+    let names: Vec<&str> = form.1.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["alias", "secureKey", "userId"]);
+}
+
+/// A good upload while the chat is marked disconnected publishes `reconnected` (the
+/// shipped file request publishes `disconnected` there, and the UI stays offline).
+#[test]
+fn a_good_upload_after_an_outage_reconnects() {
+    let mut p = chatting();
+    let poll = next_poll(&mut p);
+    p.no_answer(&poll, NetError::Network("down".into()));
+    assert_eq!(p.count("disconnected"), 1);
+    let id = p.send_file(picked("note.txt"));
+    let req = p.take("/file");
+    p.mark();
+    p.respond(&req, 200, UPLOADED);
+    assert_eq!(p.count("reconnected"), 1);
+    assert_eq!(p.count("disconnected"), 0);
+    assert!(p.outcome(id).is_some_and(|o| o.ok));
+}

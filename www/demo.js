@@ -54,12 +54,42 @@
       case 'CustomNotice':
         line('system', m.text || '', m.index);
         break;
+      case 'FileUploaded':
+        fileLine(m);
+        break;
       default:
         break;
     }
   }
+  // A GMS file in the transcript, with a button that downloads it (downloadFile).
+  function fileLine(m) {
+    var d = m.fileDetails || {};
+    var name = (m.from && m.from.name) || '';
+    line('msg msg-' + ((m.from && m.from.type) || ''), 'sent a file: ' + (d['file-name'] || m.text || ''), m.index, name);
+    if (!d['file-id']) { return; }
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'download';
+    b.textContent = 'Download';
+    b.addEventListener('click', function () {
+      ui.command('WebChatService.downloadFile', { fileId: d['file-id'] }).fail(function (err) { showError(describe(err)); });
+    });
+    $('transcript').lastChild.appendChild(b);
+  }
+  // What a refused upload's errors mean (GMS codes 201, 202, 203; advice is the limit).
+  function uploadError(err) {
+    var body = null;
+    try { body = JSON.parse(err.responseText); } catch (e) { body = null; }
+    var texts = { 201: 'too many files (at most ', 202: 'the file is too big (at most ', 203: 'this type of file is not allowed (allowed: ' };
+    var list = (body && body.errors) || [];
+    return list.map(function (e) {
+      return (e.filename ? e.filename + ': ' : '') + (texts[e.code] ? texts[e.code] + e.advice + (e.code === 202 ? ' bytes)' : ')') : (e.advice || e.code));
+    }).join('; ');
+  }
   function describe(err) {
     if (typeof err === 'string') { return err; }
+    if (err && err.errorReason === 'FileUploadError') { return 'The file ' + err.filename + ' could not be sent: the chat server cannot be reached.'; }
+    if (err && err.status === 400 && typeof err.responseText === 'string' && uploadError(err)) { return uploadError(err); }
     if (err && err.errors && err.errors.length) { return err.errors.map(function (e) { return e.advice || e.code; }).join(', '); }
     if (err && err.status === 0) { return 'The chat server cannot be reached.'; }
     return 'Something went wrong.';
@@ -67,6 +97,8 @@
 
   var restored = false;
   $('transport').textContent = window._genesys.widgets.webchat.transport ? '(Genesys Cloud guest chat)' : '(GMS)';
+  // File transfer is a GMS feature (guest chat has none).
+  $('attach').hidden = !!window._genesys.widgets.webchat.transport;
   ui.subscribe('WebChatService.ready', function () {
     status('ready');
     // The service restores by itself after a reload; show the form when there is nothing
@@ -100,6 +132,7 @@
     line('system', 'The chat has ended.');
     $('message').disabled = true;
     $('send').disabled = true;
+    $('file').disabled = true;
     $('end').textContent = 'New chat';
   });
 
@@ -109,6 +142,7 @@
     $('transcript').textContent = '';
     $('message').disabled = false;
     $('send').disabled = false;
+    $('file').disabled = false;
     $('end').textContent = 'End chat';
     // Both shapes, as the Genesys WebChat UI sends them: the flat fields (GMS reads
     // these) and `form` (guest chat reads that).
@@ -125,6 +159,12 @@
     if (!text.trim()) { return; }
     $('message').value = '';
     ui.command('WebChatService.sendMessage', { message: text }).fail(function (err) { showError(describe(err)); });
+  });
+  $('file').addEventListener('change', function () {
+    if (!$('file').files.length) { return; }
+    showError('');
+    ui.command('WebChatService.sendFile', { files: $('file') }).always(function () { $('file').value = ''; })
+      .fail(function (err) { showError(describe(err)); });
   });
   $('message').addEventListener('keydown', function (ev) {
     if (ev.key === 'Enter' || ev.key.length > 1 && ev.key !== 'Backspace') { return; }

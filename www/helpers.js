@@ -8,8 +8,11 @@
  * stays, as on the shipped objects), {"\u0001regexp": [source, flags]} a RegExp, and an
  * object marked "\u0001xhr" a jqXHR as jQuery hands it to callbacks: these properties
  * plus its methods, as a promise settled the way the mark says (true: resolved).
+ * {"\u0001file": id} is the File that the sendFile command `id` carried: the shell keeps
+ * it in `files` until that command settles.
  */
-  var MARK_UNDEFINED = '\u0001undefined', MARK_XHR = '\u0001xhr', MARK_REGEXP = '\u0001regexp';
+  var MARK_UNDEFINED = '\u0001undefined', MARK_XHR = '\u0001xhr', MARK_REGEXP = '\u0001regexp', MARK_FILE = '\u0001file';
+  var files = {};
 
   function jqXHR(x, ok) {
     var args = ok ? [x.responseJSON !== undefined ? x.responseJSON : x.responseText, 'success', x] : [x, 'error', x.statusText];
@@ -49,6 +52,9 @@
         var r = v[MARK_REGEXP];
         try { return new RegExp(r[0], r[1]); } catch (e) { return String(r[0]); }
       }
+      if (Object.prototype.hasOwnProperty.call(v, MARK_FILE)) {
+        return Object.prototype.hasOwnProperty.call(files, v[MARK_FILE]) ? files[v[MARK_FILE]] : null;
+      }
       var xhr = Object.prototype.hasOwnProperty.call(v, MARK_XHR);
       var ok = v[MARK_XHR] === true;
       if (xhr) { delete v[MARK_XHR]; }
@@ -58,4 +64,4 @@
     return v;
   }
 
-  var helpers = { revive: revive };
+  var helpers = { revive: revive, files: files };

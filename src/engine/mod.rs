@@ -35,7 +35,7 @@ pub mod xhr;
 
 pub use command::{Command, FileInfo, PageEvent, PageInfo};
 pub use host::Host;
-pub use json::{RegexSpec, Value};
+pub use json::{FileRef, RegexSpec, Value};
 pub use output::{Action, Body, CommandData, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId};
 pub use service::Service;
 

@@ -1,6 +1,6 @@
 //! What the engine asks the shell to do, and what the network answers.
 
-use super::json::Value;
+use super::json::{FileRef, Value};
 use super::{CommandId, RequestId};
 
 /// One output of the engine, drained in order. A single queue keeps the shipped ordering
@@ -114,8 +114,9 @@ pub enum Body {
     None,
     /// `application/x-www-form-urlencoded` fields, already flattened to bracket keys.
     Form(Vec<(String, String)>),
-    /// `multipart/form-data` text fields (the shell builds a `FormData`).
-    Multipart(Vec<(String, String)>),
+    /// `multipart/form-data` (the shell builds a `FormData`): first the kept `File` of
+    /// this `sendFile` command as the part `file`, when there is one, then the text fields.
+    Multipart { file: Option<FileRef>, fields: Vec<(String, String)> },
     /// A JSON document (`application/json`).
     Json(String),
 }

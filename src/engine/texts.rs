@@ -32,8 +32,8 @@ pub const NO_CONVERSATION_STATE: &str = "failed to retrieve conversation state";
 pub const CONVERSATION_STATE_LOST: &str = "failed to get the conversation state";
 pub const NO_CREATE_DATA: &str = "no response data in the api post request";
 pub const NO_RESPONSE_DATA: &str = "200 but no response from server";
-pub const FILES_NOT_YET: &str =
-    "File transfer is not available in this version of the WebAssembly WebChatService yet.";
+/// `sendFile` without a chosen file (the shipped one throws a TypeError and never settles).
+pub const NO_FILE_CHOSEN: &str = "sendFile needs { files: <input type=file> } with a file chosen in it.";
 
 /// "No preprocessor function provided. Type provided was '<typeof>'."
 pub fn no_preprocessor(type_of: &str) -> String {

@@ -102,22 +102,43 @@ fn walk(v: &JsValue, depth: usize, w: &mut Walk) -> Option<Value> {
 }
 
 fn number(v: &JsValue, n: f64) -> Number {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
+    // Safe integers need no text; beyond 2^53 the page's own digits are kept (JavaScript
+    // prints the shortest ones, the engine would write the exact ones).
+    if n.is_finite() && n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 {
         return Number::new(n);
     }
     let text = js_sys::Number::from(v.clone()).to_string_with_radix(10).map(String::from).unwrap_or_default();
     Number::with_text(n, &text)
 }
 
-/// The page-side helpers (`www/helpers.js`): the reviver for marked values.
+/// The page-side helpers (`www/helpers.js`): the reviver for marked values, and the
+/// Files of `sendFile` commands in flight, which the reviver puts back into payloads.
 #[derive(Clone)]
 pub struct Helpers {
     revive: Option<js_sys::Function>,
+    files: Option<Object>,
 }
 
 impl Helpers {
     pub fn from(v: &JsValue) -> Helpers {
-        Helpers { revive: get(v, "revive").dyn_into::<js_sys::Function>().ok() }
+        Helpers { revive: get(v, "revive").dyn_into::<js_sys::Function>().ok(), files: get(v, "files").dyn_into::<Object>().ok() }
+    }
+
+    /// Keeps the File of the `sendFile` command `id` until [`Helpers::forget_file`].
+    pub fn keep_file(&self, id: u64, file: &web_sys::File) {
+        if let Some(files) = &self.files {
+            let _ = Reflect::set(files, &JsValue::from_f64(id as f64), file);
+        }
+    }
+    pub fn forget_file(&self, id: u64) {
+        if let Some(files) = &self.files {
+            let _ = Reflect::delete_property(files, &JsValue::from_f64(id as f64));
+        }
+    }
+    /// The kept File of the `sendFile` command `id`.
+    pub fn file(&self, id: u64) -> Option<web_sys::File> {
+        let files = self.files.as_ref()?;
+        Reflect::get(files, &JsValue::from_f64(id as f64)).ok()?.dyn_into::<web_sys::File>().ok()
     }
 
     /// Engine values to JavaScript, several at once: one `JSON.parse` for the values of a

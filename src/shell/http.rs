@@ -9,7 +9,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, RequestMode, Response};
 
-pub async fn send(req: HttpRequest) -> Result<HttpResponse, NetError> {
+/// Sends `req`; `file` is the File of its multipart body, when it has one.
+pub async fn send(req: HttpRequest, file: Option<web_sys::File>) -> Result<HttpResponse, NetError> {
     let window = web_sys::window().ok_or_else(|| NetError::Network("no window".into()))?;
     let init = RequestInit::new();
     init.set_method(req.method);
@@ -23,8 +24,12 @@ pub async fn send(req: HttpRequest) -> Result<HttpResponse, NetError> {
         Body::None => {}
         Body::Form(fields) => init.set_body(&JsValue::from_str(&Body::form_encoded(fields))),
         Body::Json(s) => init.set_body(&JsValue::from_str(s)),
-        Body::Multipart(fields) => {
+        Body::Multipart { fields, .. } => {
             let form = web_sys::FormData::new().map_err(|e| NetError::Network(describe(&e)))?;
+            if let Some(f) = &file {
+                // As `FormData.append("file", file)`: the part is named after the File.
+                let _ = form.append_with_blob("file", f);
+            }
             for (k, v) in fields {
                 let _ = form.append_with_str(k, v);
             }

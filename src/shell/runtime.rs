@@ -40,6 +40,8 @@ pub struct Runtime {
     pub webchat: JsValue,
     /// Deferreds of commands not settled yet.
     deferreds: Vec<(CommandId, JsValue)>,
+    /// `sendFile` commands whose File the page-side helpers keep until they settle.
+    kept_files: Vec<CommandId>,
     next_command: CommandId,
     timer: Option<Armed>,
     /// Open WebSockets by id (one at a time in practice); dropping one closes it.
@@ -78,7 +80,7 @@ impl Shell {
 
 impl Runtime {
     pub fn new(service: Service, host: BrowserHost, plugin: PluginApi, webchat: JsValue) -> Runtime {
-        Runtime { service, host, plugin, webchat, deferreds: Vec::new(), next_command: 1, timer: None, sockets: Vec::new() }
+        Runtime { service, host, plugin, webchat, deferreds: Vec::new(), kept_files: Vec::new(), next_command: 1, timer: None, sockets: Vec::new() }
     }
 }
 
@@ -154,7 +156,8 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
                     None => execs.push(Exec::Settle { deferred, ok: false, value: Some(texts::INVALID_PREVIEW_INPUT.into()) }),
                 },
                 _ => {
-                    let Some(cmd) = command(name, &commander, &data) else {
+                    let mut picked = None;
+                    let Some(cmd) = command(name, &commander, &data, &mut picked) else {
                         // Every registered name is an engine command (tested in
                         // `engine::command`); should one ever not be, it still settles.
                         execs.push(Exec::Settle { deferred, ok: false, value: Some(format!("WebChatService: {name} is not handled by this build").into()) });
@@ -163,6 +166,10 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
                     let id = r.next_command;
                     r.next_command += 1;
                     r.deferreds.push((id, deferred));
+                    if let Some(file) = picked {
+                        r.host.helpers.keep_file(id, &file);
+                        r.kept_files.push(id);
+                    }
                     r.service.handle_command(id, cmd, t, &mut r.host);
                 }
             }
@@ -190,9 +197,15 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
     execs
 }
 
-/// The engine command for a bus command name and its data.
-fn command(name: &str, commander: &str, data: &JsValue) -> Option<Command> {
-    Command::from_bus(name, commander, bridge::to_value(data), dom::page_info, || dom::first_file(&get(data, "files")).map(|(_, info)| info))
+/// The engine command for a bus command name and its data; `picked` gets the File a
+/// `sendFile` carries (the engine only learns its name, size and type).
+fn command(name: &str, commander: &str, data: &JsValue, picked: &mut Option<web_sys::File>) -> Option<Command> {
+    Command::from_bus(name, commander, bridge::to_value(data), dom::page_info, || {
+        dom::first_file(&get(data, "files")).map(|(file, info)| {
+            *picked = Some(file);
+            info
+        })
+    })
 }
 
 /// Settles a bus deferred: `resolve(arg)` / `reject(arg)`, no argument for `None`.
@@ -237,9 +250,13 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
         match action {
             Action::Http(req) => {
                 let id = req.id;
+                let file = match &req.body {
+                    crate::engine::Body::Multipart { file: Some(f), .. } => shell.rt.borrow().host.helpers.file(f.0),
+                    _ => None,
+                };
                 let shell2 = shell.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = crate::shell::http::send(*req).await;
+                    let result = crate::shell::http::send(*req, file).await;
                     feed(&shell2, Input::Http { id, result });
                 });
             }
@@ -247,6 +264,10 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
                 let js = if outcome.arg.is_some() { converted.next() } else { None };
                 let deferred = {
                     let mut r = shell.rt.borrow_mut();
+                    if let Some(at) = r.kept_files.iter().position(|i| *i == id) {
+                        r.kept_files.remove(at);
+                        r.host.helpers.forget_file(id);
+                    }
                     r.deferreds.iter().position(|(i, _)| *i == id).map(|at| r.deferreds.remove(at).1)
                 };
                 if let Some(d) = deferred {

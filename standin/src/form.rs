@@ -12,8 +12,18 @@ pub struct Form {
     pub fields: Vec<(String, String)>,
     pub user_data: BTreeMap<String, String>,
     pub content_type: String,
-    /// Multipart file parts: (field name, file name, size).
-    pub files: Vec<(String, String, usize)>,
+    /// Multipart file parts, in order.
+    pub files: Vec<Part>,
+}
+
+/// A file part of a multipart body.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Part {
+    pub field: String,
+    pub file_name: String,
+    pub content_type: String,
+    #[serde(skip)]
+    pub data: Vec<u8>,
 }
 
 impl Form {
@@ -86,9 +96,10 @@ pub async fn read(req: Request) -> Result<Form, String> {
         while let Some(field) = mp.next_field().await.map_err(|e| format!("bad multipart field: {e}"))? {
             let name = field.name().unwrap_or("").to_owned();
             let file_name = field.file_name().map(str::to_owned);
+            let part_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
             let data = field.bytes().await.map_err(|e| format!("bad multipart data: {e}"))?;
             match file_name {
-                Some(f) => form.files.push((name, f, data.len())),
+                Some(f) => form.files.push(Part { field: name, file_name: f, content_type: part_type, data: data.to_vec() }),
                 None => form.push(name, String::from_utf8_lossy(&data).into_owned()),
             }
         }

@@ -1,13 +1,14 @@
 //! GMS Chat API v2 (spec/protocols.md §1, §5): request chat at `{base}` or `{base}/`,
 //! then `{base}/{chatId}/{op}` for refresh, send, startTyping, stopTyping, customNotice,
-//! updateData, disconnect. Form-encoded or multipart bodies; 1-based `index`,
+//! updateData, disconnect, and the file operations `file/limits`, `file` (upload) and
+//! `file/{id}/download` (§1.5). Form-encoded or multipart bodies; 1-based `index`,
 //! `transcriptPosition`, `nextPosition`, `chatEnded`, `statusCode`, `errors`.
 
 use crate::agent;
 use crate::form;
-use crate::world::{lock, now_ms, Chat, Logged, Shared};
+use crate::world::{lock, now_ms, Chat, Logged, Shared, StoredFile};
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -119,6 +120,8 @@ fn request_chat(world: Shared, body: form::Form) -> Response {
             ended: false,
             user_data: body.user_data.clone(),
             agent_joined: false,
+            files: Vec::new(),
+            downloads: 0,
         };
         chat.push(json!({"from": chat.client(), "type": "ParticipantJoined"}));
         w.chats.insert(chat_id.clone(), chat);
@@ -136,6 +139,73 @@ fn request_chat(world: Shared, body: form::Form) -> Response {
     };
     agent::on_chat_requested(world, chat_id);
     Json(resp).into_response()
+}
+
+/// Chat Server's default file options (protocols.md §1.5), all strings, with the counters.
+pub const MAX_FILES: usize = 3;
+pub const MAX_FILE_SIZE: usize = 2_097_152;
+pub const MAX_TOTAL_SIZE: usize = 5_242_880;
+pub const FILE_TYPES: &str = "jpg:jpeg:png:gif:pdf:txt";
+pub const DOWNLOAD_ATTEMPTS: u32 = 5;
+
+fn file_limits(chat: &Chat) -> Value {
+    let total: usize = chat.files.iter().map(|f| f.data.len()).sum();
+    json!({
+        "download-attempts": DOWNLOAD_ATTEMPTS.to_string(),
+        "upload-max-files": MAX_FILES.to_string(),
+        "upload-max-file-size": MAX_FILE_SIZE.to_string(),
+        "upload-max-total-size": MAX_TOTAL_SIZE.to_string(),
+        "upload-need-agent": "false",
+        "upload-file-types": FILE_TYPES,
+        "used-upload-max-files": chat.files.len().to_string(),
+        "used-upload-max-total-size": total.to_string(),
+        "used-download-attempts": chat.downloads.to_string(),
+        "delete-file": "false",
+    })
+}
+
+/// An upload: 400 with code 201 (too many files), 202 (too big, the file or all of
+/// them) or 203 (type not allowed, or no file part), each with the limit as `advice`;
+/// else the file is kept, a `FileUploaded` entry joins the transcript and the answer
+/// carries its `file-id`.
+fn upload(chat: &mut Chat, body: form::Form) -> Response {
+    let Some(part) = body.files.into_iter().find(|p| p.field == "file") else {
+        return errors(StatusCode::BAD_REQUEST, 203, "a file part named file is required");
+    };
+    if chat.files.len() >= MAX_FILES {
+        return errors(StatusCode::BAD_REQUEST, 201, &MAX_FILES.to_string());
+    }
+    let total: usize = chat.files.iter().map(|f| f.data.len()).sum();
+    if part.data.len() > MAX_FILE_SIZE || total + part.data.len() > MAX_TOTAL_SIZE {
+        return errors(StatusCode::BAD_REQUEST, 202, &MAX_FILE_SIZE.to_string());
+    }
+    let ext = part.file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if !FILE_TYPES.split(':').any(|t| t == ext) {
+        return errors(StatusCode::BAD_REQUEST, 203, FILE_TYPES);
+    }
+    let id = format!("file-{}-{}", chat.chat_id, chat.files.len() + 1);
+    let details = json!({"file-id": id, "file-name": part.file_name, "file-size": part.data.len().to_string(),
+        "file-type": part.content_type});
+    chat.push(json!({"from": chat.client(), "type": "FileUploaded", "text": part.file_name, "userData": details}));
+    chat.files.push(StoredFile { id: id.clone(), name: part.file_name, content_type: part.content_type, data: part.data });
+    let mut a = answer(chat, None, 0);
+    a["userData"] = json!({"file-id": id});
+    Json(a).into_response()
+}
+
+/// The file as an attachment; 404 with code 404 when there is no such file, 400 with
+/// code 205 once the download attempts are used up.
+fn download(chat: &mut Chat, id: &str) -> Response {
+    let Some(file) = chat.files.iter().find(|f| f.id == id) else {
+        return errors(StatusCode::NOT_FOUND, 404, "no such file");
+    };
+    if chat.downloads >= DOWNLOAD_ATTEMPTS {
+        return errors(StatusCode::BAD_REQUEST, 205, &DOWNLOAD_ATTEMPTS.to_string());
+    }
+    let disposition = format!("attachment; filename=\"{}\"", file.name.replace(['"', '\\', '\r', '\n'], "_"));
+    let resp = ([(header::CONTENT_TYPE, file.content_type.clone()), (header::CONTENT_DISPOSITION, disposition)], file.data.clone()).into_response();
+    chat.downloads += 1;
+    resp
 }
 
 fn operate(world: Shared, chat_id: &str, op: &str, body: form::Form, offline: bool) -> Response {
@@ -190,6 +260,18 @@ fn operate(world: Shared, chat_id: &str, op: &str, body: form::Form, offline: bo
             for (k, v) in &body.user_data {
                 chat.user_data.insert(k.clone(), v.clone());
             }
+        }
+        "file/limits" => {
+            // The limits arrive as a `file-client-cfg-get` Notice in the answer's messages.
+            let mut a = answer(chat, None, 0);
+            a["messages"] = json!([{"index": 0, "type": "Notice", "text": "file-client-cfg-get",
+                "utcTime": now_ms(), "from": chat.client(), "userData": file_limits(chat)}]);
+            return Json(a).into_response();
+        }
+        "file" => return upload(chat, body),
+        op if op.starts_with("file/") && op.ends_with("/download") => {
+            let id = &op["file/".len()..op.len() - "/download".len()];
+            return download(chat, id);
         }
         "disconnect" => {
             if !chat.ended {

@@ -80,6 +80,20 @@ pub struct Chat {
     pub ended: bool,
     pub user_data: BTreeMap<String, String>,
     pub agent_joined: bool,
+    /// Files the visitor uploaded (at most `upload-max-files` of them).
+    pub files: Vec<StoredFile>,
+    /// Downloads served so far (`used-download-attempts`).
+    pub downloads: u32,
+}
+
+/// An uploaded file, kept for its download.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredFile {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    #[serde(skip)]
+    pub data: Vec<u8>,
 }
 
 impl Chat {

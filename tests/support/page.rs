@@ -7,7 +7,7 @@
 use webchatservice::engine::host::MemoryHost;
 use webchatservice::engine::json::{parse, Value};
 use webchatservice::engine::output::{Action, CommandData, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId};
-use webchatservice::engine::{Command, CommandId, PageInfo, Service};
+use webchatservice::engine::{Command, CommandId, FileInfo, PageInfo, Service};
 
 pub const T0: u64 = 1_700_000_000_000;
 
@@ -28,6 +28,8 @@ pub enum Seen {
     Settled(CommandId, Outcome),
     Ready,
     Log(String),
+    /// A form submitted in a new window (a download): action URL and hidden fields.
+    Form(String, Vec<(String, String)>),
 }
 
 pub struct Page {
@@ -99,7 +101,8 @@ impl Page {
                         own.push((name, data));
                     }
                 }
-                Action::Yield | Action::SubmitForm { .. } => {}
+                Action::SubmitForm { url, fields } => self.seen.push(Seen::Form(url, fields)),
+                Action::Yield => {}
             }
         }
         for (name, data) in own {
@@ -112,6 +115,18 @@ impl Page {
         let id = self.next;
         self.next += 1;
         if let Some(cmd) = Command::from_bus(name, commander, data, page_info, || None) {
+            self.s.handle_command(id, cmd, self.now, &mut self.host);
+        }
+        self.drain();
+        id
+    }
+
+    /// `sendFile` from the Tester plugin with this file chosen in its input (`None`: no
+    /// file chosen).
+    pub fn send_file(&mut self, file: Option<FileInfo>) -> CommandId {
+        let id = self.next;
+        self.next += 1;
+        if let Some(cmd) = Command::from_bus("sendFile", "Tester", v("{}"), page_info, || file) {
             self.s.handle_command(id, cmd, self.now, &mut self.host);
         }
         self.drain();
@@ -287,6 +302,7 @@ impl Page {
                 Seen::Command(c, _) => Some(format!("command {c}")),
                 Seen::Settled(id, o) => Some(format!("{} {id}", if o.ok { "resolve" } else { "reject" })),
                 Seen::Ready => Some("ready".into()),
+                Seen::Form(url, _) => Some(format!("form {url}")),
                 Seen::Log(_) => None,
             })
             .collect()
@@ -300,7 +316,7 @@ impl Page {
     /// The form fields of a request, as `key=value`.
     pub fn fields(req: &HttpRequest) -> Vec<(String, String)> {
         match &req.body {
-            webchatservice::engine::Body::Form(f) | webchatservice::engine::Body::Multipart(f) => f.clone(),
+            webchatservice::engine::Body::Form(f) | webchatservice::engine::Body::Multipart { fields: f, .. } => f.clone(),
             _ => Vec::new(),
         }
     }

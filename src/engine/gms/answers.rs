@@ -4,7 +4,7 @@
 
 use super::{Pending, Session};
 use crate::engine::host::Host;
-use crate::engine::json::{obj, Value};
+use crate::engine::json::{obj, parse, FileRef, Value};
 use crate::engine::output::{HttpResponse, NetError};
 use crate::engine::json::loose_eq_num;
 use crate::engine::xhr::{self, Answer, Reading};
@@ -15,7 +15,7 @@ impl Session {
     pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
         let Some(at) = self.requests.iter().position(|r| r.id == id) else { return };
         let req = self.requests.remove(at);
-        let reading = if matches!(req.what, Pending::FileLimits { .. }) { Reading::Text } else { Reading::Auto };
+        let reading = if matches!(req.what, Pending::FileLimits { .. } | Pending::Upload { .. }) { Reading::Text } else { Reading::Auto };
         let answer = xhr::read(result, reading);
         if self.killed || req.chat != self.chat {
             return self.settle_stale(req.what, answer);
@@ -32,7 +32,7 @@ impl Session {
         let ok = matches!(answer, Answer::Done { .. });
         let value = answer.into_value();
         let cmd = match what {
-            Pending::Start { cmd } | Pending::StartTyping { cmd } | Pending::FileLimits { cmd } | Pending::Disconnect { cmd } => Some(cmd),
+            Pending::Start { cmd } | Pending::StartTyping { cmd } | Pending::FileLimits { cmd } | Pending::Upload { cmd, .. } | Pending::Disconnect { cmd } => Some(cmd),
             Pending::Restore { cmd } | Pending::Poll { cmd } | Pending::Plain { cmd } => cmd,
             Pending::Probe | Pending::Send | Pending::StopTyping => None,
         };
@@ -49,6 +49,8 @@ impl Session {
             }
         }
         self.take_ids(&e, host);
+        // A good upload settles last, on a later task (see the end).
+        let mut uploaded = None;
         match what {
             Pending::Start { cmd } => {
                 self.release_start_lock(host);
@@ -98,6 +100,21 @@ impl Session {
                 }
             }
             Pending::FileLimits { cmd } => self.out.resolve(cmd, e.clone()),
+            Pending::Upload { cmd, .. } => {
+                self.poller.activity(&self.cfg);
+                // The answer was read as text; the shipped `sendFile` parses it itself.
+                let parsed = match &e {
+                    Value::String(text) => parse(text).ok(),
+                    _ => None,
+                };
+                match parsed {
+                    Some(t) if loose_eq_num(t.get("statusCode"), 0.0) => uploaded = Some((cmd, t)),
+                    // Deliberate: an answer that is not JSON rejects with its text (the
+                    // shipped JSON.parse throws and the command never settles).
+                    Some(t) => self.out.reject(cmd, t),
+                    None => self.out.reject(cmd, e.clone()),
+                }
+            }
             Pending::Disconnect { cmd } => {
                 self.disconnect_answered = true;
                 // Deliberate: the shipped endChat never settles on success.
@@ -116,6 +133,12 @@ impl Session {
         self.out.publish_direct("ajaxResponse", e);
         // The queue may move now: the connection is back, or the head was answered.
         self.pump_outbox(Some(now), host);
+        if let Some((cmd, t)) = uploaded {
+            // On a later task, as the shipped one resolves once it has read the file:
+            // after the bus delivered `ajaxResponse`.
+            self.out.push(crate::engine::output::Action::Yield);
+            self.out.resolve(cmd, t);
+        }
     }
 
     fn on_fail(&mut self, what: Pending, rid: RequestId, mut x: Value, now: Millis, host: &mut dyn Host) {
@@ -123,6 +146,9 @@ impl Session {
             // The shipped file request has its own error callback: `error`, then reject.
             self.out.publish("error", x.clone());
             return self.out.reject(cmd, x);
+        }
+        if let Pending::Upload { cmd, name } = what {
+            return self.upload_failed(cmd, &name, x);
         }
         let status = x.get("status").as_f64().unwrap_or(0.0);
         if status == 0.0 {
@@ -198,7 +224,7 @@ impl Session {
                     self.out.reject(cmd, x);
                 }
             }
-            Pending::FileLimits { .. } => {}
+            Pending::FileLimits { .. } | Pending::Upload { .. } => {}
             Pending::Disconnect { cmd } => {
                 // The visitor asked to leave: the chat ends here even if the server
                 // could not be told (as shipped).
@@ -206,6 +232,41 @@ impl Session {
                 self.finish_disconnect(host);
             }
         }
+    }
+
+    /// A failed upload, as the shipped file request's own error callback reports it (no
+    /// `disconnected`: that callback never marks the connection lost): a 400 gets the
+    /// file's name in each of its `errors` and publishes `error`; no answer at all gets
+    /// `errorReason: "FileUploadError"`, the name and the File and publishes `error`; any
+    /// other status only rejects.
+    fn upload_failed(&mut self, cmd: CommandId, name: &str, mut x: Value) {
+        self.poller.activity(&self.cfg);
+        let status = x.get("status").as_f64().unwrap_or(0.0);
+        if status == 400.0 {
+            // Deliberate: a 400 whose text is not JSON still publishes and rejects (the
+            // shipped JSON.parse throws there and the command never settles).
+            if let Some(mut t) = x.get("responseText").as_str().and_then(|text| parse(text).ok()) {
+                if let Some(errors) = t.get_mut("errors").and_then(Value::as_array_mut) {
+                    for e in errors.iter_mut() {
+                        if let Some(m) = e.as_object_mut() {
+                            m.insert("filename", Value::str(name));
+                        }
+                    }
+                }
+                if let Some(m) = x.as_object_mut() {
+                    m.insert("responseText", Value::String(t.to_json()));
+                }
+            }
+            self.out.publish("error", x.clone());
+        } else if status == 0.0 {
+            if let Some(m) = x.as_object_mut() {
+                m.insert("errorReason", Value::str("FileUploadError"));
+                m.insert("filename", Value::str(name));
+                m.insert("file", Value::File(FileRef(cmd)));
+            }
+            self.out.publish("error", x.clone());
+        }
+        self.out.reject(cmd, x);
     }
 
     /// The shipped `Xe`: a restore's refresh answered.

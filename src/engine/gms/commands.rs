@@ -6,7 +6,7 @@ use super::{Pending, Session, Typing, OWN_NAME, START_LOCK_MS, START_LOCK_REFRES
 use crate::engine::command::{Command, PageEvent, PageInfo};
 use crate::engine::form::{flatten, form_string};
 use crate::engine::host::Host;
-use crate::engine::json::{obj, parse, Map, Value};
+use crate::engine::json::{obj, parse, FileRef, Map, Value};
 use crate::engine::output::{Action, Body, LogLevel};
 use crate::engine::{keys, prefilters, texts, CommandId, Millis};
 
@@ -138,20 +138,24 @@ impl Session {
             }
             Command::FetchHistory => self.out.reject_text(id, texts::HISTORY_ASYNC_ONLY),
             Command::GetFileLimits => {
-                let mut fields = Vec::new();
-                fields.push(("alias".to_owned(), self.ids.alias.clone()));
-                fields.push(("userId".to_owned(), self.ids.user_id.clone()));
-                fields.push(("secureKey".to_owned(), self.ids.secure_key.clone()));
-                if self.send("file/limits", Body::Multipart(fields), Pending::FileLimits { cmd: id }, host).is_none() {
+                let fields = self.file_fields();
+                if self.send("file/limits", Body::Multipart { file: None, fields }, Pending::FileLimits { cmd: id }, host).is_none() {
                     self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
             }
-            Command::SendFile(_) => {
+            Command::SendFile(file) => {
                 self.wake_first();
                 if !self.active {
                     return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
-                self.out.reject_text(id, texts::FILES_NOT_YET);
+                let Some(file) = file else {
+                    return self.out.reject_text(id, texts::NO_FILE_CHOSEN);
+                };
+                // The page keeps the File under this command's id until it settles.
+                let body = Body::Multipart { file: Some(FileRef(id)), fields: self.file_fields() };
+                if self.send("file", body, Pending::Upload { cmd: id, name: file.name }, host).is_none() {
+                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                }
             }
             Command::DownloadFile(data) => {
                 // A form POST in a new window, as shipped (built as DOM, not as HTML text,
@@ -162,6 +166,15 @@ impl Session {
                 self.out.resolve_empty(id);
             }
         }
+    }
+
+    /// The text fields of the shipped file requests (`file/limits`, `file`), in its order.
+    fn file_fields(&self) -> Vec<(String, String)> {
+        vec![
+            ("alias".to_owned(), self.ids.alias.clone()),
+            ("userId".to_owned(), self.ids.user_id.clone()),
+            ("secureKey".to_owned(), self.ids.secure_key.clone()),
+        ]
     }
 
     /// What the page tells the plugin (focus, language, the UI closing, GWE ids).

@@ -87,6 +87,8 @@ enum Pending {
     /// Answered by resolving or rejecting with the answer (customNotice, updateData, ...).
     Plain { cmd: Option<CommandId> },
     FileLimits { cmd: CommandId },
+    /// `sendFile`: the file's name goes into the error payloads of a failed upload.
+    Upload { cmd: CommandId, name: String },
     Disconnect { cmd: CommandId },
 }
 
@@ -316,7 +318,7 @@ impl Session {
                 headers.push(("Authorization".into(), auth));
             }
         }
-        let timeout_ms = if matches!(body, Body::Multipart(_)) { self.cfg.file_upload_timeout } else { self.cfg.ajax_timeout };
+        let timeout_ms = if matches!(body, Body::Multipart { .. }) { self.cfg.file_upload_timeout } else { self.cfg.ajax_timeout };
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });

@@ -23,7 +23,7 @@ mod write;
 
 pub use number::js_decimal;
 pub use parse::{parse, parse_keeping_entries, ParseError, MAX_DEPTH};
-pub use write::{has_marks, MARK_REGEXP, MARK_UNDEFINED, MARK_XHR};
+pub use write::{has_marks, MARK_FILE, MARK_REGEXP, MARK_UNDEFINED, MARK_XHR};
 
 use std::borrow::Cow;
 use std::fmt;
@@ -171,12 +171,20 @@ pub enum Value {
     /// (`done`, `fail`, `getResponseHeader`, ...), which the shell adds.
     Xhr(Box<Map>),
     RegExp(RegexSpec),
+    /// The `File` an integrator passed to `sendFile`, which the engine cannot hold: the
+    /// page keeps it under the id of that command until the command settles, so the
+    /// `error` payload of a failed upload carries the very object (as shipped).
+    File(FileRef),
     /// An object or array kept as text (see [`Shared`]). Reading into it needs
     /// [`Value::expanded`]: `get` and `as_object` see no properties.
     Json(Shared),
 }
 
 static UNDEFINED: Value = Value::Undefined;
+
+/// Which kept `File` a [`Value::File`] stands for: the id of the `sendFile` command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileRef(pub u64);
 
 /// Equality of what JavaScript would see: a [`Value::Json`] equals the tree it was written
 /// from.
@@ -193,6 +201,7 @@ impl PartialEq for Value {
             (Value::Object(a), Value::Object(b)) => a == b,
             (Value::Xhr(a), Value::Xhr(b)) => a == b,
             (Value::RegExp(a), Value::RegExp(b)) => a == b,
+            (Value::File(a), Value::File(b)) => a == b,
             _ => false,
         }
     }
@@ -315,7 +324,7 @@ impl Value {
     }
     /// `typeof v == "object"` (which includes arrays and `null`).
     pub fn is_js_object(&self) -> bool {
-        matches!(self, Value::Null | Value::Array(_) | Value::Object(_) | Value::Xhr(_) | Value::RegExp(_) | Value::Json(_))
+        matches!(self, Value::Null | Value::Array(_) | Value::Object(_) | Value::Xhr(_) | Value::RegExp(_) | Value::File(_) | Value::Json(_))
     }
     /// JavaScript truthiness.
     pub fn truthy(&self) -> bool {
@@ -367,9 +376,22 @@ impl Value {
             Value::Bool(b) => if *b { "true".into() } else { "false".into() },
             Value::Number(n) => write::number_text(n),
             Value::String(s) => s.clone(),
-            Value::Array(items) => items.iter().map(|v| if v.is_nullish() { String::new() } else { v.to_js_string() }).collect::<Vec<_>>().join(","),
+            Value::Array(items) => {
+                // `Array.prototype.join`: null and undefined items are empty.
+                let mut out = String::new();
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !v.is_nullish() {
+                        out.push_str(&v.to_js_string());
+                    }
+                }
+                out
+            }
             Value::RegExp(r) => r.display(),
             Value::Object(_) | Value::Xhr(_) => "[object Object]".into(),
+            Value::File(_) => "[object File]".into(),
             Value::Json(j) => j.expand().to_js_string(),
         }
     }
@@ -564,6 +586,15 @@ mod tests {
         m.insert("alias", "1".into());
         m.insert("secureKey", "k2".into());
         assert_eq!(Value::Object(m).write(), r#"{"secureKey":"k2","alias":"1"}"#);
+    }
+
+    /// `String([...])` as JavaScript joins: commas, null and undefined items empty, nested
+    /// arrays flattened the same way.
+    #[test]
+    fn arrays_stringify_as_javascript_joins_them() {
+        let v = parse(r#"[1,null,"a",[2,3],true,{}]"#).unwrap();
+        assert_eq!(v.to_js_string(), "1,,a,2,3,true,[object Object]");
+        assert_eq!(Value::Array(Vec::new()).to_js_string(), "");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! - `undefined` as the string [`MARK_UNDEFINED`] (the reviver assigns `undefined`, so the
 //!   key stays, as on the shipped objects);
 //! - a jqXHR as an object whose first key is [`MARK_XHR`];
-//! - a RegExp as `{MARK_REGEXP: [source, flags]}`.
+//! - a RegExp as `{MARK_REGEXP: [source, flags]}`;
+//! - a kept `File` as `{MARK_FILE: id}`.
 //!
 //! The marks start with U+0001 (written escaped, `\u0001`, as JSON requires). A server
 //! string would have to be exactly a mark to be taken for one.
@@ -15,6 +16,7 @@ use super::{Number, Value};
 pub const MARK_UNDEFINED: &str = "\u{1}undefined";
 pub const MARK_XHR: &str = "\u{1}xhr";
 pub const MARK_REGEXP: &str = "\u{1}regexp";
+pub const MARK_FILE: &str = "\u{1}file";
 
 pub(super) fn write(v: &Value, out: &mut String) {
     match v {
@@ -72,6 +74,13 @@ pub(super) fn write(v: &Value, out: &mut String) {
             string(r.flags(), out);
             out.push_str("]}");
         }
+        Value::File(f) => {
+            out.push('{');
+            raw_string(MARK_FILE, out);
+            out.push(':');
+            out.push_str(&number_text(&Number::new(f.0 as f64)));
+            out.push('}');
+        }
         Value::Json(j) => match j.text() {
             Some(text) => out.push_str(text),
             None => write(&j.expand(), out),
@@ -91,6 +100,9 @@ pub(super) fn revive(v: Value) -> Value {
                     return Value::RegExp(super::RegexSpec::new(source.as_str(), flags.as_str()));
                 }
             }
+            if let Some(id) = m.get(MARK_FILE).and_then(Value::as_f64) {
+                return Value::File(super::FileRef(id as u64));
+            }
             let xhr = m.contains_key(MARK_XHR);
             let mut out = super::Map::new();
             for (k, item) in m.into_iter() {
@@ -108,7 +120,8 @@ pub(super) fn revive(v: Value) -> Value {
 pub(super) fn stringify(v: &Value, out: &mut String) {
     match v {
         Value::Undefined => out.push_str("null"),
-        Value::RegExp(_) => out.push_str("{}"),
+        // JSON.stringify of a RegExp or a File.
+        Value::RegExp(_) | Value::File(_) => out.push_str("{}"),
         Value::Json(j) => stringify(&j.expand(), out),
         Value::Array(items) => {
             out.push('[');
@@ -198,32 +211,36 @@ pub fn number_text(n: &Number) -> String {
         return if v.is_nan() { "NaN".into() } else if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
     if v.fract() == 0.0 && v.abs() < 1e21 {
-        let mut digits = String::new();
-        let neg = v < 0.0;
-        let mut u = v.abs() as u128;
-        if u == 0 {
-            return "0".into();
-        }
-        while u > 0 {
-            digits.push(char::from(b'0' + (u % 10) as u8));
-            u /= 10;
-        }
-        if neg {
-            digits.push('-');
-        }
-        return digits.chars().rev().collect();
+        let digits = whole_digits(v.abs());
+        return if v < 0.0 { format_neg(digits) } else { digits };
     }
     let neg = v < 0.0;
     let a = v.abs();
     if a >= 1e21 || a < 1e-6 {
-        // JavaScript's exponent form, to 15 significant digits.
-        let mut e = a.log10().floor() as i32;
+        // JavaScript's exponent form, to 15 significant digits. The exponent is found by
+        // comparing with powers of ten (no `log10` in the wasm for this rare path).
+        let mut e = 0i32;
+        while e < 308 && a >= 10f64.powi(e + 1) {
+            e += 1;
+        }
+        while e > -324 && a < 10f64.powi(e) {
+            e -= 1;
+        }
         let mut m = a / 10f64.powi(e);
         if m >= 10.0 {
             m /= 10.0;
             e += 1;
         }
-        let digits = (m * 1e14).round() as u64;
+        if m < 1.0 {
+            m *= 10.0;
+            e -= 1;
+        }
+        let mut digits = (m * 1e14).round() as u64;
+        if digits >= 1_000_000_000_000_000 {
+            // Rounded up to the next power of ten (powi is not exact up there).
+            digits /= 10;
+            e += 1;
+        }
         let mut d = format_u64_padded(digits, 15);
         while d.len() > 1 && d.ends_with('0') {
             d.pop();
@@ -263,6 +280,50 @@ pub fn number_text(n: &Number) -> String {
         text.push_str(&f);
     }
     text
+}
+
+fn format_neg(digits: String) -> String {
+    let mut out = String::with_capacity(digits.len() + 1);
+    out.push('-');
+    out.push_str(&digits);
+    out
+}
+
+/// The exact decimal digits of a whole `a` (0 <= a < 1e21), as JavaScript writes them,
+/// without 128-bit arithmetic (whose division routines are 1.2 KB of wasm).
+fn whole_digits(a: f64) -> String {
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+    if a < TWO_64 {
+        let mut n = a as u64;
+        let mut d = Vec::new();
+        loop {
+            d.push(b'0' + (n % 10) as u8);
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        d.reverse();
+        return String::from_utf8(d).unwrap_or_default();
+    }
+    // a = m * 2^k with a 53-bit m and 12 <= k <= 17 here: double m's base-1e9 limbs k times.
+    const BASE: u64 = 1_000_000_000;
+    let bits = a.to_bits();
+    let k = ((bits >> 52) & 0x7ff) as i64 - 1075;
+    let m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let mut limbs = [m % BASE, (m / BASE) % BASE, m / (BASE * BASE)];
+    for _ in 0..k.max(0) {
+        let mut carry = 0;
+        for l in limbs.iter_mut() {
+            let x = *l * 2 + carry;
+            *l = x % BASE;
+            carry = x / BASE;
+        }
+    }
+    let mut out = whole_digits(limbs[2] as f64);
+    out.push_str(&format_u64_padded(limbs[1], 9));
+    out.push_str(&format_u64_padded(limbs[0], 9));
+    out
 }
 
 fn format_u64_padded(mut n: u64, width: usize) -> String {
@@ -307,6 +368,15 @@ mod tests {
         assert_eq!(number_text(&Number::new(f64::NAN)), "NaN");
         assert_eq!(Value::num(f64::INFINITY).write(), "null");
         assert_eq!(number_text(&Number::new(1e300)), "1e+300");
+        // Whole numbers below 1e21 are written out in full; beyond 2^53 with their exact
+        // digits (JavaScript would print its shortest digits and zeros), which read back as
+        // the same number. Numbers from the page keep the page's own text (shell/bridge.rs).
+        assert_eq!(number_text(&Number::new(-1e20)), "-100000000000000000000");
+        assert_eq!(number_text(&Number::new(0.0)), "0");
+        assert_eq!(number_text(&Number::new(18446744073709551615.0)), "18446744073709551616");
+        for x in [18446744073709551616.0, 999999999999999868928.0, 123456789012345680000.0, 9007199254740993.0] {
+            assert_eq!(number_text(&Number::new(x)).parse::<f64>().ok(), Some(x), "{x}");
+        }
         assert_eq!(number_text(&Number::new(-2.5e22)), "-2.5e+22");
         assert_eq!(number_text(&Number::new(1.5e-7)), "1.5e-7");
     }
