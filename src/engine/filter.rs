@@ -218,7 +218,7 @@ impl Default for FilterSet {
 }
 
 fn never_regex() -> Regex {
-    Regex::new(NEVER).expect("constant pattern")
+    Regex::never()
 }
 
 impl FilterSet {

@@ -393,6 +393,11 @@ impl Regex {
         Ok(Regex { program, sets: p.sets, fold_ascii, multi_line })
     }
 
+    /// `\b\B`: matches nowhere (built directly, so no pattern can fail to compile).
+    pub fn never() -> Regex {
+        Regex { program: vec![Inst::Look(Look::Word), Inst::Look(Look::NotWord), Inst::Match], sets: Vec::new(), fold_ascii: false, multi_line: false }
+    }
+
     fn has(&self, set: u32, c: char) -> bool {
         let Some(s) = self.sets.get(set as usize) else { return false };
         let within = |c: char| s.ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&(c as u32)));
@@ -493,6 +498,7 @@ mod tests {
         assert!(m("(?s:.)", "\n") && !m("(?s:.)", ""));
         assert!(m(r"\bcat\b", "a cat!") && !m(r"\bcat\b", "concat"));
         assert!(m(r"\Bcat", "concat") && !m(r"(?:\b\B)", "anything at all"));
+        assert!(["", "a", "a b", " "].iter().all(|t| !Regex::never().is_match(t)), "never matches nothing");
         assert!(m("", "") && m("x|", "abc"));
     }
 

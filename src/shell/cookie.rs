@@ -108,9 +108,11 @@ impl CookieJar {
             if is_ip || !host.contains('.') {
                 return None;
             }
-            let labels: Vec<&str> = host.split('.').collect();
-            (2..labels.len()).chain(std::iter::once(labels.len())).find_map(|n| {
-                let candidate = format!(".{}", labels[labels.len() - n..].join("."));
+            // The host's suffixes of 2, 3, ... labels, shortest first (as `.a.b`).
+            let dots: Vec<usize> = host.match_indices('.').map(|(i, _)| i).collect();
+            (2..=dots.len() + 1).find_map(|n| {
+                let start = if n > dots.len() { 0 } else { dots[dots.len() - n] + 1 };
+                let candidate = format!(".{}", &host[start..]);
                 let probe = "_genesys.widgets.webchat.domainProbe";
                 self.write_raw(probe, "1", &Some(candidate.clone()));
                 let ok = self.get(probe).is_some();

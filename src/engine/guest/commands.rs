@@ -225,7 +225,7 @@ impl Session {
             self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
         }
         if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", self.cfg.missing.join(", ")));
+            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", self.cfg.missing_list()));
         }
         // Each configure makes the shipped controller a new transport, whose new
         // capabilities object the bus publishes again at its next restore.
@@ -262,7 +262,7 @@ impl Session {
             // Deliberate: the shipped transport leaves this start pending forever.
             self.out.reject_text(id, texts::ALREADY_ACTIVE);
         } else if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: cannot start a chat: missing {}.", self.cfg.missing.join(", ")));
+            self.out.log(LogLevel::Error, format!("WebChatService: cannot start a chat: missing {}.", self.cfg.missing_list()));
             self.out.reject_text(id, INVALID_TRANSPORT);
         } else {
             let body = self.create_body(data, page);
