@@ -191,3 +191,20 @@ pub async fn guest_heartbeats(State(world): State<Shared>, Json(body): Json<Valu
     }
     StatusCode::NO_CONTENT
 }
+
+pub async fn nexus_sessions(State(world): State<Shared>) -> Json<Value> {
+    let w = lock(&world);
+    Json(json!({"sessions": w.nexus.sessions.values().collect::<Vec<_>>()}))
+}
+
+/// Nexus v3: `{action: join|say|typing|leave|image|end|lose, text?}`. `end` ends the chat
+/// from the server side (`chatEnded`); `lose` forgets the session (404 `INVALID_SESSION`).
+pub async fn nexus_act(State(world): State<Shared>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
+    let text = body.get("text").and_then(Value::as_str).unwrap_or("Hello");
+    let action = body.get("action").and_then(Value::as_str).unwrap_or("");
+    if crate::nexus::act(&world, &id, action, text) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "no such session, no agent there, or an unknown action").into_response()
+    }
+}

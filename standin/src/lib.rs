@@ -1,6 +1,7 @@
 //! A local stand-in for the backends WebChatService talks to, for the demo page and the
-//! tests: Genesys Engage GMS Chat API v2 (`/genesys/2/chat/{service}`) and Genesys Cloud
-//! guest chat (`/api/v2/webchat/guest/conversations` + its WebSocket event stream), with a
+//! tests: Genesys Engage GMS Chat API v2 (`/genesys/2/chat/{service}`), Genesys Cloud
+//! guest chat (`/api/v2/webchat/guest/conversations` + its WebSocket event stream) and
+//! Genesys Multicloud CX Nexus v3 chat (`/nexus/v3/chat/sessions`), with a
 //! scripted agent, a control API (`/control/...`) for injecting agent actions and faults, CORS for
 //! any origin, and the demo page and built plugin as static files.
 //!
@@ -15,13 +16,14 @@ pub mod gms;
 pub mod guest;
 pub mod guest_agent;
 pub mod guest_world;
+pub mod nexus;
 pub mod world;
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 const GUEST: &str = "/api/v2/webchat/guest/conversations";
 use axum::Router;
@@ -59,7 +61,7 @@ async fn cors(req: Request, next: Next) -> Response {
         }
     }
     h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
-    h.insert("access-control-allow-headers", HeaderValue::from_static("content-type, apikey, authorization"));
+    h.insert("access-control-allow-headers", HeaderValue::from_static("content-type, apikey, authorization, x-api-key, x-nexus-client-key"));
     h.insert("access-control-max-age", HeaderValue::from_static("600"));
     // Pages that isolate themselves (COEP require-corp, as the wasm-bindgen test runner's
     // page does) may still load the bus stand-in and the plugin from here.
@@ -77,6 +79,14 @@ pub fn router(world: Shared, roots: Roots) -> Router {
         .route(&format!("{GUEST}/{{conv}}/members/{{member}}/typing"), post(guest::typing))
         .route(&format!("{GUEST}/{{conv}}/messages"), get(guest::messages))
         .route("/guest/stream/{token}", get(guest::stream))
+        .route(nexus::SESSIONS, post(nexus::create))
+        .route(&format!("{}/{{id}}/messages", nexus::SESSIONS), get(nexus::messages).post(nexus::post_message))
+        .route(&format!("{}/{{id}}/images", nexus::SESSIONS), post(nexus::post_image))
+        .route(&format!("{}/{{id}}/userdata", nexus::SESSIONS), put(nexus::put_user_data))
+        .route(&format!("{}/{{id}}/participants/{{pid}}", nexus::SESSIONS), delete(nexus::leave))
+        .route("/nexus/v3/chat/images/{name}", get(nexus::image))
+        .route("/control/nexus", get(control::nexus_sessions))
+        .route("/control/nexus/{id}/act", post(control::nexus_act))
         .route("/control/guest", get(control::guest_conversations))
         .route("/control/guest/{conv}/act", post(control::guest_act))
         .route("/control/guest/heartbeats", put(control::guest_heartbeats))

@@ -126,6 +126,8 @@ pub struct World {
     /// Heartbeat frames on guest streams: interval, and whether they are sent at all.
     pub heartbeat_ms: u64,
     pub heartbeats_off: bool,
+    /// Genesys Multicloud CX Nexus v3 sessions, their client keys and images.
+    pub nexus: crate::nexus::NexusWorld,
     next_id: u64,
 }
 
