@@ -22,6 +22,7 @@ pub mod gms;
 pub mod guest;
 pub mod host;
 pub mod json;
+pub mod nexus;
 pub mod outbox;
 pub mod output;
 pub mod prefilters;
