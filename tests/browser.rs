@@ -368,6 +368,34 @@ async fn recorded_rich_entries_arrive_normalised() {
     assert_eq!(field(&m, "messages.4.fileDetails.file-name").as_string().as_deref(), Some("invoice.pdf"));
 }
 
+/// Nexus v3 against the stand-in: the create form and token, polls with the client key, agent events, a send, and the end (DELETE of the visitor).
+#[wasm_bindgen_test]
+async fn nexus_chat_polls_sends_and_ends() {
+    fresh_world().await;
+    let t = serde_json::json!({"transport": {"type": "pureengage-v3-rest", "dataURL": format!("{}/nexus/v3/chat/sessions", standin()), "endpoint": "ep", "headers": {"x-api-key": "k"}, "pollTimeout": 300}});
+    let page = Page::open_with(&t.to_string(), "{}", false).await;
+    let started = page.command("WebChatService.startChat", obj(r#"{"form": {"firstname": "Nia"}}"#)).await.expect("startChat resolves");
+    assert!(field(&started, "data.clientToken").as_string().is_some_and(|t| t.split('.').count() == 3));
+    let ev = page.event("started", 3000).await.unwrap();
+    let sid = field(&ev, "data.sessionId").as_string().expect("the token names the session");
+    page.event("messageReceived", 3000).await.expect("the visitor's own join");
+    control("POST", &format!("/control/nexus/{sid}/act"), r#"{"action": "join"}"#).await;
+    control("POST", &format!("/control/nexus/{sid}/act"), r#"{"action": "say", "text": "Hi from Nexus"}"#).await;
+    page.event("agentConnected", 5000).await.expect("the agent joins");
+    let mut said = false;
+    while !said {
+        let m = page.event("messageReceived", 5000).await.expect("the agent's message arrives");
+        said = (0..4).any(|i| field(&m, &format!("messages.{i}.text")).as_string().as_deref() == Some("Hi from Nexus"));
+    }
+    page.command("WebChatService.sendMessage", obj(r#"{"message": "hello nexus"}"#)).await.expect("the send resolves");
+    page.command("WebChatService.endChat", obj("{}")).await.expect("endChat resolves");
+    page.event("ended", 3000).await.unwrap();
+    let sessions = control_json("/control/nexus").await;
+    let s = &sessions["sessions"][0];
+    assert_eq!(s["ended"], true);
+    assert!(s["messages"].as_array().unwrap().iter().any(|m| m["text"] == "hello nexus" && m["from"]["type"] == "Customer"));
+}
+
 /// `{files: <input type=file>}` holding one chosen file of `size` bytes.
 fn file_input(name: &str, size: u32, mime: &str) -> JsValue {
     js("name, size, type", "const i = document.createElement('input'); i.type = 'file'; const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array(size).fill(65)], name, {type})); i.files = dt.files; return {files: i};")

@@ -144,6 +144,46 @@ async fn guest_chat(c: &Client, server: &standin::Running) -> Result<(), String>
     end_chat(c).await
 }
 
+/// Nexus v3 on the demo page: the greeting, a message and its answer, a reload that
+/// restores the transcript once, one more message, the end.
+async fn nexus_chat(c: &Client, base: &str) -> Result<(), String> {
+    start_chat(c, &format!("{base}/?transport=nexus"), "Nina").await?;
+    wait_for(c, "the Nexus label", "document.getElementById('transport').textContent === '(Nexus v3)'", 10).await?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello Nina! I'm Anna"), 15).await?;
+    send(c, "over nexus").await?;
+    wait_for(c, "the agent's answer", &transcript_count("You said: over nexus"), 15).await?;
+    c.refresh().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the restored transcript", &transcript_count("You said: over nexus"), 15).await?;
+    wait_for(c, "the restored status", "document.getElementById('status').textContent === 'restored'", 5).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    for text in ["Hello Nina! I'm Anna", "You said: over nexus"] {
+        let n = c.execute(&format!("return {};", transcript_count(text)), vec![]).await.map_err(|e| e.to_string())?;
+        if n != serde_json::json!(1) {
+            return Err(format!("after reload '{text}' appears {n} times"));
+        }
+    }
+    send(c, "after the reload").await?;
+    wait_for(c, "the answer after reload", &transcript_count("You said: after the reload"), 15).await?;
+    end_chat(c).await
+}
+
+/// A visitor on Nexus v3 chats, reloads mid-chat, goes on in the same session and ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nexus_chat_survives_a_reload() {
+    let server = quick_standin().await;
+    let driver = start_driver().expect("chromedriver starts");
+    let client = browser(&driver).await.expect("a browser session opens");
+    let outcome = nexus_chat(&client, &server.url()).await;
+    let _ = client.close().await;
+    outcome.expect("the Nexus chat survives a reload");
+    let w = standin::world::lock(&server.world);
+    assert_eq!(w.nexus.sessions.len(), 1, "the reload restored the session instead of creating another");
+    let s = w.nexus.sessions.values().next().expect("one session");
+    let sent: Vec<_> = s.messages.iter().filter(|m| m["type"] == "Text" && m["from"]["type"] == "Customer").map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(sent, ["over nexus", "after the reload"], "each message reached the server exactly once");
+    assert!(s.ended, "endChat deleted the visitor");
+}
+
 /// Genesys Cloud guest chat on the demo page: chat, the stream dropped mid-chat, a message typed then, a reload, the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_chat_survives_a_dropped_stream_and_a_reload() {

@@ -458,6 +458,72 @@ fn after_boot(mut p: Page, r: &mut Rng, s: &mut Stats, max_jump: usize, settle: 
     s.cases += 1;
 }
 
+const NEXUS_CONFIG: &str = r#"{"transport":{"type":"pureengage-v3-rest","dataURL":"http://n.test/nexus/v3/chat/sessions","endpoint":"ep","headers":{"x-api-key":"k"},"pollTimeout":500}}"#;
+/// A token whose payload is {"sessionId":"s-1","transportId":"t-1","participantId":"p-1"}.
+const NEXUS_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzZXNzaW9uSWQiOiJzLTEiLCJ0cmFuc3BvcnRJZCI6InQtMSIsInBhcnRpY2lwYW50SWQiOiJwLTEifQ.sig";
+
+/// Answers pending Nexus requests plausibly (a token for a create, no news for the
+/// rest), until the page is quiet.
+fn settle_nexus(p: &mut Page) {
+    for _ in 0..200 {
+        if p.http.is_empty() {
+            return;
+        }
+        let r = p.http.remove(0);
+        let body = if r.url.ends_with("/sessions") {
+            format!(r#"{{"status":{{"code":0}},"data":{{"clientToken":"{NEXUS_TOKEN}"}}}}"#)
+        } else {
+            r#"{"status":{"code":0},"data":{"chatEnded":false,"messages":[]}}"#.to_owned()
+        };
+        p.respond(&r, 200, &body);
+    }
+}
+
+/// Nexus v3: mutated create, poll and error answers (or none), random commands and clock
+/// jumps, sometimes a mutated configuration or saved cookies at page load.
+fn nexus_case(seed: u64, s: &mut Stats) {
+    let mut r = Rng(seed | 1);
+    let mut host = MemoryHost::default();
+    if r.chance(30) {
+        host.store.insert(webchatservice::engine::nexus::cookies::KEYS.into(), r.pick(&[NEXUS_TOKEN, "", "x.y.z", "a.e30.b", "a.W10.b", "a.bnVsbA.b", &NEXUS_TOKEN[..40], "a.eyJzZXNzaW9uSWQiOjF9.b"]).to_string());
+        host.store.insert(webchatservice::engine::nexus::cookies::SESSION.into(), "s-1".into());
+    }
+    let config = if r.chance(30) { mutated_text(NEXUS_CONFIG, &mut r) } else { NEXUS_CONFIG.to_owned() };
+    let config = if webchatservice::engine::json::parse(&config).is_ok() { config } else { NEXUS_CONFIG.to_owned() };
+    let mut p = Page::boot(&config, host);
+    let mut issued = Vec::new();
+    issued.push(p.cmd("startChat", r#"{"form":{"firstname":"F"}}"#));
+    let poll = r#"{"status":{"code":0},"data":{"chatEnded":false,"messages":[{"index":"2","type":"ParticipantJoined","from":{"nickname":"A","type":"Agent","participantId":"a"}},{"index":"3","type":"TypingStarted","from":{"type":"Agent","participantId":"a"}},{"index":"-4","type":"Text","text":"hi","utcTime":1,"from":{"type":"Agent","participantId":"a"}},{"index":"5","type":"PushUrl","url":"u","from":{"type":"Supervisor","participantId":"s"}},{"index":"6","type":"ParticipantLeft","from":{"type":"Agent","participantId":"a"}}]}}"#;
+    let created = format!(r#"{{"status":{{"code":0}},"data":{{"clientToken":"{NEXUS_TOKEN}"}}}}"#);
+    let error = r#"{"status":{"code":"INVALID_SESSION","message":"gone"}}"#;
+    for _ in 0..3 + r.below(14) {
+        s.inputs += 1;
+        match r.below(6) {
+            0..=2 => {
+                p.advance(r.below(3000) as u64);
+                if !p.http.is_empty() {
+                    let i = r.below(p.http.len());
+                    let req = p.http.remove(i);
+                    let base = *r.pick(&[poll, created.as_str(), error]);
+                    let status = *r.pick(&[200u16, 200, 200, 400, 401, 404, 429, 500]);
+                    match r.below(6) {
+                        0 => p.no_answer(&req, NetError::Network("fuzz".into())),
+                        1 => p.respond(&req, status, base),
+                        _ => p.respond(&req, status, &mutated_text(base, &mut r)),
+                    }
+                }
+            }
+            3 | 4 => issue(&mut p, &mut r, &mut issued),
+            _ => {
+                p.advance(r.below(10_000) as u64);
+                settle_nexus(&mut p);
+            }
+        }
+    }
+    all_settled(&mut p, &issued);
+    s.cases += 1;
+}
+
 fn run(family: &str, case: fn(u64, &mut Stats)) {
     let cases: u64 = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
     let first: u64 = std::env::var("FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
@@ -501,4 +567,10 @@ fn fuzz_guest_frames_answers_and_commands() {
 #[test]
 fn fuzz_guest_config_and_cookies() {
     run("guest-boot", guest_boot_case);
+}
+
+/// Nexus v3: mutated answers, configurations and cookies, commands, clock jumps.
+#[test]
+fn fuzz_nexus_answers_config_and_commands() {
+    run("nexus", nexus_case);
 }

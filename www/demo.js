@@ -42,7 +42,8 @@
     switch (m.type) {
       case 'Message':
       case 'PushUrl':
-        line('msg msg-' + type, m.text || '', m.index, name);
+        // A Nexus image arrives as a message with `content` and maybe no text.
+        line('msg msg-' + type, m.text || (m.content && m.content.length ? 'sent an image' : ''), m.index, name);
         break;
       case 'ParticipantJoined':
         line('system', name + ' joined the chat', m.index);
@@ -90,15 +91,21 @@
     if (typeof err === 'string') { return err; }
     if (err && err.errorReason === 'FileUploadError') { return 'The file ' + err.filename + ' could not be sent: the chat server cannot be reached.'; }
     if (err && err.status === 400 && typeof err.responseText === 'string' && uploadError(err)) { return uploadError(err); }
+    // Nexus v3 answers {status: {code, message}}.
+    var nexus = null;
+    try { nexus = err && typeof err.responseText === 'string' ? JSON.parse(err.responseText) : null; } catch (e) { nexus = null; }
+    if (nexus && nexus.status && nexus.status.message) { return nexus.status.message; }
     if (err && err.errors && err.errors.length) { return err.errors.map(function (e) { return e.advice || e.code; }).join(', '); }
     if (err && err.status === 0) { return 'The chat server cannot be reached.'; }
     return 'Something went wrong.';
   }
 
   var restored = false;
-  $('transport').textContent = window._genesys.widgets.webchat.transport ? '(Genesys Cloud guest chat)' : '(GMS)';
-  // File transfer is a GMS feature (guest chat has none).
-  $('attach').hidden = !!window._genesys.widgets.webchat.transport;
+  var transportType = (window._genesys.widgets.webchat.transport || {}).type;
+  $('transport').textContent = transportType === 'purecloud-v2-sockets' ? '(Genesys Cloud guest chat)' : transportType === 'pureengage-v3-rest' ? '(Nexus v3)' : '(GMS)';
+  // Guest chat has no file transfer; Nexus v3 takes images only.
+  $('attach').hidden = transportType === 'purecloud-v2-sockets';
+  if (transportType === 'pureengage-v3-rest') { $('file').accept = 'image/*'; }
   ui.subscribe('WebChatService.ready', function () {
     status('ready');
     // The service restores by itself after a reload; show the form when there is nothing

@@ -8,7 +8,7 @@ use super::emitter::Emitter;
 use super::host::Host;
 use super::json::Value;
 use super::output::{Action, HttpResponse, LogLevel, NetError, SocketEvent, SocketId};
-use super::{gms, guest, texts, CommandId, Millis, RequestId};
+use super::{gms, guest, nexus, texts, CommandId, Millis, RequestId};
 
 enum Engine {
     /// No usable `webchat` configuration: every command rejects (the shipped plugin then
@@ -16,6 +16,7 @@ enum Engine {
     Refused(Emitter),
     Gms(Box<gms::Session>),
     Guest(Box<guest::Session>),
+    Nexus(Box<nexus::Session>),
 }
 
 pub struct Service {
@@ -36,6 +37,10 @@ impl Service {
             );
             out.push(Action::Ready);
             Engine::Refused(out)
+        } else if webchat.get("transport").get("type").as_str() == Some(nexus::TRANSPORT) {
+            let mut s = nexus::Session::new();
+            s.boot();
+            Engine::Nexus(Box::new(s))
         } else if webchat.get("transport").get("type").truthy() {
             let mut s = guest::Session::new(seed);
             s.boot();
@@ -53,6 +58,7 @@ impl Service {
             Engine::Refused(out) => out.reject_text(id, texts::INVALID_CONFIGURATION),
             Engine::Gms(s) => s.handle_command(id, cmd, now, host),
             Engine::Guest(s) => s.handle_command(id, cmd, now, host),
+            Engine::Nexus(s) => s.handle_command(id, cmd, now, host),
         }
     }
 
@@ -61,6 +67,7 @@ impl Service {
             Engine::Refused(_) => {}
             Engine::Gms(s) => s.handle_page(event),
             Engine::Guest(s) => s.handle_page(event, host),
+            Engine::Nexus(s) => s.handle_page(event),
         }
     }
 
@@ -69,6 +76,7 @@ impl Service {
             Engine::Refused(_) => {}
             Engine::Gms(s) => s.handle_http(id, result, now, host),
             Engine::Guest(s) => s.handle_http(id, result, now, host),
+            Engine::Nexus(s) => s.handle_http(id, result, now, host),
         }
     }
 
@@ -83,6 +91,7 @@ impl Service {
             Engine::Refused(_) => {}
             Engine::Gms(s) => s.handle_timeout(now, host),
             Engine::Guest(s) => s.handle_timeout(now, host),
+            Engine::Nexus(s) => s.handle_timeout(now, host),
         }
     }
 
@@ -94,6 +103,7 @@ impl Service {
             Engine::Refused(out) => out.len(),
             Engine::Gms(s) => s.queued_actions(),
             Engine::Guest(s) => s.queued_actions(),
+            Engine::Nexus(s) => s.queued_actions(),
         }
     }
 
@@ -103,6 +113,7 @@ impl Service {
                 Engine::Refused(out) => out.pop().map(|(a, _)| a),
                 Engine::Gms(s) => s.poll_action(),
                 Engine::Guest(s) => s.poll_action(),
+                Engine::Nexus(s) => s.poll_action(),
             }?;
             match &a {
                 Action::Command { command, .. } if !self.app_present && command.starts_with("App.") => continue,
@@ -116,6 +127,7 @@ impl Service {
             Engine::Refused(_) => None,
             Engine::Gms(s) => s.poll_timeout(),
             Engine::Guest(s) => s.poll_timeout(),
+            Engine::Nexus(s) => s.poll_timeout(),
         }
     }
 
@@ -125,6 +137,7 @@ impl Service {
             Engine::Refused(_) => false,
             Engine::Gms(s) => s.is_active(),
             Engine::Guest(s) => s.is_active(),
+            Engine::Nexus(s) => s.is_active(),
         }
     }
 
@@ -136,13 +149,14 @@ impl Service {
             Engine::Refused(out) => out.len(),
             Engine::Gms(s) => s.footprint(),
             Engine::Guest(s) => s.footprint(),
+            Engine::Nexus(s) => s.footprint(),
         }
     }
 
     /// The event names the chosen controller registers.
     pub fn event_names(&self) -> &'static [&'static str] {
         match &self.engine {
-            Engine::Guest(_) => super::command::GUEST_EVENT_NAMES,
+            Engine::Guest(_) | Engine::Nexus(_) => super::command::GUEST_EVENT_NAMES,
             _ => super::command::GMS_EVENT_NAMES,
         }
     }

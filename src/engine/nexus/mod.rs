@@ -1,11 +1,16 @@
-//! Genesys Multicloud CX "Nexus" v3 chat (`pureengage-v3-rest`): what the shipped
-//! transport reads and writes, as pure functions (spec/protocols.md §2 and the shipped
-//! transport). The session that drives them under the nextgen controller comes next
-//! (issue 8); these parts do not depend on how that controller is shared with guest chat.
+//! Genesys Multicloud CX "Nexus" v3 chat (`pureengage-v3-rest`, spec/protocols.md §2):
+//! the session (`session.rs`, `commands.rs`, `answers.rs`) follows the shipped nextgen
+//! controller and transport step for step; what the transport reads and writes is kept in
+//! pure functions (`config.rs`, `token.rs`, `messages.rs`).
 
+mod answers;
+mod commands;
 pub mod config;
 pub mod messages;
+mod session;
 pub mod token;
+
+pub use session::Session;
 
 /// The transport's name in `webchat.transport.type`; error codes are prefixed with it.
 pub const TRANSPORT: &str = "pureengage-v3-rest";

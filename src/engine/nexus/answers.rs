@@ -1,0 +1,323 @@
+//! HTTP answers on a Nexus v3 chat: what the shipped transport's success and error
+//! callbacks do with each, in the shipped order, and the messages of poll and restore
+//! answers turned into bus events (`messages.rs` has the per-message rules).
+
+use super::messages::{events, failure, normalized, sanitized_index, transform_original, Effect, Failure};
+use super::session::{Pending, PollLoop, Session, AGENT_TYPING_MS, TRANSCRIPT_KEPT};
+use super::{cookies, token};
+use crate::engine::host::Host;
+use crate::engine::json::{obj, Value};
+use crate::engine::output::{Action, HttpResponse, NetError};
+use crate::engine::xhr::{self, Answer, Reading};
+use crate::engine::{Millis, RequestId};
+
+impl Session {
+    pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
+        let Some(at) = self.requests.iter().position(|r| r.id == id) else { return };
+        let req = self.requests.remove(at);
+        let reading = if matches!(req.what, Pending::Image { .. }) { Reading::Text } else { Reading::Auto };
+        let answer = xhr::read(result, reading);
+        if req.chat != self.chat {
+            // A request of a chat that is over settles its command, nothing else.
+            let ok = matches!(answer, Answer::Done { .. });
+            let v = answer.into_value();
+            let cmd = match req.what {
+                Pending::Create { cmd } | Pending::Send { cmd } | Pending::UserData { cmd } | Pending::Leave { cmd } | Pending::Image { cmd } => Some(cmd),
+                Pending::Restore { cmd } | Pending::Poll { cmd } | Pending::Typing { cmd } => cmd,
+            };
+            if let Some(c) = cmd {
+                if ok { self.out.resolve(c, v) } else { self.out.reject(c, v) }
+            }
+            return;
+        }
+        match answer {
+            Answer::Done { data, .. } => self.on_done(req.what, data, now, host),
+            Answer::Fail(x) => self.on_fail(req.what, Value::Xhr(Box::new(x)), now, host),
+        }
+    }
+
+    fn on_done(&mut self, what: Pending, e: Value, now: Millis, host: &mut dyn Host) {
+        match what {
+            Pending::Create { cmd } => {
+                let token_text = e.path("data.clientToken").as_str().map(str::to_owned);
+                let payload = token_text.as_deref().and_then(token::payload).and_then(|p| p.as_object().cloned());
+                let (Some(t), Some(mut sd)) = (token_text, payload) else {
+                    self.out.reject(cmd, e.clone());
+                    return self.publish_error(e);
+                };
+                self.active = true;
+                sd.insert("token", Value::str(t.as_str()));
+                self.session_data = sd;
+                host.storage_set(cookies::KEYS, &t);
+                host.storage_set(cookies::SESSION, &self.sd("sessionId"));
+                self.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
+                self.out.command("App.registerAutoLoad");
+                self.poll_now(None, None, host);
+                self.out.publish_direct("ajaxResponse", e.clone());
+                self.ctrl_active = true;
+                self.out.data("sessionActive", Value::Bool(true));
+                self.out.resolve(cmd, e);
+            }
+            Pending::Restore { cmd } => {
+                if !e.get("data").truthy() {
+                    if let Some(c) = cmd {
+                        self.out.reject(c, e.clone());
+                    }
+                    self.restore_failed(e, host);
+                    return self.terminate(host);
+                }
+                self.active = true;
+                self.out.publish("restored", obj([("async", Value::Bool(false))]));
+                self.ctrl_active = true;
+                self.out.data("sessionActive", Value::Bool(true));
+                self.restoring = false;
+                self.settle_verify_waiters();
+                let messages = e.path("data.messages").as_array().cloned().unwrap_or_default();
+                let published = self.take_messages(messages, true, now, host);
+                self.poll_now(None, None, host);
+                if let Some(c) = cmd {
+                    self.out.resolve(c, e);
+                }
+                self.publish_messages(published, host);
+            }
+            Pending::Poll { cmd } => {
+                self.poll_error = false;
+                self.poll = if self.poll == PollLoop::InFlight { PollLoop::Waiting { at: now } } else { self.poll };
+                let mut published = None;
+                if e.path("data.chatEnded") == &Value::Bool(true) && self.active {
+                    self.terminate(host);
+                }
+                if let Some(list) = e.path("data.messages").as_array() {
+                    published = Some(self.take_messages(list.clone(), false, now, host));
+                }
+                self.schedule_poll(now);
+                if self.disconnected {
+                    self.disconnected = false;
+                    self.out.publish("reconnected", Value::Undefined);
+                    // Deliberate: what was sent while the connection was down goes now.
+                    for (cmd, m) in std::mem::take(&mut self.held_sends) {
+                        self.post_message(cmd, m.get("type").clone(), m.get("text").clone(), host);
+                    }
+                }
+                if let Some(c) = cmd {
+                    self.out.resolve_empty(c);
+                }
+                if let Some(p) = published {
+                    self.publish_messages(p, host);
+                }
+            }
+            Pending::Send { cmd } => {
+                if e.get("chatEnded") == &Value::Bool(true) && self.active {
+                    self.terminate(host);
+                }
+                self.out.resolve(cmd, e);
+            }
+            Pending::Typing { cmd } => {
+                if let Some(c) = cmd {
+                    self.out.resolve(c, e);
+                }
+            }
+            Pending::UserData { cmd } => self.out.resolve(cmd, e),
+            Pending::Image { cmd } => self.out.resolve(cmd, e),
+            Pending::Leave { cmd } => {
+                self.chat_ended(host);
+                self.out.publish("agentDisconnected", obj([("agents", Value::Object(self.agents.clone()))]));
+                self.out.resolve(cmd, e);
+                self.terminate(host);
+            }
+        }
+    }
+
+    fn on_fail(&mut self, what: Pending, x: Value, now: Millis, host: &mut dyn Host) {
+        match what {
+            Pending::Create { cmd } => {
+                self.out.reject(cmd, x.clone());
+                self.handle_error(x, host);
+            }
+            Pending::Restore { cmd } => {
+                self.publish_error(x.clone());
+                self.restore_failed(x.clone(), host);
+                self.terminate(host);
+                if let Some(c) = cmd {
+                    self.out.reject(c, x);
+                }
+            }
+            Pending::Poll { cmd } => {
+                self.poll = if self.poll == PollLoop::InFlight { PollLoop::Waiting { at: now } } else { self.poll };
+                let status = x.get("status").as_f64().unwrap_or(0.0);
+                if status == 0.0 && !self.disconnected {
+                    self.disconnected = true;
+                    self.out.publish("disconnected", Value::Undefined);
+                } else if !self.disconnected {
+                    self.handle_error(x.clone(), host);
+                }
+                if status != 429.0 {
+                    self.poll_error = true;
+                }
+                self.schedule_poll(now);
+                if let Some(c) = cmd {
+                    self.out.reject(c, Value::Undefined);
+                }
+            }
+            Pending::Send { cmd } => {
+                // The transport rejects with nothing; the controller passes that on as
+                // one `undefined` argument.
+                self.publish_error(x);
+                self.out.reject(cmd, Value::Undefined);
+            }
+            Pending::Typing { cmd } => {
+                self.publish_error(x.clone());
+                if let Some(c) = cmd {
+                    self.out.reject(c, x);
+                }
+            }
+            Pending::UserData { cmd } => self.out.reject(cmd, x),
+            Pending::Image { cmd } => {
+                self.handle_error(x.clone(), host);
+                self.out.reject(cmd, x);
+            }
+            Pending::Leave { cmd } => {
+                self.chat_ended(host);
+                self.out.reject(cmd, Value::Undefined);
+                self.terminate(host);
+            }
+        }
+    }
+
+    /// The shipped `handleError`: a lost session, or an `error` event.
+    fn handle_error(&mut self, x: Value, host: &mut dyn Host) {
+        match failure(&x, false) {
+            Failure::SessionLost => self.session_lost(x, host),
+            Failure::Error(e) => self.publish_error(e),
+        }
+    }
+
+    /// The shipped `handleSessionLost`: `sessionLost`, then `error` with the jqXHR, then
+    /// the session is over.
+    fn session_lost(&mut self, x: Value, host: &mut dyn Host) {
+        self.ctrl_reset();
+        crate::engine::prefilters::clear(&mut self.filters, host);
+        self.out.publish("sessionLost", x.clone());
+        self.publish_error(x);
+        self.terminate(host);
+    }
+
+    fn restore_failed(&mut self, e: Value, host: &mut dyn Host) {
+        self.restoring = false;
+        self.ctrl_reset();
+        crate::engine::prefilters::clear(&mut self.filters, host);
+        self.out.publish("restoreFailed", e);
+    }
+
+    /// The shipped `formatMessages` up to the publish: new messages (by sanitised index)
+    /// normalised, their originals transformed, their events published now; the index
+    /// cookie follows the last one. Returns what `messageReceived` carries later.
+    fn take_messages(&mut self, list: Vec<Value>, restoring: bool, now: Millis, host: &mut dyn Host) -> Published {
+        let mut out = Published { originals: Vec::new(), messages: Vec::new(), restoring };
+        let mut last_index = None;
+        for mut original in list {
+            if !original.is_object() {
+                continue;
+            }
+            let index = sanitized_index(original.get("index"));
+            if !self.seen.insert(&index) {
+                continue;
+            }
+            if let Some(m) = original.as_object_mut() {
+                m.insert("iTempIndex", Value::str(index.as_str()));
+            }
+            let message = normalized(&original, &index);
+            let kind = original.get("type").as_str().unwrap_or("").to_owned();
+            let role = original.get("from").get("type").as_str().unwrap_or("").to_owned();
+            transform_original(&mut original);
+            for effect in events(&kind, &role, &original, &mut self.agents) {
+                match effect {
+                    Effect::Publish(name, v) => self.out.publish(name, v),
+                    Effect::TypingWindow => {
+                        if self.agent_typing_until.is_none() {
+                            self.agent_typing_until = Some(now.saturating_add(AGENT_TYPING_MS));
+                        }
+                    }
+                }
+            }
+            last_index = Some(index);
+            if let Some(m) = original.as_object_mut() {
+                m.remove("iTempIndex");
+            }
+            out.originals.push(original);
+            out.messages.push(message);
+        }
+        if let Some(i) = last_index {
+            host.storage_set(cookies::INDEX, &i);
+        }
+        if restoring {
+            sort_by_index(&mut out.messages);
+            sort_by_index(&mut out.originals);
+        }
+        out
+    }
+
+    /// The later half of `formatMessages` (the shipped one resolves on a later task):
+    /// prefilters, preprocessors, the transcript, `messageReceived`.
+    fn publish_messages(&mut self, p: Published, host: &mut dyn Host) {
+        if p.messages.is_empty() {
+            return;
+        }
+        self.out.push(Action::Yield);
+        let messages: Vec<Value> = p.messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
+        let originals: Vec<Value> = p.originals.into_iter().filter(|o| !self.filters.matches(&text_of(o))).collect();
+        // The nextgen controller runs the preprocessors on each normalised message and
+        // keeps what they return.
+        let count = messages.len();
+        let processed = if count > 0 { host.preprocess_normalized(messages.clone()) } else { Vec::new() };
+        let messages = if processed.len() == count { processed } else { messages };
+        for m in &messages {
+            if self.transcript.len() >= TRANSCRIPT_KEPT {
+                self.transcript.pop_front();
+            }
+            self.transcript.push_back(m.clone());
+        }
+        for o in &originals {
+            if self.originals.len() >= TRANSCRIPT_KEPT {
+                self.originals.pop_front();
+            }
+            self.originals.push_back(o.clone());
+        }
+        if !messages.is_empty() {
+            // Read when the shipped one publishes, after its restore finished.
+            let restoring = p.restoring && self.restoring;
+            self.out.publish(
+                "messageReceived",
+                obj([
+                    ("originalMessages", Value::Array(originals)),
+                    ("messages", Value::Array(messages)),
+                    ("restoring", Value::Bool(restoring)),
+                    ("sessionData", Value::Undefined),
+                    ("oldMessages", Value::Bool(false)),
+                ]),
+            );
+        }
+    }
+
+}
+
+/// What one answer's messages publish (`messageReceived`), held until after its events.
+pub(super) struct Published {
+    originals: Vec<Value>,
+    messages: Vec<Value>,
+    restoring: bool,
+}
+
+fn text_of(m: &Value) -> String {
+    let t = m.get("text");
+    if t.truthy() { t.to_js_string() } else { String::new() }
+}
+
+/// Ascending by the (sanitised) index, numerically, as the shipped restore sorts (a
+/// stable sort: equal keys keep their order).
+fn sort_by_index(list: &mut Vec<Value>) {
+    let mut keys: Vec<(f64, usize)> = list.iter().enumerate().map(|(i, v)| (crate::engine::json::js_decimal(&sanitized_index(v.get("index"))).unwrap_or(0.0), i)).collect();
+    crate::engine::sort::merge_sort(&mut keys);
+    let mut slots: Vec<Option<Value>> = std::mem::take(list).into_iter().map(Some).collect();
+    *list = keys.into_iter().filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take)).collect();
+}

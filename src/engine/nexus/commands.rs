@@ -1,0 +1,447 @@
+//! Bus commands on a Nexus v3 chat: the nextgen controller's handlers and the
+//! `pureengage-v3-rest` calls they make, with the shipped texts. Where the shipped code
+//! never settles, this one settles plainly (README).
+
+use super::session::{Pending, PollLoop, Session};
+use super::{cookies, TRANSPORT};
+use crate::engine::command::{Command, PageEvent, PageInfo};
+use crate::engine::form::flatten;
+use crate::engine::host::Host;
+use crate::engine::json::{obj, FileRef, Map, Value};
+use crate::engine::output::{Action, Body, LogLevel};
+use crate::engine::{prefilters, texts, CommandId, Millis};
+
+const INVALID_TRANSPORT: &str = "Invalid transport configuration";
+const SEND_WHILE_INACTIVE: &str = texts::NO_ACTIVE_SESSION_DOT;
+
+impl Session {
+    pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
+        if let Some(text) = self.invalid {
+            if !matches!(cmd, Command::Configure(_)) {
+                return self.out.reject_text(id, text);
+            }
+        }
+        match cmd {
+            Command::Configure(v) => self.configure(id, &v, host),
+            Command::StartChat { data, page } => self.start_chat(id, &data, &page, host),
+            Command::SendMessage(data) => self.send_message(id, &data, now, host),
+            Command::SendTyping(_) => self.send_typing(id, now, host),
+            Command::EndChat => self.end_chat(id, host),
+            Command::AsyncRestore => self.async_restore(id, host),
+            Command::Restore(_) => self.restore(Some(id), host),
+            Command::FetchHistory => self.out.reject_text(id, texts::HISTORY_ASYNC_ONLY),
+            Command::GetSessionData => self.out.resolve(id, Value::Object(self.session_data.clone())),
+            Command::StartPoll => {
+                if !self.ctrl_active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                }
+                if self.poll == PollLoop::Off && self.active {
+                    self.poll_now(None, None, host);
+                }
+                self.out.resolve_empty(id);
+            }
+            Command::StopPoll => {
+                if self.stop_poll() {
+                    self.out.resolve_empty(id);
+                } else {
+                    self.out.reject_text(id, texts::NOT_POLLING);
+                }
+            }
+            // Not yet (issue 8): the shipped pausePoll/continuePoll pair.
+            Command::PausePoll => self.out.reject_text(id, texts::transport_lacks("pausePoll command")),
+            Command::Poll { commander } => {
+                if commander != crate::engine::gms::OWN_NAME {
+                    // As shipped: refused, yet a poll still runs.
+                    self.out.reject_text(id, texts::ACCESS_DENIED);
+                    if self.active && self.poll != PollLoop::InFlight {
+                        self.poll_now(None, None, host);
+                    }
+                } else if !self.active {
+                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                } else if self.poll == PollLoop::InFlight {
+                    self.out.reject_text(id, "previous poll has not finished.");
+                } else {
+                    self.poll_now(Some(id), None, host);
+                }
+            }
+            Command::ResetPollExceptions => self.out.reject_text(id, "This transport doesn't support any poll Exceptions."),
+            Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
+            Command::GetTranscript => {
+                let (m, o) = if self.ctrl_active { (self.transcript.iter().cloned().collect(), self.originals.iter().cloned().collect()) } else { self.saved.clone() };
+                self.out.resolve(id, obj([("messages", Value::Array(m)), ("originalMessages", Value::Array(o))]));
+            }
+            Command::GetStats => {
+                let (start, end, duration) = match (self.transcript.front(), self.transcript.back()) {
+                    (Some(f), Some(l)) if self.ctrl_active => {
+                        let (s, e) = (f.expanded().get("timestamp").clone(), l.expanded().get("timestamp").clone());
+                        let d = crate::engine::json::js_number(&e) - crate::engine::json::js_number(&s);
+                        (s, e, Value::num(d))
+                    }
+                    _ => (Value::Bool(false), Value::Bool(false), Value::Bool(false)),
+                };
+                self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone())), ("startTime", start), ("endTime", end), ("duration", duration)]));
+            }
+            Command::GetFileLimits => self.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
+            Command::SendCustomNotice(_) => self.out.reject_text(id, texts::transport_lacks("sendCustomNotice command")),
+            Command::DownloadFile(_) => self.out.reject_text(id, texts::transport_lacks("file download")),
+            Command::SendFile(file) => {
+                if !self.active {
+                    return self.out.reject_text(id, SEND_WHILE_INACTIVE);
+                }
+                let Some(_) = file else {
+                    return self.out.reject_text(id, texts::NO_FILE_CHOSEN);
+                };
+                // The page keeps the File under this command's id until it settles.
+                let body = Body::Multipart { file: Some(FileRef(id)), fields: vec![("operationId".to_owned(), self.operation_id())] };
+                let url = self.session_url("/images", &[]);
+                let headers = self.headers(host);
+                self.request("POST", url, headers, body, false, Pending::Image { cmd: id });
+            }
+            Command::AddPrefilter(data) => prefilters::add_prefilter(&mut self.out, &mut self.filters, host, id, &data),
+            Command::SendFilteredMessage(data) => {
+                if !self.ctrl_active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_FILTERED);
+                }
+                prefilters::send_filtered(&mut self.out, &mut self.filters, host, id, &data);
+            }
+            Command::VerifySession => {
+                if self.restoring && self.verify_waiters.len() < 1000 {
+                    self.verify_waiters.push(id);
+                } else {
+                    if !self.active {
+                        self.read_cookie_session(host);
+                    }
+                    self.out.resolve(id, obj([("sessionActive", Value::Bool(self.session_valid()))]));
+                }
+            }
+            Command::UpdateUserData(data) => {
+                // Merged into the object the bus holds, in place (no data event), then
+                // into `oUserData`.
+                let mut target = self.bus_user_data.clone().unwrap_or_else(|| self.user_data.clone());
+                target.deep_assign(&data);
+                if self.bus_user_data.is_some() {
+                    self.bus_user_data = Some(target.clone());
+                }
+                self.out.data_in_place("userData", Value::Object(target.clone()));
+                self.user_data.deep_assign(&Value::Object(target));
+                if self.ctrl_active {
+                    let mut fields = vec![("operationId".to_owned(), self.operation_id())];
+                    flatten("data", &data, &mut fields);
+                    let url = self.session_url("/userdata", &[]);
+                    let headers = self.headers(host);
+                    self.request("PUT", url, headers, Body::Form(fields), true, Pending::UserData { cmd: id });
+                } else {
+                    self.out.resolve(id, Value::Object(self.user_data.clone()));
+                }
+            }
+            Command::UpdateInteractionData(data) => {
+                self.interaction.deep_assign(&data);
+                self.out.data("interactionData", Value::Object(self.interaction.clone()));
+                if self.ctrl_active {
+                    self.out.reject_text(id, texts::transport_lacks("updateInteractionData command"));
+                } else {
+                    self.out.resolve(id, Value::Object(self.interaction.clone()));
+                }
+            }
+            Command::Sleep => {
+                if self.sleep_enabled && !self.sleeping && self.ctrl_active {
+                    self.sleeping = true;
+                    self.out.publish("sleeping", Value::Undefined);
+                    self.out.data("sleeping", Value::Bool(true));
+                }
+                self.out.resolve_empty(id);
+            }
+            Command::Wake(_) => {
+                if self.sleep_enabled && self.sleeping && self.ctrl_active {
+                    self.sleeping = false;
+                    self.out.publish("waking", Value::Undefined);
+                    self.out.data("sleeping", Value::Bool(false));
+                }
+                self.out.resolve_empty(id);
+            }
+        }
+    }
+
+    pub fn handle_page(&mut self, event: PageEvent) {
+        match event {
+            PageEvent::Focus(v) | PageEvent::Hidden { hidden: v, .. } if self.sleep_enabled && self.ctrl_active => match v {
+                Value::Bool(false) => self.out.command("WebChatService.sleep"),
+                Value::Bool(true) => self.out.command("WebChatService.wake"),
+                _ => {}
+            },
+            PageEvent::WebChatClosed => self.saved = (Vec::new(), Vec::new()),
+            _ => {}
+        }
+    }
+
+    fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
+        if !v.as_object().is_some_and(|m| !m.is_empty()) {
+            return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
+        }
+        if let Value::Object(_) = v.get("userData") {
+            self.user_data.assign(v.get("userData"));
+        }
+        let t = v.get("transport");
+        if let Value::Object(i) = t.get("interactionData") {
+            self.interaction = i.clone();
+        }
+        if let Some(b) = t.get("sleepEnabled").as_bool() {
+            self.sleep_enabled = b;
+        }
+        self.out.data("userData", Value::Object(self.user_data.clone()));
+        self.bus_user_data = None;
+        self.out.data("interactionData", Value::Object(self.interaction.clone()));
+        if self.sleep_enabled {
+            self.out.data("sleeping", Value::Bool(false));
+        }
+        self.out.data("sessionActive", Value::Bool(self.ctrl_active));
+        if t.get("type").as_str() != Some(TRANSPORT) {
+            self.out.log(LogLevel::Error, "WebChatService: webchat.transport.type changed to one this build cannot switch to; every command rejects with 'Invalid transport configuration'.");
+            self.invalid = Some(INVALID_TRANSPORT);
+            self.out.reject_text(id, INVALID_TRANSPORT);
+            self.out.push(Action::Ready);
+            return;
+        }
+        self.cfg = super::config::parse(v);
+        self.poll_interval = self.cfg.poll_timeout_ms;
+        if !self.cfg.missing.is_empty() {
+            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", missing_list(&self.cfg.missing)));
+        }
+        self.capabilities.insert("async", Value::Bool(self.cfg.async_mode));
+        self.capabilities.insert("asyncClose", Value::str("endChat"));
+        self.capabilities.insert("pagination", Value::Bool(self.cfg.async_mode));
+        self.capabilities_set = false;
+        prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
+        self.out.resolve_empty(id);
+        self.out.push(Action::Yield);
+        self.out.push(Action::Ready);
+        self.out.command("WebChatService.asyncRestore");
+    }
+
+    fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo, host: &mut dyn Host) {
+        if self.ctrl_active {
+            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
+        }
+        if self.sleep_enabled {
+            self.out.command("WebChatService.wake");
+        }
+        if data.get("userData").truthy() {
+            let mut fresh = self.bus_user_data.clone().unwrap_or_else(|| self.user_data.clone());
+            fresh.deep_assign(data.get("userData"));
+            self.bus_user_data = Some(fresh.clone());
+            self.out.data("userData", Value::Object(fresh));
+        }
+        if data.get("interactionData").truthy() {
+            self.interaction.deep_assign(data.get("interactionData"));
+            self.out.data_in_place("interactionData", Value::Object(self.interaction.clone()));
+        }
+        self.saved = (Vec::new(), Vec::new());
+        if self.active {
+            // Deliberate: the shipped transport would start a second session.
+            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
+        }
+        let mut fields = Vec::new();
+        flatten("data", &self.create_form(data, page), &mut fields);
+        fields.push(("operationId".into(), self.operation_id()));
+        let url = match data.get("dataURL") {
+            Value::String(u) if !u.is_empty() => u.clone(),
+            _ => self.url("", &[]),
+        };
+        // The create request carries the configured headers only (no client key yet).
+        let headers = self.cfg.headers.iter().filter(|(_, v)| !v.is_nullish()).map(|(k, v)| (k.clone(), v.to_js_string())).collect();
+        let _ = host;
+        self.request("POST", url, headers, Body::Form(fields), true, Pending::Create { cmd: id });
+    }
+
+    /// The shipped `getFormData(form)` with startChat's `userData` and the phone mapping:
+    /// `{firstName, lastName, nickname, endpoint, userData, clientType?, stream?, ...form}`
+    /// (undefined values left out, as jQuery's `extend` leaves them out).
+    fn create_form(&self, data: &Value, page: &PageInfo) -> Value {
+        let mut ud = self.user_data.clone();
+        ud.insert("_genesys_source", Value::str(if page.mobile { "mobile" } else { "web" }));
+        ud.insert("_genesys_referrer", Value::str(page.referrer.as_str()));
+        ud.insert("_genesys_url", Value::str(page.url.as_str()));
+        ud.insert("_genesys_pageTitle", Value::str(page.title.as_str()));
+        ud.insert("_genesys_browser", Value::str(page.browser.as_str()));
+        ud.insert("_genesys_OS", Value::str(page.os.as_str()));
+        let form = data.get("form");
+        let mut f = Map::new();
+        let set = |m: &mut Map, k: &str, v: &Value| {
+            if !v.is_undefined() {
+                m.insert(k, v.clone());
+            }
+        };
+        if form.truthy() {
+            set(&mut f, "firstName", form.get("firstname"));
+            set(&mut f, "lastName", form.get("lastname"));
+            let nick = [form.get("nickname"), form.get("firstname"), form.get("firstName")].into_iter().find(|v| v.truthy()).cloned().unwrap_or(Value::Undefined);
+            set(&mut f, "nickname", &nick);
+        }
+        if let Some(e) = &self.cfg.endpoint {
+            f.insert("endpoint", Value::str(e.as_str()));
+        }
+        if form.get("userData").is_object() {
+            ud.assign(form.get("userData"));
+        }
+        f.insert("userData", Value::Object(ud));
+        if let Some(c) = &self.cfg.client_type {
+            f.insert("clientType", Value::str(c.as_str()));
+        }
+        if let Some(s) = &self.cfg.stream {
+            f.insert("stream", Value::str(s.as_str()));
+        }
+        if let Some(m) = form.as_object() {
+            for (k, v) in m.iter() {
+                if !matches!(k.as_str(), "firstname" | "lastname" | "nickname") && !v.is_undefined() {
+                    f.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        // `extend({}, form userData, startChat's userData)`, then userData.phone → PhoneNumber.
+        if let Some(u) = f.get_mut("userData").and_then(Value::as_object_mut) {
+            if data.get("userData").is_object() {
+                u.assign(data.get("userData"));
+            }
+            if let Some(p) = u.get("phone").and_then(Value::as_str).map(str::to_owned) {
+                u.insert("PhoneNumber", Value::String(p));
+            }
+        }
+        Value::Object(f)
+    }
+
+    fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
+        if self.typing.close() {
+            self.out.publish("clientTypingStopped", Value::Undefined);
+        }
+        let message = data.get("message");
+        if !matches!(message, Value::String(s) if !s.trim().is_empty()) {
+            return self.out.reject_text(id, texts::NO_MESSAGE_TEXT);
+        }
+        if self.sleep_enabled {
+            self.out.command("WebChatService.wake");
+        }
+        if !self.active {
+            return self.out.reject_text(id, SEND_WHILE_INACTIVE);
+        }
+        let kind = match data.get("type") {
+            Value::String(t) if t == "text" => Value::str("Text"),
+            v if v.truthy() => v.clone(),
+            _ => Value::str("Text"),
+        };
+        let _ = now;
+        if self.disconnected {
+            if self.held_sends.len() >= super::session::HELD_SENDS_MAX {
+                return self.out.resolve(id, obj([("statusCode", Value::int(1))]));
+            }
+            self.held_sends.push_back((id, obj([("type", kind), ("text", message.clone())])));
+            return;
+        }
+        self.post_message(id, kind, message.clone(), host);
+    }
+
+    pub(super) fn post_message(&mut self, id: CommandId, kind: Value, text: Value, host: &mut dyn Host) {
+        let body = Body::Form(vec![("operationId".into(), self.operation_id()), ("data[type]".into(), kind.to_js_string()), ("data[text]".into(), text.to_js_string())]);
+        let url = self.session_url("/messages", &[]);
+        let headers = self.headers(host);
+        self.request("POST", url, headers, body, true, Pending::Send { cmd: id });
+    }
+
+    fn send_typing(&mut self, id: CommandId, now: Millis, host: &mut dyn Host) {
+        if self.typing.is_open() {
+            self.typing.touch(now);
+            return self.out.resolve_empty(id);
+        }
+        if !self.send_typing_request("TypingStarted", host, Some(id)) {
+            self.out.reject_text(id, SEND_WHILE_INACTIVE);
+        }
+        self.out.publish("clientTypingStarted", Value::Undefined);
+        self.typing.touch(now);
+    }
+
+    fn end_chat(&mut self, id: CommandId, host: &mut dyn Host) {
+        if !self.active {
+            // As shipped: the DELETE goes out anyway (to …/undefined/participants/undefined)
+            // and the chat "ends" when it fails; this one ends it at once.
+            self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+            self.chat_ended(host);
+            self.terminate(host);
+        } else {
+            self.stop_poll();
+            let pid = crate::engine::output::path_segment(&self.sd("participantId"));
+            let url = self.session_url(&format!("/participants/{pid}"), &[]);
+            let headers = self.headers(host);
+            let body = Body::Form(vec![("operationId".into(), self.operation_id())]);
+            self.request("DELETE", url, headers, body, false, Pending::Leave { cmd: id });
+        }
+        self.ctrl_active = false;
+        self.out.data("sessionActive", Value::Bool(false));
+    }
+
+    /// The shipped `onChatEnded`: the visitor is out of the chat.
+    pub(super) fn chat_ended(&mut self, host: &mut dyn Host) {
+        self.ctrl_reset();
+        prefilters::clear(&mut self.filters, host);
+        self.out.publish("clientDisconnected", Value::Undefined);
+        self.out.publish("ended", Value::Undefined);
+        self.out.command("App.deregisterAutoLoad");
+    }
+
+    /// The session named by the cookies (the keys cookie's token payload).
+    pub(super) fn read_cookie_session(&mut self, host: &dyn Host) {
+        self.session_data = host.storage_get(cookies::KEYS).and_then(|t| super::token::payload(&t)).and_then(|v| v.as_object().cloned()).unwrap_or_default();
+    }
+
+    fn async_restore(&mut self, id: CommandId, host: &mut dyn Host) {
+        if host.storage_get(cookies::SESSION).is_some() {
+            self.restore(None, host);
+            // As shipped: resolved at once (the controller marks the chat active).
+            self.ctrl_active = true;
+            self.out.data("sessionActive", Value::Bool(true));
+            self.out.resolve_empty(id);
+        } else {
+            self.out.reject_empty(id);
+        }
+    }
+
+    /// The shipped `restore()` from cookies: the newest page (all of it without
+    /// pagination), then polling.
+    fn restore(&mut self, cmd: Option<CommandId>, host: &mut dyn Host) {
+        if self.restoring {
+            return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::ALREADY_RESTORING));
+        }
+        if self.active {
+            return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::RESTORE_WHILE_ACTIVE));
+        }
+        self.read_cookie_session(host);
+        if self.sd("sessionId") == "undefined" {
+            return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::NOTHING_TO_RESTORE));
+        }
+        self.restoring = true;
+        self.publish_capabilities();
+        let count = if self.cfg.async_mode { self.cfg.max_page } else { 10_000 };
+        let url = self.session_url("/messages", &[("count", count.to_string()), ("operationId", self.operation_id())]);
+        let headers = self.headers(host);
+        self.request("GET", url, headers, Body::None, true, Pending::Restore { cmd });
+    }
+
+    /// Capabilities as the controller merges them (the data key is set once, then only
+    /// `capabilitiesChanged` is published).
+    pub(super) fn publish_capabilities(&mut self) {
+        if !self.capabilities_set {
+            self.capabilities_set = true;
+            self.out.data("capabilities", Value::Object(self.capabilities.clone()));
+        }
+        self.out.publish("capabilitiesChanged", Value::Object(self.capabilities.clone()));
+    }
+}
+
+fn missing_list(missing: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, m) in missing.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(m);
+    }
+    out
+}

@@ -1,0 +1,366 @@
+//! A Nexus v3 chat: the shipped nextgen controller with its `pureengage-v3-rest`
+//! transport, step for step. As with guest chat, the controller (what the bus sees as
+//! `sessionActive`, the transcript, the visitor's typing window) and the transport (the
+//! session data, the poll loop, the cookies) keep their own flags.
+//!
+//! Not yet here (issue 8, next): async mode with the integrator's callbacks, history
+//! paging, fetching image attachments as data URLs, pausePoll/continuePoll and the
+//! cross-tab poll lock. Those commands reject with the shipped texts of a transport that
+//! lacks them (`fetchHistory`: the non-async text); attachments keep their server URL.
+
+use super::config::NexusConfig;
+use super::cookies;
+use crate::engine::emitter::Emitter;
+use crate::engine::filter::FilterSet;
+use crate::engine::host::Host;
+use crate::engine::json::{obj, Map, Value};
+use crate::engine::output::{Action, Body, CommandData, HttpRequest};
+use crate::engine::seen::SeenSet;
+use crate::engine::typing::TypingWindow;
+use crate::engine::{CommandId, Millis, RequestId};
+use std::collections::VecDeque;
+
+/// How long the agent's typing indicator lasts without news.
+pub(super) const AGENT_TYPING_MS: Millis = 3000;
+/// Indexes kept for de-duplication (a bounded window).
+const SEEN_KEPT: usize = 20_000;
+/// Messages kept for `getTranscript`.
+pub(super) const TRANSCRIPT_KEPT: usize = 10_000;
+/// Sends held while the connection is down, at most (each is a command waiting).
+pub(super) const HELD_SENDS_MAX: usize = 100;
+
+/// What an in-flight request is for.
+#[derive(Debug, Clone)]
+pub(super) enum Pending {
+    Create { cmd: CommandId },
+    /// `restore` resolves with the answer; `asyncRestore` already resolved.
+    Restore { cmd: Option<CommandId> },
+    Poll { cmd: Option<CommandId> },
+    Send { cmd: CommandId },
+    Typing { cmd: Option<CommandId> },
+    UserData { cmd: CommandId },
+    Leave { cmd: CommandId },
+    /// `sendFile`: an image to `…/images` (the answer is read as text, as shipped).
+    Image { cmd: CommandId },
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct InFlight {
+    pub id: RequestId,
+    pub chat: u64,
+    pub what: Pending,
+}
+
+/// The transport's poll loop: one poll at a time, the next one `interval` after the
+/// answer (`pollTimeout`, grown by the multiplier after an error other than 429).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum PollLoop {
+    Off,
+    /// The next poll is due at this time.
+    Waiting { at: Millis },
+    /// A poll is on its way.
+    InFlight,
+}
+
+pub struct Session {
+    pub(super) cfg: NexusConfig,
+    pub(crate) out: Emitter,
+    pub(super) next_request: RequestId,
+    pub(super) requests: Vec<InFlight>,
+    /// Bumped when a chat ends: later answers to its requests only settle commands.
+    pub(super) chat: u64,
+    // The controller.
+    pub(super) ctrl_active: bool,
+    pub(super) transcript: VecDeque<Value>,
+    pub(super) originals: VecDeque<Value>,
+    /// The last ended chat's transcript, for `getTranscript` until `WebChat.closed`.
+    pub(super) saved: (Vec<Value>, Vec<Value>),
+    pub(super) verify_waiters: Vec<CommandId>,
+    pub(super) typing: TypingWindow,
+    pub(super) filters: FilterSet,
+    /// The controller's `oUserData`.
+    pub(super) user_data: Map,
+    /// The `userData` data key when startChat replaced it with a new object (otherwise
+    /// the bus holds `oUserData` itself).
+    pub(super) bus_user_data: Option<Map>,
+    pub(super) interaction: Map,
+    pub(super) sleep_enabled: bool,
+    pub(super) sleeping: bool,
+    pub(super) capabilities: Map,
+    pub(super) capabilities_set: bool,
+    /// A configure named another transport type: every command rejects with this.
+    pub(super) invalid: Option<&'static str>,
+    // The transport.
+    /// `oSessionData`: the token's payload, plus `token` once a chat started.
+    pub(super) session_data: Map,
+    pub(super) active: bool,
+    pub(super) restoring: bool,
+    pub(super) disconnected: bool,
+    pub(super) poll: PollLoop,
+    pub(super) poll_interval: Millis,
+    pub(super) poll_error: bool,
+    pub(super) seen: SeenSet,
+    pub(super) agents: Map,
+    pub(super) agent_typing_until: Option<Millis>,
+    /// Deliberate: sends made while the connection is down wait here and go out, in order,
+    /// after the next good poll (the shipped one resolves `{statusCode: 1}` and drops them).
+    pub(super) held_sends: VecDeque<(CommandId, Value)>,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Session {
+            cfg: super::config::parse(&Value::object()),
+            out: Emitter::default(),
+            next_request: 1,
+            requests: Vec::new(),
+            chat: 0,
+            ctrl_active: false,
+            transcript: VecDeque::new(),
+            originals: VecDeque::new(),
+            saved: (Vec::new(), Vec::new()),
+            verify_waiters: Vec::new(),
+            typing: TypingWindow::default(),
+            filters: FilterSet::default(),
+            user_data: Map::new(),
+            bus_user_data: None,
+            interaction: Map::new(),
+            sleep_enabled: false,
+            sleeping: false,
+            capabilities: {
+                let mut m = Map::new();
+                m.push("async", Value::Bool(false));
+                m.push("asyncClose", Value::str("hideChat"));
+                m.push("pagination", Value::Bool(false));
+                m.push("fileUpload", Value::Bool(true));
+                m
+            },
+            capabilities_set: false,
+            invalid: None,
+            session_data: Map::new(),
+            active: false,
+            restoring: false,
+            disconnected: false,
+            poll: PollLoop::Off,
+            poll_interval: 3000,
+            poll_error: false,
+            seen: SeenSet::new(SEEN_KEPT),
+            agents: Map::new(),
+            agent_typing_until: None,
+            held_sends: VecDeque::new(),
+        }
+    }
+
+    /// What the shipped loader does: `configure` through the bus.
+    pub fn boot(&mut self) {
+        self.out.push(Action::Command { command: "WebChatService.configure", data: CommandData::WebchatConfig });
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.ctrl_active
+    }
+
+    /// What this session holds, summed (see `Service::footprint`).
+    pub fn footprint(&self) -> usize {
+        self.requests.len() + self.seen.len() + self.transcript.len() + self.originals.len() + self.saved.0.len() + self.agents.len() + self.held_sends.len() + self.verify_waiters.len()
+    }
+
+    pub fn queued_actions(&self) -> usize {
+        self.out.len()
+    }
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.out.pop().map(|(a, _)| a)
+    }
+
+    /// The earliest time the engine needs a wake-up.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let poll = match self.poll {
+            PollLoop::Waiting { at } => Some(at),
+            _ => None,
+        };
+        [poll, self.typing.deadline(), self.agent_typing_until].into_iter().flatten().min()
+    }
+
+    pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
+        if self.typing.due(now) {
+            self.typing.close();
+            // The controller's window closed: the transport sends TypingStopped.
+            self.send_typing_request("TypingStopped", host, None);
+            self.out.publish("clientTypingStopped", Value::Undefined);
+        }
+        if self.agent_typing_until.is_some_and(|at| at <= now) {
+            self.agent_typing_until = None;
+            self.out.publish("agentTypingTimeout", Value::Undefined);
+        }
+        if let PollLoop::Waiting { at } = self.poll {
+            if at <= now {
+                self.poll_now(None, None, host);
+            }
+        }
+    }
+
+    pub(super) fn sd(&self, key: &str) -> String {
+        match self.session_data.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(v) if !v.is_nullish() => v.to_js_string(),
+            _ => "undefined".into(),
+        }
+    }
+
+    pub(super) fn url(&self, rest: &str, query: &[(&str, String)]) -> String {
+        let mut u = self.cfg.data_url.clone().unwrap_or_else(|| "undefined".into());
+        u.push_str(rest);
+        for (i, (k, v)) in query.iter().enumerate() {
+            u.push(if i == 0 { '?' } else { '&' });
+            u.push_str(k);
+            u.push('=');
+            crate::engine::output::encode_component(v, &mut u, false);
+        }
+        u
+    }
+
+    /// `{S}/{sessionId}` + `rest`.
+    pub(super) fn session_url(&self, rest: &str, query: &[(&str, String)]) -> String {
+        let path = format!("/{}{rest}", crate::engine::output::path_segment(&self.sd("sessionId")));
+        self.url(&path, query)
+    }
+
+    /// The shipped `getHeaders`: the configured headers plus the client key from its
+    /// cookie (or, where cookies do not work, the one this page got).
+    pub(super) fn headers(&self, host: &dyn Host) -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = self.cfg.headers.iter().filter(|(_, v)| !v.is_nullish()).map(|(k, v)| (k.clone(), v.to_js_string())).collect();
+        let key = host.storage_get(cookies::KEYS).or_else(|| self.session_data.get("token").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default();
+        h.retain(|(k, _)| !k.eq_ignore_ascii_case("x-nexus-client-key"));
+        h.push(("x-nexus-client-key".into(), key));
+        h
+    }
+
+    pub(super) fn request(&mut self, method: &'static str, url: String, headers: Vec<(String, String)>, body: Body, timeout: bool, what: Pending) -> RequestId {
+        let mut headers = headers;
+        if matches!(body, Body::Form(_)) {
+            headers.push(("Content-Type".into(), "application/x-www-form-urlencoded; charset=UTF-8".into()));
+        }
+        let id = self.next_request;
+        self.next_request += 1;
+        self.requests.push(InFlight { id, chat: self.chat, what });
+        let timeout_ms = if timeout { self.cfg.ajax_timeout_ms } else { 0 };
+        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false })));
+        id
+    }
+
+    /// An `operationId`: a random-looking hex string, as the shipped `guid()` makes (its
+    /// value means nothing to the server but tracing).
+    pub(super) fn operation_id(&self) -> String {
+        let mut x = (self.next_request.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ self.chat.wrapping_mul(0xbf58_476d_1ce4_e5b9)) | 1;
+        let mut s = String::with_capacity(36);
+        for i in 0..32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if matches!(i, 10 | 15 | 20 | 25) {
+                s.push('-');
+            }
+            s.push(char::from(b"0123456789abcdef"[(x & 15) as usize]));
+        }
+        s
+    }
+
+    /// The shipped `poll()`: `pollingStarted`, then the GET (`index` when resuming).
+    pub(super) fn poll_now(&mut self, cmd: Option<CommandId>, index: Option<String>, host: &dyn Host) {
+        self.poll = PollLoop::InFlight;
+        self.out.publish("pollingStarted", Value::Undefined);
+        let mut q = vec![("operationId", self.operation_id())];
+        if let Some(i) = index {
+            q.push(("index", i));
+        }
+        let url = self.session_url("/messages", &q);
+        let headers = self.headers(host);
+        self.request("GET", url, headers, Body::None, false, Pending::Poll { cmd });
+    }
+
+    /// The shipped `_longPoll`: the next poll after the interval.
+    pub(super) fn schedule_poll(&mut self, now: Millis) {
+        if self.poll == PollLoop::Off {
+            return;
+        }
+        self.poll_interval = if self.poll_error { ((self.poll_interval as f64) * self.cfg.poll_multiplier) as Millis } else { self.cfg.poll_timeout_ms };
+        self.poll_interval = self.poll_interval.clamp(100, 2_147_483_647);
+        self.poll = PollLoop::Waiting { at: now.saturating_add(self.poll_interval) };
+    }
+
+    /// The shipped `stopPoll`: `pollingStopped` when a poll loop ran.
+    pub(super) fn stop_poll(&mut self) -> bool {
+        if self.poll == PollLoop::Off {
+            return false;
+        }
+        self.poll = PollLoop::Off;
+        self.poll_error = false;
+        self.poll_interval = self.cfg.poll_timeout_ms;
+        self.out.publish("pollingStopped", Value::Undefined);
+        true
+    }
+
+    /// A typing request (`TypingStarted` / `TypingStopped`) with the preview input's text.
+    pub(super) fn send_typing_request(&mut self, kind: &str, host: &mut dyn Host, cmd: Option<CommandId>) -> bool {
+        if !self.active {
+            return false;
+        }
+        let text = host.preview_text().unwrap_or_default();
+        let body = Body::Form(vec![("operationId".into(), self.operation_id()), ("data[type]".into(), kind.into()), ("data[text]".into(), text)]);
+        let url = self.session_url("/messages", &[]);
+        let headers = self.headers(host);
+        self.request("POST", url, headers, body, true, Pending::Typing { cmd });
+        true
+    }
+
+    /// The controller's reset when a chat ends (`e()`): the transcript is kept for
+    /// `getTranscript`, the bus sees `sessionActive: false`.
+    pub(super) fn ctrl_reset(&mut self) {
+        self.ctrl_active = false;
+        self.saved = (self.transcript.drain(..).collect(), self.originals.drain(..).collect());
+        self.out.data("sessionActive", Value::Bool(false));
+        self.settle_verify_waiters();
+    }
+
+    pub(super) fn settle_verify_waiters(&mut self) {
+        let valid = self.session_valid();
+        for id in std::mem::take(&mut self.verify_waiters) {
+            self.out.resolve(id, obj([("sessionActive", Value::Bool(valid))]));
+        }
+    }
+
+    /// The shipped `fetchSessionAndRestoringInfo().bSessionValid`.
+    pub(super) fn session_valid(&self) -> bool {
+        let has = |k: &str| self.session_data.get(k).is_some_and(|v| v.truthy());
+        has("sessionId") && has("participantId")
+    }
+
+    /// The shipped `terminateChatSession`: cookies removed, polling stopped, the session
+    /// forgotten. Held sends cannot go anywhere now: they reject.
+    pub(super) fn terminate(&mut self, host: &mut dyn Host) {
+        for name in [cookies::SESSION, cookies::KEYS, cookies::INDEX] {
+            host.storage_remove(name);
+        }
+        self.stop_poll();
+        self.active = false;
+        self.session_data = Map::new();
+        self.agents = Map::new();
+        self.seen = SeenSet::new(SEEN_KEPT);
+        self.agent_typing_until = None;
+        self.chat += 1;
+        for (cmd, _) in std::mem::take(&mut self.held_sends) {
+            self.out.reject_text(cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
+        }
+    }
+
+    pub(super) fn publish_error(&mut self, error: Value) {
+        self.out.publish("error", obj([("errors", Value::Array(vec![error]))]));
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
