@@ -635,7 +635,7 @@ async fn a_throwing_preprocessor_loses_nothing() {
 }
 
 /// The deepest JSON the engine accepts (the parser's maximum depth, objects and arrays
-/// interleaved) is parsed, cloned, written and dropped within the plugin's 40 KB stack
+/// interleaved) is parsed, cloned, written and dropped within the plugin's 38 KB stack
 /// (.cargo/config.toml), in this debug build whose frames are larger than the release's.
 #[wasm_bindgen_test]
 fn deepest_json_fits_the_stack() {

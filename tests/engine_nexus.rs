@@ -316,3 +316,28 @@ fn send_file_uploads_an_image() {
     assert_eq!(p.rejected(id).get("status").as_f64(), Some(400.0));
     assert_eq!(item(&p.event("error"), "errors", 0).path("code").as_str(), Some("pureengage-v3-rest-INVALID_FILE_TYPE"));
 }
+
+/// A received image is fetched from the sessions URL without `/sessions` plus its URL,
+/// with the client key, and published as a data URL in both the message and its
+/// original; the message's events wait for it. One that cannot be fetched keeps its URL.
+#[test]
+fn received_images_become_data_urls() {
+    let mut p = chatting();
+    let poll = next_poll(&mut p);
+    let image = r#"{"index":"2","type":"Text","text":"look","from":{"nickname":"Anna","type":"Agent","participantId":"a-1"},"content":[{"type":"image","mime":"image/png","url":"/images/i1"}]}"#;
+    p.respond(&poll, 200, &messages(image, false));
+    assert_eq!(p.count("messageReceived"), 0, "it waits for the image");
+    let get = p.take("http://nexus.test/nexus/v3/chat/images/i1");
+    assert_eq!(get.read, webchatservice::engine::output::ReadBody::DataUrl);
+    assert_eq!(header(&get, "x-nexus-client-key").as_deref(), Some(TOKEN));
+    p.respond(&get, 200, "data:image/png;base64,AAAA");
+    let m = p.event("messageReceived");
+    assert_eq!(item(&item(&m, "messages", 0), "content", 0).get("url").as_str(), Some("data:image/png;base64,AAAA"));
+    assert_eq!(item(&item(&m, "originalMessages", 0), "content", 0).get("url").as_str(), Some("data:image/png;base64,AAAA"));
+    let poll = next_poll(&mut p);
+    p.respond(&poll, 200, &messages(&image.replace(r#""index":"2""#, r#""index":"3""#).replace("i1", "i2"), false));
+    let get = p.take("/images/i2");
+    p.respond(&get, 404, r#"{"status":{"code":"NOT_FOUND"}}"#);
+    let m = p.event("messageReceived");
+    assert_eq!(item(&item(&m, "messages", 0), "content", 0).get("url").as_str(), Some("http://nexus.test/nexus/v3/chat/images/i2"));
+}

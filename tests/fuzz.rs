@@ -493,7 +493,7 @@ fn nexus_case(seed: u64, s: &mut Stats) {
     let mut p = Page::boot(&config, host);
     let mut issued = Vec::new();
     issued.push(p.cmd("startChat", r#"{"form":{"firstname":"F"}}"#));
-    let poll = r#"{"status":{"code":0},"data":{"chatEnded":false,"messages":[{"index":"2","type":"ParticipantJoined","from":{"nickname":"A","type":"Agent","participantId":"a"}},{"index":"3","type":"TypingStarted","from":{"type":"Agent","participantId":"a"}},{"index":"-4","type":"Text","text":"hi","utcTime":1,"from":{"type":"Agent","participantId":"a"}},{"index":"5","type":"PushUrl","url":"u","from":{"type":"Supervisor","participantId":"s"}},{"index":"6","type":"ParticipantLeft","from":{"type":"Agent","participantId":"a"}}]}}"#;
+    let poll = r#"{"status":{"code":0},"data":{"chatEnded":false,"messages":[{"index":"2","type":"ParticipantJoined","from":{"nickname":"A","type":"Agent","participantId":"a"}},{"index":"3","type":"TypingStarted","from":{"type":"Agent","participantId":"a"}},{"index":"-4","type":"Text","text":"hi","utcTime":1,"from":{"type":"Agent","participantId":"a"}},{"index":"5","type":"PushUrl","url":"u","from":{"type":"Supervisor","participantId":"s"}},{"index":"6","type":"ParticipantLeft","from":{"type":"Agent","participantId":"a"}},{"index":"7","type":"Text","text":"","from":{"type":"Agent","participantId":"a"},"content":[{"type":"image","mime":"image/png","url":"/images/x"},{"type":"file","url":"/f"}]}]}}"#;
     let created = format!(r#"{{"status":{{"code":0}},"data":{{"clientToken":"{NEXUS_TOKEN}"}}}}"#);
     let error = r#"{"status":{"code":"INVALID_SESSION","message":"gone"}}"#;
     for _ in 0..3 + r.below(14) {

@@ -107,6 +107,18 @@ pub struct HttpRequest {
     pub timeout_ms: u64,
     /// `xhrFields.withCredentials`: send cookies cross-origin.
     pub with_credentials: bool,
+    /// How the answer's body reaches the engine.
+    pub read: ReadBody,
+}
+
+/// How an answer's body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadBody {
+    #[default]
+    Text,
+    /// As `FileReader.readAsDataURL` of the answer's blob would read it
+    /// (`data:<content type>;base64,<bytes>`): a Nexus image attachment.
+    DataUrl,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,9 +223,35 @@ pub fn path_segment(s: &str) -> String {
     out
 }
 
+/// What `FileReader.readAsDataURL` makes of a blob of this type: the type lower-cased,
+/// the bytes in standard base64 with padding.
+pub fn data_url(content_type: &str, bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mime = content_type.trim().to_ascii_lowercase();
+    let mut out = String::with_capacity(mime.len() + 13 + bytes.len() * 4 / 3 + 4);
+    out.push_str("data:");
+    out.push_str(if mime.is_empty() { "application/octet-stream" } else { &mime });
+    out.push_str(";base64,");
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { char::from(A[((n >> (18 - 6 * i)) & 63) as usize]) } else { '=' });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As FileReader.readAsDataURL writes it: standard base64 with padding.
+    #[test]
+    fn data_urls_are_standard_base64_with_padding() {
+        assert_eq!(data_url("Image/PNG", &[7; 16]), "data:image/png;base64,BwcHBwcHBwcHBwcHBwcHBw==");
+        assert_eq!(data_url("", b"fo"), "data:application/octet-stream;base64,Zm8=");
+        assert_eq!(data_url("text/plain", b"foo"), "data:text/plain;base64,Zm9v");
+    }
 
     #[test]
     fn form_encoding_matches_jquery_param() {

@@ -15,7 +15,7 @@
 //! `^` and `$`; the leading flags `(?i)` (ASCII case folding: the translator spells out
 //! other letters' cases) and `(?m)` (lines end at JavaScript's four line terminators).
 
-/// Groups nested deeper are refused: parsing and compiling recurse, on a 40 KB stack (28
+/// Groups nested deeper are refused: parsing and compiling recurse, on a 38 KB stack (28
 /// levels overflow it in the debug build the browser tests run: deeply_nested_prefilters_fit_the_stack).
 const MAX_NESTING: usize = 20;
 /// Programs longer than this are refused (`x{1000}{1000}` would be a million steps).

@@ -2,7 +2,7 @@
 //! `xhrFields.withCredentials` mapped to the credentials mode, answers of any status
 //! returned as they are, no answer reported as a network error or a timeout.
 
-use crate::engine::output::{Body, HttpRequest, HttpResponse, NetError};
+use crate::engine::output::{Body, HttpRequest, HttpResponse, NetError, ReadBody};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -55,13 +55,15 @@ pub async fn send(req: HttpRequest, file: Option<web_sys::File>) -> Result<HttpR
     let outcome = async {
         let resp = JsFuture::from(window.fetch_with_str_and_init(&req.url, &init)).await?;
         let resp: Response = resp.dyn_into()?;
-        let text = JsFuture::from(resp.text()?).await?;
-        Ok::<_, JsValue>(HttpResponse {
-            status: resp.status(),
-            status_text: resp.status_text(),
-            content_type: resp.headers().get("content-type").ok().flatten(),
-            body: text.as_string().unwrap_or_default(),
-        })
+        let content_type = resp.headers().get("content-type").ok().flatten();
+        let body = match req.read {
+            ReadBody::Text => JsFuture::from(resp.text()?).await?.as_string().unwrap_or_default(),
+            ReadBody::DataUrl => {
+                let bytes = js_sys::Uint8Array::new(&JsFuture::from(resp.array_buffer()?).await?).to_vec();
+                crate::engine::output::data_url(content_type.as_deref().unwrap_or(""), &bytes)
+            }
+        };
+        Ok::<_, JsValue>(HttpResponse { status: resp.status(), status_text: resp.status_text(), content_type, body })
     }
     .await;
     match outcome {

@@ -322,7 +322,7 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });
-        self.out.push(Action::Http(Box::new(HttpRequest { id, method: "POST", url, headers, body, timeout_ms, with_credentials: self.cfg.with_credentials })));
+        self.out.push(Action::Http(Box::new(HttpRequest { id, method: "POST", url, headers, body, timeout_ms, with_credentials: self.cfg.with_credentials, read: crate::engine::output::ReadBody::Text })));
         Some(id)
     }
 

@@ -425,7 +425,7 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });
-        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false })));
+        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read: crate::engine::output::ReadBody::Text })));
         id
     }
 

@@ -6,7 +6,7 @@ use super::{Map, Number, Shared, Value};
 use std::sync::Arc;
 
 /// Deeper documents are refused: the parser (and cloning, writing, dropping) recurses, and
-/// the wasm stack is 40 KB (.cargo/config.toml). No chat server nests a quarter as deep;
+/// the wasm stack is 38 KB (.cargo/config.toml). No chat server nests a quarter as deep;
 /// page values are cut at 32 levels before they get here (`shell::bridge`).
 pub const MAX_DEPTH: usize = 40;
 

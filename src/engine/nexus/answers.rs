@@ -7,7 +7,7 @@ use super::session::{Pending, PollLoop, Session, AGENT_TYPING_MS, TRANSCRIPT_KEP
 use super::{cookies, token};
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Value};
-use crate::engine::output::{Action, HttpResponse, NetError};
+use crate::engine::output::{Action, Body, HttpResponse, NetError, ReadBody};
 use crate::engine::xhr::{self, Answer, Reading};
 use crate::engine::{Millis, RequestId};
 
@@ -15,7 +15,7 @@ impl Session {
     pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
         let Some(at) = self.requests.iter().position(|r| r.id == id) else { return };
         let req = self.requests.remove(at);
-        let reading = if matches!(req.what, Pending::Image { .. }) { Reading::Text } else { Reading::Auto };
+        let reading = if matches!(req.what, Pending::Image { .. } | Pending::Attachment { .. }) { Reading::Text } else { Reading::Auto };
         let answer = xhr::read(result, reading);
         if req.chat != self.chat {
             // A request of a chat that is over settles its command, nothing else.
@@ -24,11 +24,21 @@ impl Session {
             let cmd = match req.what {
                 Pending::Create { cmd } | Pending::Send { cmd } | Pending::UserData { cmd } | Pending::Leave { cmd } | Pending::Image { cmd } => Some(cmd),
                 Pending::Restore { cmd } | Pending::Poll { cmd } | Pending::Typing { cmd } => cmd,
+                Pending::Attachment { .. } => None,
             };
             if let Some(c) = cmd {
                 if ok { self.out.resolve(c, v) } else { self.out.reject(c, v) }
             }
             return;
+        }
+        if let Pending::Attachment { batch, slot, item } = req.what {
+            // Deliberate: an image that cannot be fetched keeps its server URL (the
+            // shipped transport then never publishes that answer's messages).
+            let url = match &answer {
+                Answer::Done { data: Value::String(u), status: 200..=299 } if u.starts_with("data:") => Some(u.clone()),
+                _ => None,
+            };
+            return self.attachment(batch, slot, item, url, now, host);
         }
         match answer {
             Answer::Done { data, .. } => self.on_done(req.what, data, now, host),
@@ -119,6 +129,7 @@ impl Session {
             }
             Pending::UserData { cmd } => self.out.resolve(cmd, e),
             Pending::Image { cmd } => self.out.resolve(cmd, e),
+            Pending::Attachment { .. } => {}
             Pending::Leave { cmd } => {
                 self.chat_ended(host);
                 self.out.publish("agentDisconnected", obj([("agents", Value::Object(self.agents.clone()))]));
@@ -176,6 +187,7 @@ impl Session {
                 self.handle_error(x.clone(), host);
                 self.out.reject(cmd, x);
             }
+            Pending::Attachment { .. } => {}
             Pending::Leave { cmd } => {
                 self.chat_ended(host);
                 self.out.reject(cmd, Value::Undefined);
@@ -210,11 +222,13 @@ impl Session {
     }
 
     /// The shipped `formatMessages` up to the publish: new messages (by sanitised index)
-    /// normalised, their originals transformed, their events published now; the index
-    /// cookie follows the last one. Returns what `messageReceived` carries later.
+    /// normalised, their originals transformed, their events published now. A message
+    /// with image `content` first fetches each image (with the client key) and becomes a
+    /// data URL; its events wait for that. Returns what `messageReceived` carries.
     fn take_messages(&mut self, list: Vec<Value>, restoring: bool, now: Millis, host: &mut dyn Host) -> Published {
-        let mut out = Published { originals: Vec::new(), messages: Vec::new(), restoring };
-        let mut last_index = None;
+        self.next_batch += 1;
+        let batch = self.next_batch;
+        let mut slots = Vec::new();
         for mut original in list {
             if !original.is_object() {
                 continue;
@@ -226,46 +240,125 @@ impl Session {
             if let Some(m) = original.as_object_mut() {
                 m.insert("iTempIndex", Value::str(index.as_str()));
             }
-            let message = normalized(&original, &index);
-            let kind = original.get("type").as_str().unwrap_or("").to_owned();
-            let role = original.get("from").get("type").as_str().unwrap_or("").to_owned();
-            transform_original(&mut original);
-            for effect in events(&kind, &role, &original, &mut self.agents) {
-                match effect {
-                    Effect::Publish(name, v) => self.out.publish(name, v),
-                    Effect::TypingWindow => {
-                        if self.agent_typing_until.is_none() {
-                            self.agent_typing_until = Some(now.saturating_add(AGENT_TYPING_MS));
-                        }
+            let fetches = self.prepare_content(&mut original);
+            if fetches.is_empty() {
+                slots.push(self.finish_message(original, &index, now, host));
+                continue;
+            }
+            let slot = slots.len();
+            for (item, url) in &fetches {
+                let headers = self.headers(host);
+                self.request_as("GET", url.clone(), headers, Body::None, true, Pending::Attachment { batch, slot, item: *item }, ReadBody::DataUrl);
+            }
+            slots.push(Slot::Waiting { original, index, outstanding: fetches.len() });
+        }
+        Published { id: batch, slots, restoring }
+    }
+
+    /// The shipped `getFileContents` before its fetches: item URLs made absolute (the
+    /// sessions URL without `/sessions`, as its `replace` does), and the images to fetch.
+    fn prepare_content(&self, original: &mut Value) -> Vec<(usize, String)> {
+        let base = self.cfg.data_url.clone().unwrap_or_default().replacen("/sessions", "", 1);
+        let mut fetches = Vec::new();
+        let Some(items) = original.get_mut("content").and_then(Value::as_array_mut) else { return fetches };
+        for (i, item) in items.iter_mut().enumerate() {
+            if item.get("mime").truthy() && item.get("url").truthy() {
+                let url = format!("{base}{}", item.get("url").to_js_string());
+                if let Some(m) = item.as_object_mut() {
+                    m.insert("url", Value::str(url.as_str()));
+                }
+            }
+            if item.get("type").as_str() == Some("image") && fetches.len() < MAX_IMAGES_PER_MESSAGE {
+                fetches.push((i, item.get("url").to_js_string()));
+            }
+        }
+        fetches
+    }
+
+    /// One message ready: normalised, events published, the index cookie written.
+    fn finish_message(&mut self, mut original: Value, index: &str, now: Millis, host: &mut dyn Host) -> Slot {
+        let message = normalized(&original, index);
+        let kind = original.get("type").as_str().unwrap_or("").to_owned();
+        let role = original.get("from").get("type").as_str().unwrap_or("").to_owned();
+        transform_original(&mut original);
+        for effect in events(&kind, &role, &original, &mut self.agents) {
+            match effect {
+                Effect::Publish(name, v) => self.out.publish(name, v),
+                Effect::TypingWindow => {
+                    if self.agent_typing_until.is_none() {
+                        self.agent_typing_until = Some(now.saturating_add(AGENT_TYPING_MS));
                     }
                 }
             }
-            last_index = Some(index);
-            if let Some(m) = original.as_object_mut() {
-                m.remove("iTempIndex");
+        }
+        host.storage_set(cookies::INDEX, index);
+        if let Some(m) = original.as_object_mut() {
+            m.remove("iTempIndex");
+        }
+        Slot::Ready { original, message }
+    }
+
+    /// An image of a waiting message arrived (or did not: it keeps the server's URL).
+    fn attachment(&mut self, batch: u64, slot: usize, item: usize, data_url: Option<String>, now: Millis, host: &mut dyn Host) {
+        let Some(b) = self.batches.iter().position(|p| p.id == batch) else { return };
+        let done = match self.batches[b].slots.get_mut(slot) {
+            Some(Slot::Waiting { original, outstanding, .. }) => {
+                if let (Some(url), Some(it)) = (data_url, original.get_mut("content").and_then(Value::as_array_mut).and_then(|a| a.get_mut(item))) {
+                    if let Some(m) = it.as_object_mut() {
+                        m.insert("url", Value::String(url));
+                    }
+                }
+                *outstanding = outstanding.saturating_sub(1);
+                *outstanding == 0
             }
-            out.originals.push(original);
-            out.messages.push(message);
+            _ => false,
+        };
+        if done {
+            if let Some(Slot::Waiting { original, index, .. }) = self.batches[b].slots.get(slot).cloned() {
+                let ready = self.finish_message(original, &index, now, host);
+                self.batches[b].slots[slot] = ready;
+            }
         }
-        if let Some(i) = last_index {
-            host.storage_set(cookies::INDEX, &i);
+        if self.batches[b].slots.iter().all(|s| matches!(s, Slot::Ready { .. })) {
+            let p = self.batches.remove(b);
+            self.publish_messages(p, host);
         }
-        if restoring {
-            sort_by_index(&mut out.messages);
-            sort_by_index(&mut out.originals);
-        }
-        out
     }
 
     /// The later half of `formatMessages` (the shipped one resolves on a later task):
-    /// prefilters, preprocessors, the transcript, `messageReceived`.
+    /// prefilters, preprocessors, the transcript, `messageReceived`. A batch still
+    /// fetching images waits (at most [`MAX_BATCHES`] batches; an older one goes out as
+    /// it is).
     fn publish_messages(&mut self, p: Published, host: &mut dyn Host) {
-        if p.messages.is_empty() {
+        if p.slots.iter().any(|s| matches!(s, Slot::Waiting { .. })) {
+            if self.batches.len() >= MAX_BATCHES {
+                let old = self.batches.remove(0);
+                self.publish_ready(old, host);
+            }
+            self.batches.push(p);
             return;
         }
+        self.publish_ready(p, host);
+    }
+
+    fn publish_ready(&mut self, p: Published, host: &mut dyn Host) {
+        let (mut originals, mut messages) = (Vec::new(), Vec::new());
+        for s in p.slots {
+            if let Slot::Ready { original, message } = s {
+                originals.push(original);
+                messages.push(message);
+            }
+        }
+        if messages.is_empty() {
+            return;
+        }
+        if p.restoring {
+            sort_by_index(&mut messages);
+            sort_by_index(&mut originals);
+        }
         self.out.push(Action::Yield);
-        let messages: Vec<Value> = p.messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
-        let originals: Vec<Value> = p.originals.into_iter().filter(|o| !self.filters.matches(&text_of(o))).collect();
+        let messages: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
+        let originals: Vec<Value> = originals.into_iter().filter(|o| !self.filters.matches(&text_of(o))).collect();
         // The nextgen controller runs the preprocessors on each normalised message and
         // keeps what they return.
         let count = messages.len();
@@ -284,28 +377,39 @@ impl Session {
             self.originals.push_back(o.clone());
         }
         if !messages.is_empty() {
-            // Read when the shipped one publishes, after its restore finished.
-            let restoring = p.restoring && self.restoring;
             self.out.publish(
                 "messageReceived",
                 obj([
                     ("originalMessages", Value::Array(originals)),
                     ("messages", Value::Array(messages)),
-                    ("restoring", Value::Bool(restoring)),
+                    // Read when the shipped one publishes, after its restore finished.
+                    ("restoring", Value::Bool(false)),
                     ("sessionData", Value::Undefined),
                     ("oldMessages", Value::Bool(false)),
                 ]),
             );
         }
     }
-
 }
 
-/// What one answer's messages publish (`messageReceived`), held until after its events.
+/// Images fetched for one message at most, and answers waiting for images at most.
+const MAX_IMAGES_PER_MESSAGE: usize = 10;
+const MAX_BATCHES: usize = 20;
+
+/// What one answer's messages publish (`messageReceived`), held until after its events
+/// and its images.
+#[derive(Debug, Clone)]
 pub(super) struct Published {
-    originals: Vec<Value>,
-    messages: Vec<Value>,
-    restoring: bool,
+    pub id: u64,
+    pub slots: Vec<Slot>,
+    pub restoring: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Slot {
+    Ready { original: Value, message: Value },
+    /// Fetching `outstanding` images of this original (its `iTempIndex` set).
+    Waiting { original: Value, index: String, outstanding: usize },
 }
 
 fn text_of(m: &Value) -> String {

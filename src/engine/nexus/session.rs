@@ -4,9 +4,8 @@
 //! session data, the poll loop, the cookies) keep their own flags.
 //!
 //! Not yet here (issue 8, next): async mode with the integrator's callbacks, history
-//! paging, fetching image attachments as data URLs, pausePoll/continuePoll and the
-//! cross-tab poll lock. Those commands reject with the shipped texts of a transport that
-//! lacks them (`fetchHistory`: the non-async text); attachments keep their server URL.
+//! paging, pausePoll/continuePoll and the cross-tab poll lock. Those commands reject with
+//! the shipped texts of a transport that lacks them (`fetchHistory`: the non-async text).
 
 use super::config::NexusConfig;
 use super::cookies;
@@ -14,7 +13,7 @@ use crate::engine::emitter::Emitter;
 use crate::engine::filter::FilterSet;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Map, Value};
-use crate::engine::output::{Action, Body, CommandData, HttpRequest};
+use crate::engine::output::{Action, Body, CommandData, HttpRequest, ReadBody};
 use crate::engine::seen::SeenSet;
 use crate::engine::typing::TypingWindow;
 use crate::engine::{CommandId, Millis, RequestId};
@@ -42,6 +41,8 @@ pub(super) enum Pending {
     Leave { cmd: CommandId },
     /// `sendFile`: an image to `…/images` (the answer is read as text, as shipped).
     Image { cmd: CommandId },
+    /// An image of a received message, read as a data URL.
+    Attachment { batch: u64, slot: usize, item: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +106,9 @@ pub struct Session {
     /// Deliberate: sends made while the connection is down wait here and go out, in order,
     /// after the next good poll (the shipped one resolves `{statusCode: 1}` and drops them).
     pub(super) held_sends: VecDeque<(CommandId, Value)>,
+    /// Answers whose messages wait for their images, and the last batch number.
+    pub(super) batches: Vec<super::answers::Published>,
+    pub(super) next_batch: u64,
 }
 
 impl Session {
@@ -148,6 +152,8 @@ impl Session {
             agents: Map::new(),
             agent_typing_until: None,
             held_sends: VecDeque::new(),
+            batches: Vec::new(),
+            next_batch: 0,
         }
     }
 
@@ -162,7 +168,7 @@ impl Session {
 
     /// What this session holds, summed (see `Service::footprint`).
     pub fn footprint(&self) -> usize {
-        self.requests.len() + self.seen.len() + self.transcript.len() + self.originals.len() + self.saved.0.len() + self.agents.len() + self.held_sends.len() + self.verify_waiters.len()
+        self.requests.len() + self.seen.len() + self.transcript.len() + self.originals.len() + self.saved.0.len() + self.agents.len() + self.held_sends.len() + self.verify_waiters.len() + self.batches.len()
     }
 
     pub fn queued_actions(&self) -> usize {
@@ -237,6 +243,11 @@ impl Session {
     }
 
     pub(super) fn request(&mut self, method: &'static str, url: String, headers: Vec<(String, String)>, body: Body, timeout: bool, what: Pending) -> RequestId {
+        self.request_as(method, url, headers, body, timeout, what, ReadBody::Text)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn request_as(&mut self, method: &'static str, url: String, headers: Vec<(String, String)>, body: Body, timeout: bool, what: Pending, read: ReadBody) -> RequestId {
         let mut headers = headers;
         if matches!(body, Body::Form(_)) {
             headers.push(("Content-Type".into(), "application/x-www-form-urlencoded; charset=UTF-8".into()));
@@ -245,7 +256,7 @@ impl Session {
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });
         let timeout_ms = if timeout { self.cfg.ajax_timeout_ms } else { 0 };
-        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false })));
+        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read })));
         id
     }
 
@@ -348,6 +359,7 @@ impl Session {
         self.agents = Map::new();
         self.seen = SeenSet::new(SEEN_KEPT);
         self.agent_typing_until = None;
+        self.batches.clear();
         self.chat += 1;
         for (cmd, _) in std::mem::take(&mut self.held_sends) {
             self.out.reject_text(cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
