@@ -23,6 +23,7 @@ pub mod guest;
 pub mod host;
 pub mod json;
 pub mod nexus;
+pub mod nextgen;
 pub mod outbox;
 pub mod output;
 pub mod prefilters;

@@ -62,26 +62,8 @@ impl Session {
             }
             Command::ResetPollExceptions => self.out.reject_text(id, texts::transport_lacks("resetPollExceptions command")),
             Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
-            Command::GetTranscript => {
-                let (m, o) = if self.ctrl_active {
-                    (self.transcript.iter().cloned().collect(), self.originals.iter().cloned().collect())
-                } else {
-                    self.saved.clone()
-                };
-                self.out.resolve(id, obj([("messages", Value::Array(m)), ("originalMessages", Value::Array(o))]));
-            }
-            Command::GetStats => {
-                let (start, end, duration) = match (self.transcript.front(), self.transcript.back()) {
-                    (Some(f), Some(l)) => {
-                        // Kept as shared text: only the two ends are read back.
-                        let (s, e) = (f.expanded().get("timestamp").clone(), l.expanded().get("timestamp").clone());
-                        let d = crate::engine::json::js_number(&e) - crate::engine::json::js_number(&s);
-                        (s, e, Value::num(d))
-                    }
-                    _ => (Value::Bool(false), Value::Bool(false), Value::Bool(false)),
-                };
-                self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone())), ("startTime", start), ("endTime", end), ("duration", duration)]));
-            }
+            Command::GetTranscript => self.out.resolve(id, crate::engine::nextgen::transcript(self.ctrl_active, &self.transcript, &self.originals, &self.saved)),
+            Command::GetStats => self.out.resolve(id, crate::engine::nextgen::stats(&self.transcript, &self.agents)),
             Command::GetFileLimits => self.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
             Command::SendCustomNotice(_) => self.out.reject_text(id, texts::transport_lacks("sendCustomNotice command")),
             Command::DownloadFile(_) => self.out.reject_text(id, texts::transport_lacks("file download")),
@@ -129,19 +111,11 @@ impl Session {
             }
             Command::SendTyping(_) => self.send_typing(id, now),
             Command::Sleep => {
-                if self.sleep_enabled && !self.sleeping && self.ctrl_active {
-                    self.sleeping = true;
-                    self.out.publish("sleeping", Value::Undefined);
-                    self.out.data("sleeping", Value::Bool(true));
-                }
+                crate::engine::nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, true);
                 self.out.resolve_empty(id);
             }
             Command::Wake(_) => {
-                if self.sleep_enabled && self.sleeping && self.ctrl_active {
-                    self.sleeping = false;
-                    self.out.publish("waking", Value::Undefined);
-                    self.out.data("sleeping", Value::Bool(false));
-                }
+                crate::engine::nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, false);
                 self.out.resolve_empty(id);
             }
         }

@@ -378,10 +378,7 @@ impl Session {
         }
         let messages = shared;
         for o in originals.iter().filter(|_| self.keep_transcript) {
-            if self.originals.len() >= super::TRANSCRIPT_KEPT {
-                self.originals.pop_front();
-            }
-            self.originals.push_back(o.clone());
+            crate::engine::nextgen::keep(&mut self.originals, o.clone(), super::TRANSCRIPT_KEPT);
         }
         if !messages.is_empty() {
             self.out.publish(
@@ -398,9 +395,6 @@ impl Session {
     }
 
     fn keep(&mut self, m: Value) {
-        if self.transcript.len() >= super::TRANSCRIPT_KEPT {
-            self.transcript.pop_front();
-        }
-        self.transcript.push_back(m);
+        crate::engine::nextgen::keep(&mut self.transcript, m, super::TRANSCRIPT_KEPT);
     }
 }

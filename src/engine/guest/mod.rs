@@ -246,14 +246,7 @@ impl Session {
             configured: false,
             bus_user_data: None,
             interaction: Map::new(),
-            capabilities: {
-                let mut m = Map::new();
-                m.push("async", Value::Bool(false));
-                m.push("asyncClose", Value::str("hideChat"));
-                m.push("pagination", Value::Bool(false));
-                m.push("fileUpload", Value::Bool(true));
-                m
-            },
+            capabilities: crate::engine::nextgen::default_capabilities(),
             capabilities_set: false,
             sleep_enabled: false,
             sleeping: false,

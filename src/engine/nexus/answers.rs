@@ -365,16 +365,10 @@ impl Session {
         let processed = if count > 0 { host.preprocess_normalized(messages.clone()) } else { Vec::new() };
         let messages = if processed.len() == count { processed } else { messages };
         for m in &messages {
-            if self.transcript.len() >= TRANSCRIPT_KEPT {
-                self.transcript.pop_front();
-            }
-            self.transcript.push_back(m.clone());
+            crate::engine::nextgen::keep(&mut self.transcript, m.clone(), TRANSCRIPT_KEPT);
         }
         for o in &originals {
-            if self.originals.len() >= TRANSCRIPT_KEPT {
-                self.originals.pop_front();
-            }
-            self.originals.push_back(o.clone());
+            crate::engine::nextgen::keep(&mut self.originals, o.clone(), TRANSCRIPT_KEPT);
         }
         if !messages.is_empty() {
             self.out.publish(

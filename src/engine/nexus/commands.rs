@@ -9,7 +9,7 @@ use crate::engine::form::flatten;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, FileRef, Map, Value};
 use crate::engine::output::{Action, Body, LogLevel};
-use crate::engine::{prefilters, texts, CommandId, Millis};
+use crate::engine::{nextgen, prefilters, texts, CommandId, Millis};
 
 const INVALID_TRANSPORT: &str = "Invalid transport configuration";
 const SEND_WHILE_INACTIVE: &str = texts::NO_ACTIVE_SESSION_DOT;
@@ -66,21 +66,8 @@ impl Session {
             }
             Command::ResetPollExceptions => self.out.reject_text(id, "This transport doesn't support any poll Exceptions."),
             Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
-            Command::GetTranscript => {
-                let (m, o) = if self.ctrl_active { (self.transcript.iter().cloned().collect(), self.originals.iter().cloned().collect()) } else { self.saved.clone() };
-                self.out.resolve(id, obj([("messages", Value::Array(m)), ("originalMessages", Value::Array(o))]));
-            }
-            Command::GetStats => {
-                let (start, end, duration) = match (self.transcript.front(), self.transcript.back()) {
-                    (Some(f), Some(l)) if self.ctrl_active => {
-                        let (s, e) = (f.expanded().get("timestamp").clone(), l.expanded().get("timestamp").clone());
-                        let d = crate::engine::json::js_number(&e) - crate::engine::json::js_number(&s);
-                        (s, e, Value::num(d))
-                    }
-                    _ => (Value::Bool(false), Value::Bool(false), Value::Bool(false)),
-                };
-                self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone())), ("startTime", start), ("endTime", end), ("duration", duration)]));
-            }
+            Command::GetTranscript => self.out.resolve(id, nextgen::transcript(self.ctrl_active, &self.transcript, &self.originals, &self.saved)),
+            Command::GetStats => self.out.resolve(id, nextgen::stats(&self.transcript, &self.agents)),
             Command::GetFileLimits => self.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
             Command::SendCustomNotice(_) => self.out.reject_text(id, texts::transport_lacks("sendCustomNotice command")),
             Command::DownloadFile(_) => self.out.reject_text(id, texts::transport_lacks("file download")),
@@ -144,19 +131,11 @@ impl Session {
                 }
             }
             Command::Sleep => {
-                if self.sleep_enabled && !self.sleeping && self.ctrl_active {
-                    self.sleeping = true;
-                    self.out.publish("sleeping", Value::Undefined);
-                    self.out.data("sleeping", Value::Bool(true));
-                }
+                nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, true);
                 self.out.resolve_empty(id);
             }
             Command::Wake(_) => {
-                if self.sleep_enabled && self.sleeping && self.ctrl_active {
-                    self.sleeping = false;
-                    self.out.publish("waking", Value::Undefined);
-                    self.out.data("sleeping", Value::Bool(false));
-                }
+                nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, false);
                 self.out.resolve_empty(id);
             }
         }

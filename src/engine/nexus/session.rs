@@ -131,14 +131,7 @@ impl Session {
             interaction: Map::new(),
             sleep_enabled: false,
             sleeping: false,
-            capabilities: {
-                let mut m = Map::new();
-                m.push("async", Value::Bool(false));
-                m.push("asyncClose", Value::str("hideChat"));
-                m.push("pagination", Value::Bool(false));
-                m.push("fileUpload", Value::Bool(true));
-                m
-            },
+            capabilities: crate::engine::nextgen::default_capabilities(),
             capabilities_set: false,
             invalid: None,
             session_data: Map::new(),
