@@ -19,6 +19,23 @@ pub const ALREADY_RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_WHILE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";
 pub const NOTHING_TO_RESTORE: &str = "No chat session found to restore.";
 pub const POLL_IN_FLIGHT: &str = "previous poll has not finished";
+/// The Nexus v3 transport's own wording (with the dot).
+pub const POLL_IN_FLIGHT_DOT: &str = "previous poll has not finished.";
+pub const NO_POLL_EXCEPTIONS: &str = "This transport doesn't support any poll Exceptions.";
+/// A nextgen transport this build has not, or one whose options are unusable.
+pub const INVALID_TRANSPORT: &str = "Invalid transport configuration";
+
+/// Names joined for a console line (`a, b, c`).
+pub fn list(names: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(n);
+    }
+    out
+}
 pub const NOT_POLLING: &str = "Not currently polling. Ignoring command.";
 pub const HISTORY_ASYNC_ONLY: &str = "Fetching messages history applies to only Asynchronous chat.";
 pub const HISTORY_NOT_ENABLED: &str = "Fetching chat history on scroll is not enabled.";

@@ -10,7 +10,6 @@ use crate::engine::json::{obj, Map, Value};
 use crate::engine::output::{Action, Body, LogLevel};
 use crate::engine::{prefilters, texts, CommandId, Millis};
 
-const INVALID_TRANSPORT: &str = "Invalid transport configuration";
 
 impl Session {
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
@@ -187,8 +186,8 @@ impl Session {
         if self.transport_type.as_deref() != Some(TRANSPORT) {
             let name = self.transport_type.clone().unwrap_or_default();
             self.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, and '{TRANSPORT}'). Every command rejects with 'Invalid transport configuration'."));
-            self.invalid = Some(INVALID_TRANSPORT);
-            self.out.reject_text(id, INVALID_TRANSPORT);
+            self.invalid = Some(texts::INVALID_TRANSPORT);
+            self.out.reject_text(id, texts::INVALID_TRANSPORT);
             // Deliberate: the shipped plugin never goes ready then (commands wait forever).
             self.out.push(Action::Ready);
             return;
@@ -199,7 +198,7 @@ impl Session {
             self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
         }
         if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", self.cfg.missing_list()));
+            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
         }
         // Each configure makes the shipped controller a new transport, whose new
         // capabilities object the bus publishes again at its next restore.
@@ -236,8 +235,8 @@ impl Session {
             // Deliberate: the shipped transport leaves this start pending forever.
             self.out.reject_text(id, texts::ALREADY_ACTIVE);
         } else if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: cannot start a chat: missing {}.", self.cfg.missing_list()));
-            self.out.reject_text(id, INVALID_TRANSPORT);
+            self.out.log(LogLevel::Error, format!("WebChatService: cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
+            self.out.reject_text(id, texts::INVALID_TRANSPORT);
         } else {
             let body = self.create_body(data, page);
             self.opening = true;

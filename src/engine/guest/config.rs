@@ -104,20 +104,6 @@ pub struct GuestConfig {
     pub missing: Vec<&'static str>,
 }
 
-impl GuestConfig {
-    /// The missing options, comma-separated, for the console line.
-    pub fn missing_list(&self) -> String {
-        let mut out = String::new();
-        for (i, m) in self.missing.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(m);
-        }
-        out
-    }
-}
-
 /// Reads the transport options of `webchat` (`transport` is an object here).
 pub fn parse(webchat: &Value, warnings: &mut Vec<String>) -> GuestConfig {
     let t = webchat.get("transport");

@@ -11,7 +11,6 @@ use crate::engine::json::{obj, FileRef, Map, Value};
 use crate::engine::output::{Action, Body, LogLevel};
 use crate::engine::{nextgen, prefilters, texts, CommandId, Millis};
 
-const INVALID_TRANSPORT: &str = "Invalid transport configuration";
 const SEND_WHILE_INACTIVE: &str = texts::NO_ACTIVE_SESSION_DOT;
 
 impl Session {
@@ -23,8 +22,8 @@ impl Session {
         }
         match cmd {
             Command::Configure(v) => self.configure(id, &v, host),
-            Command::StartChat { data, page } => self.start_chat(id, &data, &page, host),
-            Command::SendMessage(data) => self.send_message(id, &data, now, host),
+            Command::StartChat { data, page } => self.start_chat(id, &data, &page),
+            Command::SendMessage(data) => self.send_message(id, &data, host),
             Command::SendTyping(_) => self.send_typing(id, now, host),
             Command::EndChat => self.end_chat(id, host),
             Command::AsyncRestore => self.async_restore(id, host),
@@ -59,12 +58,12 @@ impl Session {
                 } else if !self.active {
                     self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 } else if self.poll == PollLoop::InFlight {
-                    self.out.reject_text(id, "previous poll has not finished.");
+                    self.out.reject_text(id, texts::POLL_IN_FLIGHT_DOT);
                 } else {
                     self.poll_now(Some(id), None, host);
                 }
             }
-            Command::ResetPollExceptions => self.out.reject_text(id, "This transport doesn't support any poll Exceptions."),
+            Command::ResetPollExceptions => self.out.reject_text(id, texts::NO_POLL_EXCEPTIONS),
             Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
             Command::GetTranscript => self.out.resolve(id, nextgen::transcript(self.ctrl_active, &self.transcript, &self.originals, &self.saved)),
             Command::GetStats => self.out.resolve(id, nextgen::stats(&self.transcript, &self.agents)),
@@ -176,15 +175,15 @@ impl Session {
         self.out.data("sessionActive", Value::Bool(self.ctrl_active));
         if t.get("type").as_str() != Some(TRANSPORT) {
             self.out.log(LogLevel::Error, "WebChatService: webchat.transport.type changed to one this build cannot switch to; every command rejects with 'Invalid transport configuration'.");
-            self.invalid = Some(INVALID_TRANSPORT);
-            self.out.reject_text(id, INVALID_TRANSPORT);
+            self.invalid = Some(texts::INVALID_TRANSPORT);
+            self.out.reject_text(id, texts::INVALID_TRANSPORT);
             self.out.push(Action::Ready);
             return;
         }
         self.cfg = super::config::parse(v);
         self.poll_interval = self.cfg.poll_timeout_ms;
         if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", missing_list(&self.cfg.missing)));
+            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
         }
         self.capabilities.insert("async", Value::Bool(self.cfg.async_mode));
         self.capabilities.insert("asyncClose", Value::str("endChat"));
@@ -197,7 +196,7 @@ impl Session {
         self.out.command("WebChatService.asyncRestore");
     }
 
-    fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo, host: &mut dyn Host) {
+    fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo) {
         if self.ctrl_active {
             return self.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
@@ -227,8 +226,7 @@ impl Session {
             _ => self.url("", &[]),
         };
         // The create request carries the configured headers only (no client key yet).
-        let headers = self.cfg.headers.iter().filter(|(_, v)| !v.is_nullish()).map(|(k, v)| (k.clone(), v.to_js_string())).collect();
-        let _ = host;
+        let headers = self.configured_headers();
         self.request("POST", url, headers, Body::Form(fields), true, Pending::Create { cmd: id });
     }
 
@@ -288,7 +286,7 @@ impl Session {
         Value::Object(f)
     }
 
-    fn send_message(&mut self, id: CommandId, data: &Value, now: Millis, host: &mut dyn Host) {
+    fn send_message(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
         if self.typing.close() {
             self.out.publish("clientTypingStopped", Value::Undefined);
         }
@@ -307,7 +305,6 @@ impl Session {
             v if v.truthy() => v.clone(),
             _ => Value::str("Text"),
         };
-        let _ = now;
         if self.disconnected {
             if self.held_sends.len() >= super::session::HELD_SENDS_MAX {
                 return self.out.resolve(id, obj([("statusCode", Value::int(1))]));
@@ -412,15 +409,4 @@ impl Session {
         }
         self.out.publish("capabilitiesChanged", Value::Object(self.capabilities.clone()));
     }
-}
-
-fn missing_list(missing: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, m) in missing.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(m);
-    }
-    out
 }

@@ -23,6 +23,3 @@ pub mod cookies {
     /// The name handed to the integrator's `setSessionData` in async mode.
     pub const OPEN: &str = "_genesys.widgets.webchat.state.pureengage-v3-rest.open";
 }
-
-/// The cross-tab poll lock the shipped transport keeps in `localStorage`.
-pub const POLL_LOCK: &str = "_genesys.widgets.chatPollPending";

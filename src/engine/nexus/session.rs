@@ -228,11 +228,16 @@ impl Session {
     /// The shipped `getHeaders`: the configured headers plus the client key from its
     /// cookie (or, where cookies do not work, the one this page got).
     pub(super) fn headers(&self, host: &dyn Host) -> Vec<(String, String)> {
-        let mut h: Vec<(String, String)> = self.cfg.headers.iter().filter(|(_, v)| !v.is_nullish()).map(|(k, v)| (k.clone(), v.to_js_string())).collect();
+        let mut h = self.configured_headers();
         let key = host.storage_get(cookies::KEYS).or_else(|| self.session_data.get("token").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default();
         h.retain(|(k, _)| !k.eq_ignore_ascii_case("x-nexus-client-key"));
         h.push(("x-nexus-client-key".into(), key));
         h
+    }
+
+    /// `transport.headers` as sent (null and undefined values left out).
+    pub(super) fn configured_headers(&self) -> Vec<(String, String)> {
+        self.cfg.headers.iter().filter(|(_, v)| !v.is_nullish()).map(|(k, v)| (k.clone(), v.to_js_string())).collect()
     }
 
     pub(super) fn request(&mut self, method: &'static str, url: String, headers: Vec<(String, String)>, body: Body, timeout: bool, what: Pending) -> RequestId {
