@@ -202,3 +202,103 @@ async fn a_guest_chat_survives_a_dropped_stream_and_a_reload() {
     assert_eq!(sent, ["over the socket", "typed during the drop", "after reload"], "each message reached the server once");
     assert!(conv.ended, "endChat left the conversation");
 }
+
+/// How many list items of the transcript contain `text`, in the window `c` looks at.
+async fn shown(c: &Client, text: &str) -> Result<serde_json::Value, String> {
+    c.execute(&format!("return {};", transcript_count(text)), vec![]).await.map_err(|e| e.to_string())
+}
+
+/// Nexus v3 async mode on the demo page: the chat is kept by the page's functions (no
+/// keys cookie), comes back after the cookies are gone by the stored token, pages back to
+/// the first message and goes on.
+async fn nexus_async_chat(c: &Client, base: &str) -> Result<(), String> {
+    start_chat(c, &format!("{base}/?transport=nexus&async=1"), "Ada").await?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello Ada! I'm Anna"), 15).await?;
+    send(c, "kept by the page").await?;
+    wait_for(c, "the agent's answer", &transcript_count("You said: kept by the page"), 15).await?;
+    wait_for(c, "the token with the page", "(JSON.parse(localStorage.getItem('demo.nexus.session') || '{}').token || '').split('.').length === 3", 5).await?;
+    if c.execute("return document.cookie.includes('pureengage-v3-rest.keys');", vec![]).await.map_err(|e| e.to_string())? != serde_json::json!(false) {
+        return Err("async mode wrote the keys cookie".into());
+    }
+    c.delete_all_cookies().await.map_err(|e| e.to_string())?;
+    c.refresh().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the transcript restored by the stored token", &transcript_count("You said: kept by the page"), 15).await?;
+    wait_for(c, "the restored status", "document.getElementById('status').textContent === 'restored'", 5).await?;
+    wait_for(c, "the history button", "!document.getElementById('older').hidden", 5).await?;
+    for _ in 0..3 {
+        if c.execute("return document.getElementById('older').hidden;", vec![]).await.map_err(|e| e.to_string())? == serde_json::json!(true) {
+            break;
+        }
+        c.find(Locator::Id("older")).await.map_err(|e| e.to_string())?.click().await.map_err(|e| e.to_string())?;
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    }
+    wait_for(c, "the end of the history", "document.getElementById('older').hidden", 10).await?;
+    for text in ["Hello Ada! I'm Anna", "You said: kept by the page"] {
+        if shown(c, text).await? != serde_json::json!(1) {
+            return Err(format!("after the restore and the history '{text}' appears {} times", shown(c, text).await?));
+        }
+    }
+    send(c, "after the reload").await?;
+    wait_for(c, "the answer after reload", &transcript_count("You said: after the reload"), 15).await?;
+    end_chat(c).await
+}
+
+/// A visitor on Nexus v3 in async mode: the page keeps the chat, a reload without cookies brings it back, history pages to the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nexus_async_chat_is_kept_by_the_page() {
+    let server = quick_standin().await;
+    let driver = start_driver().expect("chromedriver starts");
+    let client = browser(&driver).await.expect("a browser session opens");
+    let outcome = nexus_async_chat(&client, &server.url()).await;
+    let _ = client.close().await;
+    outcome.expect("the async chat survives a reload without cookies");
+    let w = standin::world::lock(&server.world);
+    assert_eq!(w.nexus.sessions.len(), 1, "the stored token re-attached to the session instead of creating another");
+    let s = w.nexus.sessions.values().next().expect("one session");
+    let sent: Vec<_> = s.messages.iter().filter(|m| m["type"] == "Text" && m["from"]["type"] == "Customer").map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(sent, ["kept by the page", "after the reload"], "each message reached the server exactly once");
+}
+
+/// Two tabs on one Nexus session: the second restores from the cookies, each message
+/// either tab sends is answered, and both tabs show every answer exactly once.
+async fn two_tabs(c: &Client, base: &str) -> Result<(), String> {
+    start_chat(c, &format!("{base}/?transport=nexus"), "Tia").await?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello Tia! I'm Anna"), 15).await?;
+    let first = c.window().await.map_err(|e| e.to_string())?;
+    let second = c.new_window(true).await.map_err(|e| e.to_string())?.handle;
+    c.switch_to_window(second.clone()).await.map_err(|e| e.to_string())?;
+    c.goto(&format!("{base}/?transport=nexus")).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the chat restored in the second tab", &transcript_count("Hello Tia! I'm Anna"), 15).await?;
+    send(c, "from the second tab").await?;
+    wait_for(c, "the answer in the second tab", &transcript_count("You said: from the second tab"), 15).await?;
+    c.switch_to_window(first.clone()).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the answer in the first tab", &transcript_count("You said: from the second tab"), 15).await?;
+    send(c, "from the first tab").await?;
+    wait_for(c, "the answer in the first tab", &transcript_count("You said: from the first tab"), 15).await?;
+    c.switch_to_window(second).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the answer in the second tab", &transcript_count("You said: from the first tab"), 15).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    for window in [first.clone(), c.window().await.map_err(|e| e.to_string())?] {
+        c.switch_to_window(window).await.map_err(|e| e.to_string())?;
+        for text in ["Hello Tia! I'm Anna", "You said: from the second tab", "You said: from the first tab"] {
+            let n = shown(c, text).await?;
+            if n != serde_json::json!(1) {
+                return Err(format!("a tab shows '{text}' {n} times"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Two tabs on one Nexus v3 session: neither misses nor doubles a message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_on_one_nexus_session_see_every_message_once() {
+    let server = quick_standin().await;
+    let driver = start_driver().expect("chromedriver starts");
+    let client = browser(&driver).await.expect("a browser session opens");
+    let outcome = two_tabs(&client, &server.url()).await;
+    let _ = client.close().await;
+    outcome.expect("both tabs see every message once");
+    let w = standin::world::lock(&server.world);
+    assert_eq!(w.nexus.sessions.len(), 1, "the second tab restored the session instead of creating another");
+}

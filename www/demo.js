@@ -19,6 +19,8 @@
     $('chat').hidden = !chatting;
     if (chatting) { $('message').focus(); }
   }
+  // Older messages (a history page) go above what is shown; everything else below.
+  var prepend = false;
   function line(className, text, index, who) {
     var li = document.createElement('li');
     li.className = className;
@@ -33,6 +35,10 @@
     t.className = 'text';
     t.textContent = text;
     li.appendChild(t);
+    if (prepend) {
+      $('transcript').insertBefore(li, $('transcript').firstChild);
+      return;
+    }
     $('transcript').appendChild(li);
     $('transcript').scrollTop = $('transcript').scrollHeight;
   }
@@ -119,7 +125,22 @@
   });
   ui.subscribe('WebChatService.started', function () { status('connected'); show(true); });
   ui.subscribe('WebChatService.restored', function () { restored = true; status('restored'); show(true); });
-  ui.subscribe('WebChatService.messageReceived', function (e) { e.data.messages.forEach(render); });
+  ui.subscribe('WebChatService.messageReceived', function (e) {
+    // A history page comes newest first: each one goes on top of the previous.
+    prepend = !!e.data.oldMessages;
+    e.data.messages.forEach(render);
+    prepend = false;
+  });
+  // Async mode pages back through the history (Nexus v3 with transport.async).
+  var noOlder = false;
+  ui.subscribe('WebChatService.capabilitiesChanged', function (e) { $('older').hidden = noOlder || !(e.data && e.data.pagination); });
+  $('older').addEventListener('click', function () {
+    showError('');
+    ui.command('WebChatService.fetchHistory').fail(function (err) {
+      if (err === 'No more messages to fetch') { noOlder = true; $('older').hidden = true; return; }
+      showError(describe(err));
+    });
+  });
   ui.subscribe('WebChatService.agentTypingStarted', function (e) {
     var name = (e.data.from && e.data.from.name) || 'Agent';
     $('agent-typing').textContent = name + ' is typing…';
@@ -146,6 +167,7 @@
   $('start-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     showError('');
+    noOlder = false;
     $('transcript').textContent = '';
     $('message').disabled = false;
     $('send').disabled = false;

@@ -64,4 +64,43 @@
     return v;
   }
 
-  var helpers = { revive: revive, files: files };
+  // A js-cookie (v2) style Cookie for the integrator's async-mode functions (Nexus v3
+  // transport.async): get(name) (all cookies without a name), getJSON, set(name, value,
+  // {expires: days or Date, path ('/' by default), domain, secure, samesite}), remove.
+  function dec(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
+  var Cookie = {
+    get: function (name) {
+      var all = {}, parts = document.cookie ? document.cookie.split('; ') : [];
+      for (var i = 0; i < parts.length; i++) {
+        var at = parts[i].indexOf('='), k = dec(parts[i].slice(0, at)), v = parts[i].slice(at + 1);
+        if (v.charAt(0) === '"') { v = v.slice(1, -1); }
+        all[k] = dec(v);
+        if (name === k) { return all[k]; }
+      }
+      return name === undefined ? all : undefined;
+    },
+    getJSON: function (name) {
+      var v = Cookie.get(name);
+      try { return typeof v === 'string' ? JSON.parse(v) : v; } catch (e) { return v; }
+    },
+    set: function (name, value, attrs) {
+      var a = attrs || {}, exp = a.expires;
+      if (value !== null && typeof value === 'object') { value = JSON.stringify(value); }
+      var s = encodeURIComponent(String(name)) + '=' + encodeURIComponent(String(value)) + '; path=' + (a.path || '/');
+      if (typeof exp === 'number') { exp = new Date(Date.now() + exp * 864e5); }
+      if (exp instanceof Date) { s += '; expires=' + exp.toUTCString(); }
+      if (a.domain) { s += '; domain=' + a.domain; }
+      if (a.secure) { s += '; secure'; }
+      if (a.samesite || a.sameSite) { s += '; samesite=' + (a.samesite || a.sameSite); }
+      document.cookie = s;
+      return s;
+    },
+    remove: function (name, attrs) {
+      var a = {};
+      for (var k in attrs || {}) { a[k] = attrs[k]; }
+      a.expires = -1;
+      Cookie.set(name, '', a);
+    }
+  };
+
+  var helpers = { revive: revive, files: files, Cookie: Cookie };

@@ -44,7 +44,8 @@ pub enum Command {
     PausePoll,
     ResetPollExceptions,
     Restore(Value),
-    AsyncRestore,
+    /// With the page, which Nexus v3 async mode sends again when it re-creates the chat.
+    AsyncRestore { page: PageInfo },
     GetTranscript,
     GetAgents,
     GetStats,
@@ -81,7 +82,7 @@ impl Command {
             "pausePoll" => Command::PausePoll,
             "resetPollExceptions" => Command::ResetPollExceptions,
             "restore" => Command::Restore(data),
-            "asyncRestore" => Command::AsyncRestore,
+            "asyncRestore" => Command::AsyncRestore { page: page() },
             "getTranscript" => Command::GetTranscript,
             "getAgents" => Command::GetAgents,
             "getStats" => Command::GetStats,

@@ -33,12 +33,36 @@ pub trait Host {
     /// The `Authorization` value of `main.header` (App data `requestHeader`), read at send
     /// time so that `App.updateAJAXHeader` takes effect; used when `enableCustomHeader`.
     fn authorization(&self) -> Option<String>;
+    /// Which of `webchat.transport.async`'s functions the page configured (the engine sees
+    /// the configuration as data, without its functions).
+    fn storage_callbacks(&self) -> StorageCallbacks {
+        StorageCallbacks::default()
+    }
+    /// Calls `setSessionData` now and returns the `token` of what it answered: for the
+    /// decisions that depend on it (is there a chat to restore?). Elsewhere the engine asks
+    /// with [`StorageCall::Open`](super::output::StorageCall::Open), in order.
+    fn stored_token(&mut self) -> Option<String> {
+        None
+    }
+    /// The cross-tab poll flag (`localStorage["_genesys.widgets.chatPollPending"]`).
+    fn poll_flag(&self) -> Option<String> {
+        None
+    }
+    fn set_poll_flag(&mut self, _value: &str) {}
     /// A character's simple lower and upper case, for prefilters with the `i` flag (see
     /// [`CaseMap`]). The default answers from Rust's tables; the browser shell asks the
     /// page's JavaScript so those tables stay out of the wasm.
     fn cases(&self, c: char) -> [Option<char>; 2] {
         RustCases.cases(c)
     }
+}
+
+/// The integrator's async-mode functions present in the configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StorageCallbacks {
+    /// `setSessionData` and `getSessionData` (the shipped transport uses them only as a pair).
+    pub open_and_save: bool,
+    pub delete: bool,
 }
 
 /// A [`Host`] as the case map filters compile with.
@@ -60,6 +84,12 @@ pub struct MemoryHost {
     pub authorization: Option<String>,
     /// When false, writes are dropped (a browser refusing our cookies).
     pub refuse_writes: bool,
+    pub callbacks: StorageCallbacks,
+    /// What `setSessionData` answers with (its token).
+    pub stored: Option<String>,
+    /// Synchronous `setSessionData` calls made.
+    pub stored_reads: usize,
+    pub poll_flag: Option<String>,
 }
 
 impl Host for MemoryHost {
@@ -98,5 +128,18 @@ impl Host for MemoryHost {
     }
     fn authorization(&self) -> Option<String> {
         self.authorization.clone()
+    }
+    fn storage_callbacks(&self) -> StorageCallbacks {
+        self.callbacks
+    }
+    fn stored_token(&mut self) -> Option<String> {
+        self.stored_reads += 1;
+        self.stored.clone()
+    }
+    fn poll_flag(&self) -> Option<String> {
+        self.poll_flag.clone()
+    }
+    fn set_poll_flag(&mut self, value: &str) {
+        self.poll_flag = Some(value.to_owned());
     }
 }

@@ -36,11 +36,34 @@ pub enum Action {
     SocketClose { id: SocketId },
     /// Submit a form in a new window (`downloadFile`): the browser downloads the file.
     SubmitForm { url: String, fields: Vec<(String, String)> },
+    /// Call one of the integrator's async-mode storage functions (Nexus v3
+    /// `transport.async`), in order with the rest: the shipped transport calls them
+    /// synchronously between its publishes and requests, and integrators see that order.
+    Storage(StorageCall),
     /// The rest of this step's actions run on a later task, after what the bus has
     /// already scheduled (the shipped nextgen controller loads its transport module
     /// between `configure` and `ready`).
     Yield,
 }
+
+/// A call of `webchat.transport.async`'s functions, each made as
+/// `fn(data, Cookie, cookieOptions)` with a js-cookie-like `Cookie`. A throw or an answer
+/// of the wrong shape is named on the console and taken as no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StorageCall {
+    /// `setSessionData(openCookieName, …)`: what the integrator stored. Its `token` is the
+    /// client key of the next request carrying a header valued [`STORED_CLIENT_KEY`].
+    Open,
+    /// `getSessionData({messageIndex, token}, …)`: keep this.
+    Save(Value),
+    /// `deleteSessionData({sessionData, response}, …)`: the session is gone.
+    Delete(Value),
+}
+
+/// A request header with this value gets the token of the last [`StorageCall::Open`]
+/// instead (and is left out when there was none): in async mode the client key is the
+/// integrator's, read just before each request as the shipped `getHeaders` reads it.
+pub const STORED_CLIENT_KEY: &str = "\u{1}stored client key";
 
 /// The data of a bus command the engine issues.
 #[derive(Debug, Clone, PartialEq)]

@@ -117,11 +117,17 @@ fn number(v: &JsValue, n: f64) -> Number {
 pub struct Helpers {
     revive: Option<js_sys::Function>,
     files: Option<Object>,
+    cookie: JsValue,
 }
 
 impl Helpers {
     pub fn from(v: &JsValue) -> Helpers {
-        Helpers { revive: get(v, "revive").dyn_into::<js_sys::Function>().ok(), files: get(v, "files").dyn_into::<Object>().ok() }
+        Helpers { revive: get(v, "revive").dyn_into::<js_sys::Function>().ok(), files: get(v, "files").dyn_into::<Object>().ok(), cookie: get(v, "Cookie") }
+    }
+
+    /// The js-cookie-like `Cookie` handed to the integrator's async-mode functions.
+    pub fn cookie(&self) -> JsValue {
+        self.cookie.clone()
     }
 
     /// Keeps the File of the `sendFile` command `id` until [`Helpers::forget_file`].

@@ -124,6 +124,11 @@ impl CookieJar {
         found
     }
 
+    /// The domain and `sameSite` the shipped `getCookieOptions()` hands the integrator.
+    pub fn integrator_options(&self) -> (Option<String>, String) {
+        (self.domain(), self.same_site.clone())
+    }
+
     pub fn set(&self, name: &str, value: &str) {
         let d = self.domain();
         self.write_raw(name, value, &d);

@@ -7,6 +7,7 @@ use crate::shell::bridge::{get, to_value_fast, Helpers};
 use crate::shell::bus::PluginApi;
 use crate::shell::cookie::CookieJar;
 use crate::shell::dom::input_text;
+use crate::shell::storage::{self, StorageFns};
 use wasm_bindgen::JsValue;
 
 pub struct BrowserHost {
@@ -17,9 +18,26 @@ pub struct BrowserHost {
     /// `_genesys.widgets.main`, for the static `header` when App is not on the page.
     pub main: JsValue,
     pub helpers: Helpers,
+    /// The integrator's async-mode functions (Nexus v3).
+    pub storage: StorageFns,
 }
 
+/// The cross-tab poll flag of the shipped Nexus v3 transport.
+const POLL_FLAG: &str = "_genesys.widgets.chatPollPending";
+
 impl BrowserHost {
+    /// Runs one of the integrator's async-mode calls (see [`StorageFns`]).
+    pub fn storage_call(&mut self, call: &crate::engine::output::StorageCall, data: Option<&JsValue>) {
+        use crate::engine::output::StorageCall;
+        let cookie = self.helpers.cookie();
+        match (call, data) {
+            (StorageCall::Open, _) => self.storage.key = self.storage.open(&self.cookies, &cookie),
+            (StorageCall::Save(_), Some(d)) => self.storage.save(d, &self.cookies, &cookie),
+            (StorageCall::Delete(_), Some(d)) => self.storage.delete(d, &self.cookies, &cookie),
+            _ => {}
+        }
+    }
+
     /// Runs the preprocessor chain on each message of a batch: returns the message
     /// objects as the calls left them and what each chain returned (`m = fn(m) || m`).
     /// One conversion each way for the whole batch.
@@ -87,6 +105,20 @@ impl Host for BrowserHost {
         from_app
             .and_then(|a| a.as_string())
             .or_else(|| get(&get(&self.main, "header"), "Authorization").as_string())
+    }
+
+    fn storage_callbacks(&self) -> crate::engine::host::StorageCallbacks {
+        self.storage.callbacks()
+    }
+    fn stored_token(&mut self) -> Option<String> {
+        let cookie = self.helpers.cookie();
+        self.storage.open(&self.cookies, &cookie)
+    }
+    fn poll_flag(&self) -> Option<String> {
+        storage::local_get(POLL_FLAG)
+    }
+    fn set_poll_flag(&mut self, value: &str) {
+        storage::local_set(POLL_FLAG, value);
     }
 
     /// The page's `toLowerCase`/`toUpperCase` (the same mappings JavaScript's own `i`

@@ -14,6 +14,7 @@ pub mod host;
 pub mod http;
 pub mod runtime;
 pub mod socket;
+pub mod storage;
 pub mod subscriptions;
 
 use bridge::{get, Helpers};
@@ -96,6 +97,7 @@ fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool, helpers: Helpers
         plugin: plugin.clone(),
         main,
         helpers,
+        storage: storage::StorageFns::from_config(&webchat),
     };
     let config = bridge::to_value(&webchat);
     let seed = (js_sys::Math::random() * 9.0e15) as u64;

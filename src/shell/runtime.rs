@@ -8,7 +8,7 @@
 //! retried on a timer, so nothing can spin.
 
 use crate::engine::command::{Command, PageEvent};
-use crate::engine::output::{HttpResponse, NetError, SocketEvent, SocketId};
+use crate::engine::output::{HttpResponse, NetError, SocketEvent, SocketId, StorageCall, STORED_CLIENT_KEY};
 use crate::engine::{texts, Action, CommandId, RequestId, Service};
 use crate::shell::bridge::{self, get, type_of};
 use crate::shell::bus::PluginApi;
@@ -156,6 +156,10 @@ fn step(shell: &Shared, input: Input) -> Vec<Exec> {
                     None => execs.push(Exec::Settle { deferred, ok: false, value: Some(texts::INVALID_PREVIEW_INPUT.into()) }),
                 },
                 _ => {
+                    if name == "configure" {
+                        // The engine sees the configuration as data, without functions.
+                        r.host.storage = crate::shell::storage::StorageFns::from_config(&data);
+                    }
                     let mut picked = None;
                     let Some(cmd) = command(name, &commander, &data, &mut picked) else {
                         // Every registered name is an engine command (tested in
@@ -227,6 +231,7 @@ fn payloads(shell: &Shared, execs: &[Exec]) -> Vec<JsValue> {
             Exec::Action(Action::Data { value, .. } | Action::DataInPlace { value, .. }) => Some(value),
             Exec::Action(Action::Reply { outcome, .. }) => outcome.arg.as_ref(),
             Exec::Action(Action::Command { data: crate::engine::CommandData::Value(v), .. }) => Some(v),
+            Exec::Action(Action::Storage(StorageCall::Save(v) | StorageCall::Delete(v))) => Some(v),
             _ => None,
         })
         .collect();
@@ -248,8 +253,13 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
             Exec::Action(a) => a,
         };
         match action {
-            Action::Http(req) => {
+            Action::Http(mut req) => {
                 let id = req.id;
+                if req.headers.iter().any(|(_, v)| v == STORED_CLIENT_KEY) {
+                    // The integrator's key, or no such header.
+                    let key = shell.rt.borrow().host.storage.key.clone();
+                    req.headers = std::mem::take(&mut req.headers).into_iter().filter_map(|(k, v)| if v == STORED_CLIENT_KEY { key.clone().map(|key| (k, key)) } else { Some((k, v)) }).collect();
+                }
                 let file = match &req.body {
                     crate::engine::Body::Multipart { file: Some(f), .. } => shell.rt.borrow().host.helpers.file(f.0),
                     _ => None,
@@ -333,6 +343,15 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
                 drop(socket);
             }
             Action::SubmitForm { url, fields } => dom::submit_form(&url, &fields),
+            Action::Storage(call) => {
+                let data = match call {
+                    StorageCall::Open => None,
+                    _ => converted.next(),
+                };
+                // The integrator's code runs now; what it commands on the bus waits in
+                // the queue (the plugin is busy executing).
+                shell.rt.borrow_mut().host.storage_call(&call, data.as_ref());
+            }
             Action::Log { level, message } => {
                 let m = JsValue::from_str(&message);
                 match level {

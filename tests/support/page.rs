@@ -6,7 +6,7 @@
 
 use webchatservice::engine::host::MemoryHost;
 use webchatservice::engine::json::{parse, Value};
-use webchatservice::engine::output::{Action, CommandData, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId};
+use webchatservice::engine::output::{Action, CommandData, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId, StorageCall, STORED_CLIENT_KEY};
 use webchatservice::engine::{Command, CommandId, FileInfo, PageInfo, Service};
 
 pub const T0: u64 = 1_700_000_000_000;
@@ -30,6 +30,8 @@ pub enum Seen {
     Log(String),
     /// A form submitted in a new window (a download): action URL and hidden fields.
     Form(String, Vec<(String, String)>),
+    /// One of the integrator's async-mode functions was called.
+    Storage(StorageCall),
 }
 
 pub struct Page {
@@ -74,9 +76,25 @@ impl Page {
         let mut own: Vec<(&'static str, Value)> = Vec::new();
         while let Some(a) = self.s.poll_action() {
             match a {
-                Action::Http(r) => {
+                Action::Http(mut r) => {
+                    // As the shell: the stored client key goes in, or the header goes.
+                    let stored = self.host.stored.clone();
+                    r.headers.retain(|(_, v)| v != STORED_CLIENT_KEY || stored.is_some());
+                    for (_, v) in r.headers.iter_mut().filter(|(_, v)| v == STORED_CLIENT_KEY) {
+                        *v = stored.clone().unwrap_or_default();
+                    }
                     self.sent.push((*r).clone());
                     self.http.push(*r);
+                }
+                Action::Storage(call) => {
+                    // The integrator of the shipped documentation: it keeps what it is
+                    // given and forgets it when told.
+                    match &call {
+                        StorageCall::Save(v) => self.host.stored = v.get("token").as_str().map(str::to_owned),
+                        StorageCall::Delete(_) => self.host.stored = None,
+                        StorageCall::Open => {}
+                    }
+                    self.seen.push(Seen::Storage(call));
                 }
                 Action::SocketOpen { id, url } => self.sockets.push((id, url)),
                 Action::SocketClose { id } => self.sockets.retain(|(i, _)| *i != id),
@@ -303,6 +321,9 @@ impl Page {
                 Seen::Settled(id, o) => Some(format!("{} {id}", if o.ok { "resolve" } else { "reject" })),
                 Seen::Ready => Some("ready".into()),
                 Seen::Form(url, _) => Some(format!("form {url}")),
+                Seen::Storage(StorageCall::Open) => Some("storage open".into()),
+                Seen::Storage(StorageCall::Save(v)) => Some(format!("storage save {}", v.get("messageIndex").to_json())),
+                Seen::Storage(StorageCall::Delete(_)) => Some("storage delete".into()),
                 Seen::Log(_) => None,
             })
             .collect()

@@ -22,24 +22,38 @@ fn free_port() -> u16 {
 }
 
 /// Starts chromedriver on a free loopback port and waits until it listens.
+///
+/// Tests run in parallel and bind port 0 too: the port picked can be taken before
+/// chromedriver binds it (it then exits, while the port answers for someone else), so a
+/// driver that exited is started again on another port.
 pub fn start_driver() -> Result<Driver, String> {
-    let port = free_port();
     let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let child = Command::new(&bin)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {bin}: {e} (scripts/test.sh installs chromium-driver)"))?;
-    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(driver);
+    for _ in 0..3 {
+        let port = free_port();
+        let child = Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {bin}: {e} (scripts/test.sh installs chromium-driver)"))?;
+        let mut driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if !matches!(driver.child.try_wait(), Ok(None)) {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // Still ours a moment later (not a driver that lost the port and exits).
+                std::thread::sleep(Duration::from_millis(100));
+                if matches!(driver.child.try_wait(), Ok(None)) {
+                    return Ok(driver);
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    Err("chromedriver did not start listening within 15 s".into())
+    Err("chromedriver did not start listening within 15 s (three tries)".into())
 }
 
 /// A new headless Chromium session.

@@ -94,7 +94,7 @@ impl Session {
             Command::Restore(_) => self.restore(Some(id), now, host),
             // Deliberate: the shipped legacy controller has no asyncRestore (it never
             // settles); here it restores as `restore` does.
-            Command::AsyncRestore => self.restore(Some(id), now, host),
+            Command::AsyncRestore { .. } => self.restore(Some(id), now, host),
             Command::GetTranscript => {
                 let (messages, originals) = if self.active {
                     (self.transcript.messages.iter().cloned().collect(), self.transcript.originals.iter().cloned().collect())

@@ -38,7 +38,7 @@ impl Session {
                 self.ctrl_active = false;
                 self.out.data("sessionActive", Value::Bool(false));
             }
-            Command::AsyncRestore => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, host),
+            Command::AsyncRestore { .. } => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, host),
             Command::Restore(_) => self.restore(RestoreCmd { cmd: Some(id), asynchronous: false }, host),
             Command::FetchHistory => {
                 if self.cfg.pagination {

@@ -7,7 +7,7 @@ use super::session::{Pending, PollLoop, Session, AGENT_TYPING_MS, TRANSCRIPT_KEP
 use super::{cookies, token};
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Value};
-use crate::engine::output::{Action, Body, HttpResponse, NetError, ReadBody};
+use crate::engine::output::{Action, Body, HttpResponse, NetError, ReadBody, StorageCall};
 use crate::engine::xhr::{self, Answer, Reading};
 use crate::engine::{Millis, RequestId};
 
@@ -22,9 +22,9 @@ impl Session {
             let ok = matches!(answer, Answer::Done { .. });
             let v = answer.into_value();
             let cmd = match req.what {
-                Pending::Create { cmd } | Pending::Send { cmd } | Pending::UserData { cmd } | Pending::Leave { cmd } | Pending::Image { cmd } => Some(cmd),
-                Pending::Restore { cmd } | Pending::Poll { cmd } | Pending::Typing { cmd } => cmd,
-                Pending::Attachment { .. } => None,
+                Pending::Create { cmd } | Pending::Send { cmd } | Pending::UserData { cmd } | Pending::Leave { cmd } | Pending::Image { cmd } | Pending::History { cmd } => Some(cmd),
+                Pending::Restore { cmd, .. } | Pending::Poll { cmd } | Pending::Typing { cmd } => cmd,
+                Pending::Attachment { .. } | Pending::Recreate => None,
             };
             if let Some(c) = cmd {
                 if ok { self.out.resolve(c, v) } else { self.out.reject(c, v) }
@@ -47,6 +47,9 @@ impl Session {
     }
 
     fn on_done(&mut self, what: Pending, e: Value, now: Millis, host: &mut dyn Host) {
+        if matches!(what, Pending::Poll { .. }) {
+            host.set_poll_flag("false");
+        }
         match what {
             Pending::Create { cmd } => {
                 let token_text = e.path("data.clientToken").as_str().map(str::to_owned);
@@ -58,8 +61,7 @@ impl Session {
                 self.active = true;
                 sd.insert("token", Value::str(t.as_str()));
                 self.session_data = sd;
-                host.storage_set(cookies::KEYS, &t);
-                host.storage_set(cookies::SESSION, &self.sd("sessionId"));
+                self.keep_session(host);
                 self.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
                 self.out.command("App.registerAutoLoad");
                 self.poll_now(None, None, host);
@@ -68,7 +70,26 @@ impl Session {
                 self.out.data("sessionActive", Value::Bool(true));
                 self.out.resolve(cmd, e);
             }
-            Pending::Restore { cmd } => {
+            Pending::Recreate => {
+                let token_text = e.path("data.clientToken").as_str().map(str::to_owned);
+                let payload = token_text.as_deref().and_then(token::payload).and_then(|p| p.as_object().cloned());
+                let (Some(t), Some(mut sd)) = (token_text, payload) else {
+                    self.restore_failed(e.clone(), host);
+                    return self.publish_error(e);
+                };
+                sd.insert("token", Value::str(t.as_str()));
+                self.session_data = sd;
+                self.keep_session(host);
+                if self.sd("sessionId") == "undefined" {
+                    // Deliberate: not left restoring (the shipped one only rejects).
+                    self.restore_failed(e, host);
+                    return self.terminate(host);
+                }
+                let url = self.session_url("/messages", &[("count", self.cfg.max_page.to_string()), ("operationId", self.operation_id())]);
+                let headers = self.headers(host);
+                self.request("GET", url, headers, Body::None, false, Pending::Restore { cmd: None, recreated: true });
+            }
+            Pending::Restore { cmd, recreated } => {
                 if !e.get("data").truthy() {
                     if let Some(c) = cmd {
                         self.out.reject(c, e.clone());
@@ -77,13 +98,23 @@ impl Session {
                     return self.terminate(host);
                 }
                 self.active = true;
-                self.out.publish("restored", obj([("async", Value::Bool(false))]));
+                host.set_poll_flag("false");
+                let asynchronous = self.cfg.async_mode || recreated;
+                self.out.publish("restored", obj([("async", Value::Bool(asynchronous))]));
+                if asynchronous {
+                    self.out.data("WebChatService.mode", obj([("async", Value::Bool(true))]));
+                }
                 self.ctrl_active = true;
                 self.out.data("sessionActive", Value::Bool(true));
                 self.restoring = false;
                 self.settle_verify_waiters();
-                let messages = e.path("data.messages").as_array().cloned().unwrap_or_default();
-                let published = self.take_messages(messages, true, now, host);
+                let mut e = e;
+                let mut list = messages_mut(&mut e).map(std::mem::take).unwrap_or_default();
+                self.set_previous_index(&list, host);
+                let published = self.take_messages(&mut list, Batch::Restore, now, host);
+                if let Some(a) = messages_mut(&mut e) {
+                    *a = list;
+                }
                 self.poll_now(None, None, host);
                 if let Some(c) = cmd {
                     self.out.resolve(c, e);
@@ -98,7 +129,7 @@ impl Session {
                     self.terminate(host);
                 }
                 if let Some(list) = e.path("data.messages").as_array() {
-                    published = Some(self.take_messages(list.clone(), false, now, host));
+                    published = Some(self.take_messages(&mut list.clone(), Batch::Poll, now, host));
                 }
                 self.schedule_poll(now);
                 if self.disconnected {
@@ -127,6 +158,28 @@ impl Session {
                     self.out.resolve(c, e);
                 }
             }
+            Pending::History { cmd } => {
+                if !e.get("data").truthy() {
+                    self.continue_poll(host);
+                    return self.out.reject(cmd, e);
+                }
+                let mut e = e;
+                let mut list = messages_mut(&mut e).map(std::mem::take).unwrap_or_default();
+                let published = (!list.is_empty()).then(|| {
+                    self.set_previous_index(&list, host);
+                    self.take_messages(&mut list, Batch::History, now, host)
+                });
+                if let Some(a) = messages_mut(&mut e) {
+                    *a = list;
+                }
+                self.out.resolve(cmd, e);
+                if let Some(p) = published {
+                    self.publish_messages(p, host);
+                }
+                // Deliberate: also when the page brought nothing new (the shipped poll
+                // then stays paused for good).
+                self.continue_poll(host);
+            }
             Pending::UserData { cmd } => self.out.resolve(cmd, e),
             Pending::Image { cmd } => self.out.resolve(cmd, e),
             Pending::Attachment { .. } => {}
@@ -140,14 +193,32 @@ impl Session {
     }
 
     fn on_fail(&mut self, what: Pending, x: Value, now: Millis, host: &mut dyn Host) {
+        if matches!(what, Pending::Poll { .. }) {
+            host.set_poll_flag("false");
+        }
         match what {
             Pending::Create { cmd } => {
                 self.out.reject(cmd, x.clone());
                 self.handle_error(x, host);
             }
-            Pending::Restore { cmd } => {
-                self.publish_error(x.clone());
+            Pending::Recreate => {
+                // Read while still restoring: a 401 now means the stored session is gone.
+                let failure = failure(&x, self.cfg.async_mode && self.restoring);
                 self.restore_failed(x.clone(), host);
+                match failure {
+                    Failure::SessionLost => self.session_lost(x, host),
+                    Failure::Error(e) => self.publish_error(e),
+                }
+            }
+            Pending::Restore { cmd, recreated } => {
+                if recreated {
+                    self.restore_failed(x.clone(), host);
+                    self.publish_error(x.clone());
+                } else {
+                    self.publish_error(x.clone());
+                    self.restore_failed(x.clone(), host);
+                }
+                // Deliberate after a re-create: not left restoring (the shipped one is).
                 self.terminate(host);
                 if let Some(c) = cmd {
                     self.out.reject(c, x);
@@ -182,6 +253,11 @@ impl Session {
                     self.out.reject(c, x);
                 }
             }
+            Pending::History { cmd } => {
+                self.continue_poll(host);
+                self.publish_error(x.clone());
+                self.out.reject(cmd, x);
+            }
             Pending::UserData { cmd } => self.out.reject(cmd, x),
             Pending::Image { cmd } => {
                 self.handle_error(x.clone(), host);
@@ -198,15 +274,21 @@ impl Session {
 
     /// The shipped `handleError`: a lost session, or an `error` event.
     fn handle_error(&mut self, x: Value, host: &mut dyn Host) {
-        match failure(&x, false) {
+        match failure(&x, self.cfg.async_mode && self.restoring) {
             Failure::SessionLost => self.session_lost(x, host),
             Failure::Error(e) => self.publish_error(e),
         }
     }
 
-    /// The shipped `handleSessionLost`: `sessionLost`, then `error` with the jqXHR, then
-    /// the session is over.
+    /// The shipped `handleSessionLost`: the integrator's `deleteSessionData`, then
+    /// `sessionLost`, `error` with the jqXHR, and the session is over.
     fn session_lost(&mut self, x: Value, host: &mut dyn Host) {
+        if self.cfg.callbacks.delete {
+            let data = obj([("sessionData", Value::Object(self.session_data.clone())), ("response", x.clone())]);
+            self.out.push(Action::Storage(StorageCall::Delete(data)));
+        }
+        self.restoring = false;
+        host.set_poll_flag("false");
         self.ctrl_reset();
         crate::engine::prefilters::clear(&mut self.filters, host);
         self.out.publish("sessionLost", x.clone());
@@ -225,21 +307,24 @@ impl Session {
     /// normalised, their originals transformed, their events published now. A message
     /// with image `content` first fetches each image (with the client key) and becomes a
     /// data URL; its events wait for that. Returns what `messageReceived` carries.
-    fn take_messages(&mut self, list: Vec<Value>, restoring: bool, now: Millis, host: &mut dyn Host) -> Published {
+    ///
+    /// The answer's messages are changed as the shipped code changes them in place (a
+    /// command resolved with the answer shows it): each gets its `iTempIndex`, each new
+    /// one the transformed sender.
+    fn take_messages(&mut self, list: &mut [Value], batch_kind: Batch, now: Millis, host: &mut dyn Host) -> Published {
         self.next_batch += 1;
         let batch = self.next_batch;
         let mut slots = Vec::new();
-        for mut original in list {
-            if !original.is_object() {
-                continue;
-            }
-            let index = sanitized_index(original.get("index"));
+        for item in list.iter_mut() {
+            let Some(m) = item.as_object_mut() else { continue };
+            let index = sanitized_index(m.get("index").unwrap_or(&Value::Undefined));
+            m.insert("iTempIndex", Value::str(index.as_str()));
             if !self.seen.insert(&index) {
                 continue;
             }
-            if let Some(m) = original.as_object_mut() {
-                m.insert("iTempIndex", Value::str(index.as_str()));
-            }
+            // The events read the sender's type as the server wrote it.
+            let mut original = item.clone();
+            transform_original(item);
             let fetches = self.prepare_content(&mut original);
             if fetches.is_empty() {
                 slots.push(self.finish_message(original, &index, now, host));
@@ -252,7 +337,7 @@ impl Session {
             }
             slots.push(Slot::Waiting { original, index, outstanding: fetches.len() });
         }
-        Published { id: batch, slots, restoring }
+        Published { id: batch, slots, kind: batch_kind }
     }
 
     /// The shipped `getFileContents` before its fetches: item URLs made absolute (the
@@ -292,6 +377,11 @@ impl Session {
             }
         }
         host.storage_set(cookies::INDEX, index);
+        self.index = Value::str(index);
+        self.original_index = original.get("index").clone();
+        if self.uses_storage() {
+            self.save_stored_session();
+        }
         if let Some(m) = original.as_object_mut() {
             m.remove("iTempIndex");
         }
@@ -352,9 +442,16 @@ impl Session {
         if messages.is_empty() {
             return;
         }
-        if p.restoring {
-            sort_by_index(&mut messages);
-            sort_by_index(&mut originals);
+        match p.kind {
+            Batch::Restore => {
+                sort_by_index(&mut messages, false);
+                sort_by_index(&mut originals, false);
+            }
+            Batch::History => {
+                sort_by_index(&mut messages, true);
+                sort_by_index(&mut originals, true);
+            }
+            Batch::Poll => {}
         }
         self.out.push(Action::Yield);
         let messages: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
@@ -379,7 +476,7 @@ impl Session {
                     // Read when the shipped one publishes, after its restore finished.
                     ("restoring", Value::Bool(false)),
                     ("sessionData", Value::Undefined),
-                    ("oldMessages", Value::Bool(false)),
+                    ("oldMessages", Value::Bool(p.kind == Batch::History)),
                 ]),
             );
         }
@@ -396,7 +493,33 @@ const MAX_BATCHES: usize = 20;
 pub(super) struct Published {
     pub id: u64,
     pub slots: Vec<Slot>,
-    pub restoring: bool,
+    pub kind: Batch,
+}
+
+/// Where an answer's messages come from: the shipped transport sorts a restore page
+/// ascending and a history page descending by index, and marks the latter `oldMessages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Batch {
+    Poll,
+    Restore,
+    History,
+}
+
+impl Session {
+    /// The shipped `setPreviousIndex` on a restore or history page: a page of the one
+    /// message asked from means nothing is older (the poll goes on); otherwise its first
+    /// message is where the next page ends.
+    fn set_previous_index(&mut self, list: &[Value], host: &mut dyn Host) {
+        let Some(first) = list.first() else { return };
+        let index = first.get("index").clone();
+        if list.len() == 1 && index.to_js_string() == self.previous_start.to_js_string() {
+            self.all_received = true;
+            self.continue_poll(host);
+        } else {
+            self.all_received = false;
+            self.previous_start = index;
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -406,15 +529,21 @@ pub(super) enum Slot {
     Waiting { original: Value, index: String, outstanding: usize },
 }
 
+/// `data.messages` of an answer, to change in place.
+fn messages_mut(e: &mut Value) -> Option<&mut Vec<Value>> {
+    e.get_mut("data")?.get_mut("messages")?.as_array_mut()
+}
+
 fn text_of(m: &Value) -> String {
     let t = m.get("text");
     if t.truthy() { t.to_js_string() } else { String::new() }
 }
 
-/// Ascending by the (sanitised) index, numerically, as the shipped restore sorts (a
-/// stable sort: equal keys keep their order).
-fn sort_by_index(list: &mut Vec<Value>) {
-    let mut keys: Vec<(f64, usize)> = list.iter().enumerate().map(|(i, v)| (crate::engine::json::js_decimal(&sanitized_index(v.get("index"))).unwrap_or(0.0), i)).collect();
+/// By the (sanitised) index, numerically, ascending or descending, as the shipped restore
+/// and history sort (a stable sort: equal keys keep their order).
+fn sort_by_index(list: &mut Vec<Value>, descending: bool) {
+    let sign = if descending { -1.0 } else { 1.0 };
+    let mut keys: Vec<(f64, usize)> = list.iter().enumerate().map(|(i, v)| (sign * crate::engine::json::js_decimal(&sanitized_index(v.get("index"))).unwrap_or(0.0), i)).collect();
     crate::engine::sort::merge_sort(&mut keys);
     let mut slots: Vec<Option<Value>> = std::mem::take(list).into_iter().map(Some).collect();
     *list = keys.into_iter().filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take)).collect();

@@ -15,6 +15,7 @@ const SEND_WHILE_INACTIVE: &str = texts::NO_ACTIVE_SESSION_DOT;
 
 impl Session {
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
+        self.clock = now;
         if let Some(text) = self.invalid {
             if !matches!(cmd, Command::Configure(_)) {
                 return self.out.reject_text(id, text);
@@ -26,9 +27,9 @@ impl Session {
             Command::SendMessage(data) => self.send_message(id, &data, host),
             Command::SendTyping(_) => self.send_typing(id, now, host),
             Command::EndChat => self.end_chat(id, host),
-            Command::AsyncRestore => self.async_restore(id, host),
+            Command::AsyncRestore { page } => self.async_restore(id, &page, host),
             Command::Restore(_) => self.restore(Some(id), host),
-            Command::FetchHistory => self.out.reject_text(id, texts::HISTORY_ASYNC_ONLY),
+            Command::FetchHistory => self.fetch_history(id, host),
             Command::GetSessionData => self.out.resolve(id, Value::Object(self.session_data.clone())),
             Command::StartPoll => {
                 if !self.ctrl_active {
@@ -40,24 +41,29 @@ impl Session {
                 self.out.resolve_empty(id);
             }
             Command::StopPoll => {
-                if self.stop_poll() {
+                if self.stop_poll(host) {
                     self.out.resolve_empty(id);
                 } else {
                     self.out.reject_text(id, texts::NOT_POLLING);
                 }
             }
-            // Not yet (issue 8): the shipped pausePoll/continuePoll pair.
-            Command::PausePoll => self.out.reject_text(id, texts::transport_lacks("pausePoll command")),
+            Command::PausePoll => {
+                if !self.ctrl_active {
+                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                }
+                self.pause_poll(host);
+                self.out.resolve_empty(id);
+            }
             Command::Poll { commander } => {
                 if commander != crate::engine::gms::OWN_NAME {
                     // As shipped: refused, yet a poll still runs.
                     self.out.reject_text(id, texts::ACCESS_DENIED);
-                    if self.active && self.poll != PollLoop::InFlight {
+                    if self.active && !matches!(self.poll, PollLoop::InFlight | PollLoop::Paused) {
                         self.poll_now(None, None, host);
                     }
                 } else if !self.active {
                     self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
-                } else if self.poll == PollLoop::InFlight {
+                } else if matches!(self.poll, PollLoop::InFlight | PollLoop::Paused) {
                     self.out.reject_text(id, texts::POLL_IN_FLIGHT_DOT);
                 } else {
                     self.poll_now(Some(id), None, host);
@@ -94,9 +100,7 @@ impl Session {
                 if self.restoring && self.verify_waiters.len() < 1000 {
                     self.verify_waiters.push(id);
                 } else {
-                    if !self.active {
-                        self.read_cookie_session(host);
-                    }
+                    self.session_for_verify(host);
                     self.out.resolve(id, obj([("sessionActive", Value::Bool(self.session_valid()))]));
                 }
             }
@@ -129,12 +133,18 @@ impl Session {
                     self.out.resolve(id, Value::Object(self.interaction.clone()));
                 }
             }
+            // The controller's sleep pauses the transport's poll loop (which says `sleeping`
+            // once more), its wake continues it (`waking` once more), as shipped.
             Command::Sleep => {
-                nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, true);
+                if nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, true) {
+                    self.pause_poll(host);
+                }
                 self.out.resolve_empty(id);
             }
             Command::Wake(_) => {
-                nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, false);
+                if nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, false) {
+                    self.continue_poll(host);
+                }
                 self.out.resolve_empty(id);
             }
         }
@@ -181,6 +191,14 @@ impl Session {
             return;
         }
         self.cfg = super::config::parse(v);
+        self.cfg.callbacks = host.storage_callbacks();
+        if self.cfg.async_mode && !self.cfg.callbacks.open_and_save {
+            self.out.log(LogLevel::Warn, format!("WebChatService: {TRANSPORT} transport.async.enabled is true but transport.async.setSessionData and getSessionData are not both functions; the chat is kept in cookies."));
+        }
+        // As the shipped transport's constructor: the cross-tab poll flag exists.
+        if host.poll_flag().is_none() {
+            host.set_poll_flag("false");
+        }
         self.poll_interval = self.cfg.poll_timeout_ms;
         if !self.cfg.missing.is_empty() {
             self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
@@ -225,14 +243,23 @@ impl Session {
             Value::String(u) if !u.is_empty() => u.clone(),
             _ => self.url("", &[]),
         };
-        // The create request carries the configured headers only (no client key yet).
-        let headers = self.configured_headers();
+        // The create request carries the configured headers, and in async mode the
+        // integrator's stored client key when it has one.
+        let headers = if self.uses_storage() {
+            self.ask_stored_key();
+            self.configured_headers_with_key(crate::engine::output::STORED_CLIENT_KEY.into())
+        } else {
+            self.configured_headers()
+        };
         self.request("POST", url, headers, Body::Form(fields), true, Pending::Create { cmd: id });
     }
 
+    /// Not inlined: both the create and the async re-create build it.
+    ///
     /// The shipped `getFormData(form)` with startChat's `userData` and the phone mapping:
     /// `{firstName, lastName, nickname, endpoint, userData, clientType?, stream?, ...form}`
     /// (undefined values left out, as jQuery's `extend` leaves them out).
+    #[inline(never)]
     fn create_form(&self, data: &Value, page: &PageInfo) -> Value {
         let mut ud = self.user_data.clone();
         ud.insert("_genesys_source", Value::str(if page.mobile { "mobile" } else { "web" }));
@@ -342,7 +369,7 @@ impl Session {
             self.chat_ended(host);
             self.terminate(host);
         } else {
-            self.stop_poll();
+            self.stop_poll(host);
             let pid = crate::engine::output::path_segment(&self.sd("participantId"));
             let url = self.session_url(&format!("/participants/{pid}"), &[]);
             let headers = self.headers(host);
@@ -367,20 +394,89 @@ impl Session {
         self.session_data = host.storage_get(cookies::KEYS).and_then(|t| super::token::payload(&t)).and_then(|v| v.as_object().cloned()).unwrap_or_default();
     }
 
-    fn async_restore(&mut self, id: CommandId, host: &mut dyn Host) {
+    /// The shipped `asyncRestore`: the session cookie's chat, or in async mode the one
+    /// whose token the integrator stored; resolved at once (the controller then marks the
+    /// chat active).
+    fn async_restore(&mut self, id: CommandId, page: &PageInfo, host: &mut dyn Host) {
         if host.storage_get(cookies::SESSION).is_some() {
             self.restore(None, host);
-            // As shipped: resolved at once (the controller marks the chat active).
-            self.ctrl_active = true;
-            self.out.data("sessionActive", Value::Bool(true));
-            self.out.resolve_empty(id);
+        } else if self.uses_storage() {
+            let Some(token) = self.stored_token(host) else { return self.out.reject_empty(id) };
+            self.recreate(token, page);
         } else {
-            self.out.reject_empty(id);
+            if host.poll_flag().as_deref() == Some("true") && !self.active {
+                host.set_poll_flag("false");
+            }
+            return self.out.reject_empty(id);
+        }
+        self.ctrl_active = true;
+        self.out.data("sessionActive", Value::Bool(true));
+        self.out.resolve_empty(id);
+    }
+
+    /// The shipped `restore(token)`: the create again with the stored token as the
+    /// client key (the server answers with a token of the same session), then the newest
+    /// page.
+    fn recreate(&mut self, token: String, page: &PageInfo) {
+        if self.restoring || self.active {
+            return;
+        }
+        self.restoring = true;
+        self.publish_capabilities();
+        // `extend({key: token}, headers)`: a configured key wins over the stored one.
+        let mut headers = self.configured_headers();
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(super::session::CLIENT_KEY)) {
+            headers.push((super::session::CLIENT_KEY.to_owned(), token));
+        }
+        let mut fields = Vec::new();
+        flatten("data", &self.create_form(&Value::object(), page), &mut fields);
+        fields.push(("operationId".into(), self.operation_id()));
+        let url = self.url("", &[]);
+        self.request("POST", url, headers, Body::Form(fields), true, Pending::Recreate);
+    }
+
+    /// `verifySession`'s `fetchSessionAndRestoringInfo`: the session of the cookies or,
+    /// in async mode without them, of the stored token.
+    ///
+    /// Deliberate: a running chat keeps its session data (the shipped one replaces it
+    /// with the cookie's or the token's payload, dropping the token it saves with).
+    fn session_for_verify(&mut self, host: &mut dyn Host) {
+        if !self.active {
+            self.read_cookie_session(host);
+        }
+        if self.uses_storage() && host.storage_get(cookies::KEYS).is_none() && (self.active || self.sd("sessionId") == "undefined") {
+            let stored = self.stored_token(host).and_then(|t| super::token::payload(&t)).and_then(|p| p.as_object().cloned());
+            if !self.active {
+                self.session_data = stored.unwrap_or_default();
+            }
         }
     }
 
-    /// The shipped `restore()` from cookies: the newest page (all of it without
-    /// pagination), then polling.
+    /// The shipped `fetchHistory` (async mode only): the poll pauses, the page of
+    /// `maxMessagePageSize` messages ending at the oldest one shown comes, the poll goes on
+    /// from the last index seen.
+    ///
+    /// Deliberate (README): with no page shown yet (a chat started on this page, or a
+    /// restore that brought nothing) it rejects with "No more messages to fetch" (the
+    /// shipped one never settles).
+    fn fetch_history(&mut self, id: CommandId, host: &mut dyn Host) {
+        if !self.cfg.async_mode {
+            return self.out.reject_text(id, texts::HISTORY_ASYNC_ONLY);
+        }
+        if self.all_received || !self.previous_start.truthy() || self.sd("sessionId") == "undefined" {
+            self.continue_poll(host);
+            return self.out.reject_text(id, texts::NO_MORE_MESSAGES);
+        }
+        self.pause_poll(host);
+        let q = [("index", self.previous_start.to_js_string()), ("count", self.cfg.max_page.to_string()), ("operationId", self.operation_id())];
+        let url = self.session_url("/messages", &q);
+        let headers = self.headers(host);
+        self.request("GET", url, headers, Body::None, false, Pending::History { cmd: id });
+    }
+
+    /// The shipped `restore()` from cookies (in async mode the session cookie and the
+    /// stored token's payload): the newest page (all of it without pagination), then
+    /// polling.
     fn restore(&mut self, cmd: Option<CommandId>, host: &mut dyn Host) {
         if self.restoring {
             return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::ALREADY_RESTORING));
@@ -389,15 +485,21 @@ impl Session {
             return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::RESTORE_WHILE_ACTIVE));
         }
         self.read_cookie_session(host);
-        if self.sd("sessionId") == "undefined" {
+        let mut session_id = self.sd("sessionId");
+        if self.uses_storage() && session_id == "undefined" {
+            session_id = host.storage_get(cookies::SESSION).unwrap_or_else(|| "undefined".into());
+            self.session_data = self.stored_token(host).and_then(|t| super::token::payload(&t)).and_then(|p| p.as_object().cloned()).unwrap_or_default();
+        }
+        if session_id == "undefined" || session_id.is_empty() {
             return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::NOTHING_TO_RESTORE));
         }
         self.restoring = true;
         self.publish_capabilities();
         let count = if self.cfg.async_mode { self.cfg.max_page } else { 10_000 };
-        let url = self.session_url("/messages", &[("count", count.to_string()), ("operationId", self.operation_id())]);
+        let path = format!("/{}/messages", crate::engine::output::path_segment(&session_id));
+        let url = self.url(&path, &[("count", count.to_string()), ("operationId", self.operation_id())]);
         let headers = self.headers(host);
-        self.request("GET", url, headers, Body::None, true, Pending::Restore { cmd });
+        self.request("GET", url, headers, Body::None, true, Pending::Restore { cmd, recreated: false });
     }
 
     /// Capabilities as the controller merges them (the data key is set once, then only

@@ -31,6 +31,8 @@ pub struct NexusConfig {
     pub ajax_timeout_ms: Millis,
     /// `transport.async.enabled`.
     pub async_mode: bool,
+    /// Which `transport.async` functions the page gave (the shell tells; data has none).
+    pub callbacks: crate::engine::host::StorageCallbacks,
     /// Options a chat cannot start without, named on the console.
     pub missing: Vec<&'static str>,
 }
@@ -81,6 +83,7 @@ pub fn parse(webchat: &Value) -> NexusConfig {
         max_page,
         ajax_timeout_ms: number(webchat.get("ajaxTimeout")).map(millis).filter(|m| *m > 0).unwrap_or(9000),
         async_mode: t.get("async").get("enabled").as_bool().unwrap_or(false),
+        callbacks: Default::default(),
         missing,
     }
 }

@@ -3,9 +3,10 @@
 //! `sessionActive`, the transcript, the visitor's typing window) and the transport (the
 //! session data, the poll loop, the cookies) keep their own flags.
 //!
-//! Not yet here (issue 8, next): async mode with the integrator's callbacks, history
-//! paging, pausePoll/continuePoll and the cross-tab poll lock. Those commands reject with
-//! the shipped texts of a transport that lacks them (`fetchHistory`: the non-async text).
+//! Async mode (`transport.async`) hands the client key to the integrator's functions
+//! instead of the keys cookie (`StorageCall`, `Host::stored_token`); history pages pause
+//! the poll loop and resume it from the last index seen; one poll at a time across the
+//! page's tabs, through the shipped `localStorage` flag.
 
 use super::config::NexusConfig;
 use super::cookies;
@@ -13,7 +14,7 @@ use crate::engine::emitter::Emitter;
 use crate::engine::filter::FilterSet;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Map, Value};
-use crate::engine::output::{Action, Body, CommandData, HttpRequest, ReadBody};
+use crate::engine::output::{Action, Body, CommandData, HttpRequest, ReadBody, StorageCall, STORED_CLIENT_KEY};
 use crate::engine::seen::SeenSet;
 use crate::engine::typing::TypingWindow;
 use crate::engine::{CommandId, Millis, RequestId};
@@ -27,13 +28,23 @@ const SEEN_KEPT: usize = 20_000;
 pub(super) const TRANSCRIPT_KEPT: usize = 10_000;
 /// Sends held while the connection is down, at most (each is a command waiting).
 pub(super) const HELD_SENDS_MAX: usize = 100;
+/// Polls refused in a row because the cross-tab flag says another tab polls, before the
+/// flag is taken as left over by a tab that closed mid-poll.
+const STALE_FLAG_REFUSALS: u8 = 3;
+/// The header the client key travels in.
+pub(super) const CLIENT_KEY: &str = "x-nexus-client-key";
 
 /// What an in-flight request is for.
 #[derive(Debug, Clone)]
 pub(super) enum Pending {
     Create { cmd: CommandId },
-    /// `restore` resolves with the answer; `asyncRestore` already resolved.
-    Restore { cmd: Option<CommandId> },
+    /// Async restore: the create again, with the stored token as the client key.
+    Recreate,
+    /// `restore` resolves with the answer; `asyncRestore` already resolved. `recreated`:
+    /// the page after a [`Pending::Recreate`].
+    Restore { cmd: Option<CommandId>, recreated: bool },
+    /// `fetchHistory`: one page of older messages.
+    History { cmd: CommandId },
     Poll { cmd: Option<CommandId> },
     Send { cmd: CommandId },
     Typing { cmd: Option<CommandId> },
@@ -61,6 +72,9 @@ pub(super) enum PollLoop {
     Waiting { at: Millis },
     /// A poll is on its way.
     InFlight,
+    /// `pausePoll` (a history page is on its way, or the page sleeps): no poll until
+    /// `continuePoll`, which polls from the last index seen.
+    Paused,
 }
 
 pub struct Session {
@@ -101,6 +115,18 @@ pub struct Session {
     pub(super) poll_interval: Millis,
     pub(super) poll_error: bool,
     pub(super) seen: SeenSet,
+    /// The transport's `index` (the last message's sanitised index, the number 0 before
+    /// one) and `originalIndex` (as the server wrote it): what the integrator is given
+    /// and where a resumed poll starts.
+    pub(super) index: Value,
+    pub(super) original_index: Value,
+    /// `previousStartIndex`: the oldest index of the last restore or history page (falsy
+    /// before one), and whether the server said there is nothing older.
+    pub(super) previous_start: Value,
+    pub(super) all_received: bool,
+    /// The time of the input being handled (a refused poll is retried from it).
+    pub(super) clock: Millis,
+    pub(super) flag_refusals: u8,
     pub(super) agents: Map,
     pub(super) agent_typing_until: Option<Millis>,
     /// Deliberate: sends made while the connection is down wait here and go out, in order,
@@ -142,6 +168,12 @@ impl Session {
             poll_interval: 3000,
             poll_error: false,
             seen: SeenSet::new(SEEN_KEPT),
+            index: Value::int(0),
+            original_index: Value::int(0),
+            previous_start: Value::int(0),
+            all_received: false,
+            clock: 0,
+            flag_refusals: 0,
             agents: Map::new(),
             agent_typing_until: None,
             held_sends: VecDeque::new(),
@@ -182,6 +214,7 @@ impl Session {
     }
 
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
+        self.clock = now;
         if self.typing.due(now) {
             self.typing.close();
             // The controller's window closed: the transport sends TypingStopped.
@@ -225,14 +258,65 @@ impl Session {
         self.url(&path, query)
     }
 
-    /// The shipped `getHeaders`: the configured headers plus the client key from its
-    /// cookie (or, where cookies do not work, the one this page got).
-    pub(super) fn headers(&self, host: &dyn Host) -> Vec<(String, String)> {
-        let mut h = self.configured_headers();
-        let key = host.storage_get(cookies::KEYS).or_else(|| self.session_data.get("token").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default();
-        h.retain(|(k, _)| !k.eq_ignore_ascii_case("x-nexus-client-key"));
-        h.push(("x-nexus-client-key".into(), key));
+    /// The shipped `getHeaders`: the configured headers plus the client key, from the
+    /// integrator in async mode, else from its cookie (or, where cookies do not work, the
+    /// one this page got).
+    pub(super) fn headers(&mut self, host: &dyn Host) -> Vec<(String, String)> {
+        let key = if self.uses_storage() {
+            self.ask_stored_key();
+            STORED_CLIENT_KEY.to_owned()
+        } else {
+            host.storage_get(cookies::KEYS).or_else(|| self.session_data.get("token").and_then(Value::as_str).map(str::to_owned)).unwrap_or_default()
+        };
+        self.configured_headers_with_key(key)
+    }
+
+    /// The configured headers with this client key in place of any configured one.
+    pub(super) fn configured_headers_with_key(&self, key: String) -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = self.configured_headers().into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case(CLIENT_KEY)).collect();
+        h.push((CLIENT_KEY.into(), key));
         h
+    }
+
+    /// Async mode with the integrator's `setSessionData` and `getSessionData`.
+    ///
+    /// Deliberate (README): `async.enabled` without them keeps the cookies (the shipped
+    /// transport calls the missing function and throws on every request).
+    pub(super) fn uses_storage(&self) -> bool {
+        self.cfg.async_mode && self.cfg.callbacks.open_and_save
+    }
+
+    /// The shipped `getCustomerToken` as a request needs it: `capabilitiesChanged`, then
+    /// `setSessionData`, whose token the shell puts on the request that follows.
+    pub(super) fn ask_stored_key(&mut self) {
+        self.publish_capabilities();
+        self.out.push(Action::Storage(StorageCall::Open));
+    }
+
+    /// `getCustomerToken` where its answer decides what happens next.
+    pub(super) fn stored_token(&mut self, host: &mut dyn Host) -> Option<String> {
+        self.publish_capabilities();
+        host.stored_token().filter(|t| !t.is_empty())
+    }
+
+    /// The shipped `updateCustomerToken`: the integrator's `getSessionData` gets the
+    /// token and the last index, when there is a token.
+    pub(super) fn save_stored_session(&mut self) {
+        if let Some(token) = self.session_data.get("token").filter(|t| t.truthy()).cloned() {
+            let data = obj([("messageIndex", self.index.clone()), ("token", token)]);
+            self.out.push(Action::Storage(StorageCall::Save(data)));
+        }
+    }
+
+    /// The shipped `updateSessionCookies` after a create: the token to the integrator or
+    /// the keys cookie, the session id to its cookie.
+    pub(super) fn keep_session(&mut self, host: &mut dyn Host) {
+        if self.uses_storage() {
+            self.save_stored_session();
+        } else {
+            host.storage_set(cookies::KEYS, &self.sd("token"));
+        }
+        host.storage_set(cookies::SESSION, &self.sd("sessionId"));
     }
 
     /// `transport.headers` as sent (null and undefined values left out).
@@ -258,12 +342,12 @@ impl Session {
         id
     }
 
-    /// An `operationId`: a random-looking hex string, as the shipped `guid()` makes (its
-    /// value means nothing to the server but tracing).
+    /// An `operationId`: a random-looking hex string shaped as the shipped `guid()`'s
+    /// (10-5-5-5-15 digits; its value means nothing to the server but tracing).
     pub(super) fn operation_id(&self) -> String {
         let mut x = (self.next_request.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ self.chat.wrapping_mul(0xbf58_476d_1ce4_e5b9)) | 1;
-        let mut s = String::with_capacity(36);
-        for i in 0..32 {
+        let mut s = String::with_capacity(44);
+        for i in 0..40 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
@@ -275,10 +359,29 @@ impl Session {
         s
     }
 
-    /// The shipped `poll()`: `pollingStarted`, then the GET (`index` when resuming).
-    pub(super) fn poll_now(&mut self, cmd: Option<CommandId>, index: Option<String>, host: &dyn Host) {
+    /// The shipped `poll()`: `pollingStarted`, then the GET (`index` when resuming), one
+    /// at a time across tabs.
+    ///
+    /// Deliberate (README): while the cross-tab flag says another tab polls, this one
+    /// tries again after the interval (the shipped loop stops for good), and a flag still
+    /// set after [`STALE_FLAG_REFUSALS`] tries is taken as left by a closed tab. When
+    /// another tab has taken messages this one has not seen (the shared index cookie is
+    /// ahead of its own), the poll asks from its own last index, so no tab misses any.
+    pub(super) fn poll_now(&mut self, cmd: Option<CommandId>, index: Option<String>, host: &mut dyn Host) {
+        let busy = host.poll_flag().is_some_and(|f| f != "false");
+        if busy && self.flag_refusals < STALE_FLAG_REFUSALS {
+            self.flag_refusals += 1;
+            self.poll = PollLoop::Waiting { at: self.clock.saturating_add(self.cfg.poll_timeout_ms) };
+            if let Some(c) = cmd {
+                self.out.reject_text(c, crate::engine::texts::POLL_IN_FLIGHT_DOT);
+            }
+            return;
+        }
+        self.flag_refusals = 0;
+        host.set_poll_flag("true");
         self.poll = PollLoop::InFlight;
         self.out.publish("pollingStarted", Value::Undefined);
+        let index = index.or_else(|| self.behind_other_tab(host));
         let mut q = vec![("operationId", self.operation_id())];
         if let Some(i) = index {
             q.push(("index", i));
@@ -288,9 +391,52 @@ impl Session {
         self.request("GET", url, headers, Body::None, false, Pending::Poll { cmd });
     }
 
+    /// The raw index to resume from when the index cookie (written by every tab of this
+    /// session) is ahead of the last index this page has seen.
+    fn behind_other_tab(&self, host: &dyn Host) -> Option<String> {
+        let number = |s: &str| crate::engine::json::js_decimal(s);
+        let shared = host.storage_get(cookies::INDEX).and_then(|s| number(&s))?;
+        let own = number(&self.index.to_js_string())?;
+        (shared > own && self.original_index.truthy()).then(|| self.original_index.to_js_string())
+    }
+
+    /// The shipped `pausePoll`: no timer, the poll on its way abandoned (its command
+    /// rejects), `sleeping` with `sleepEnabled`.
+    pub(super) fn pause_poll(&mut self, host: &mut dyn Host) {
+        if self.poll == PollLoop::InFlight {
+            host.set_poll_flag("false");
+            if let Some(at) = self.requests.iter().position(|r| matches!(r.what, Pending::Poll { .. })) {
+                if let Pending::Poll { cmd: Some(c) } = self.requests.remove(at).what {
+                    self.out.reject(c, Value::Undefined);
+                }
+            }
+        }
+        self.poll = PollLoop::Paused;
+        self.poll_error = false;
+        self.poll_interval = self.cfg.poll_timeout_ms;
+        if self.sleep_enabled {
+            self.out.publish("sleeping", Value::Undefined);
+        }
+    }
+
+    /// The shipped `continuePoll`: after a pause, a poll from the last index seen, then
+    /// `waking`.
+    pub(super) fn continue_poll(&mut self, host: &mut dyn Host) {
+        if self.poll != PollLoop::Paused {
+            return;
+        }
+        self.poll = PollLoop::Off;
+        host.set_poll_flag("false");
+        if self.active {
+            let index = self.original_index.truthy().then(|| self.original_index.to_js_string());
+            self.poll_now(None, index, host);
+        }
+        self.out.publish("waking", Value::Undefined);
+    }
+
     /// The shipped `_longPoll`: the next poll after the interval.
     pub(super) fn schedule_poll(&mut self, now: Millis) {
-        if self.poll == PollLoop::Off {
+        if matches!(self.poll, PollLoop::Off | PollLoop::Paused) {
             return;
         }
         self.poll_interval = if self.poll_error { ((self.poll_interval as f64) * self.cfg.poll_multiplier) as Millis } else { self.cfg.poll_timeout_ms };
@@ -298,9 +444,11 @@ impl Session {
         self.poll = PollLoop::Waiting { at: now.saturating_add(self.poll_interval) };
     }
 
-    /// The shipped `stopPoll`: `pollingStopped` when a poll loop ran.
-    pub(super) fn stop_poll(&mut self) -> bool {
-        if self.poll == PollLoop::Off {
+    /// The shipped `stopPoll`: the cross-tab flag cleared, `pollingStopped` when a poll
+    /// loop ran (not while paused: the shipped one then answers "Not currently polling").
+    pub(super) fn stop_poll(&mut self, host: &mut dyn Host) -> bool {
+        host.set_poll_flag("false");
+        if matches!(self.poll, PollLoop::Off | PollLoop::Paused) {
             return false;
         }
         self.poll = PollLoop::Off;
@@ -318,7 +466,7 @@ impl Session {
         let text = host.preview_text().unwrap_or_default();
         let body = Body::Form(vec![("operationId".into(), self.operation_id()), ("data[type]".into(), kind.into()), ("data[text]".into(), text)]);
         let url = self.session_url("/messages", &[]);
-        let headers = self.headers(host);
+        let headers = self.headers(&*host);
         self.request("POST", url, headers, body, true, Pending::Typing { cmd });
         true
     }
@@ -351,7 +499,12 @@ impl Session {
         for name in [cookies::SESSION, cookies::KEYS, cookies::INDEX] {
             host.storage_remove(name);
         }
-        self.stop_poll();
+        self.stop_poll(host);
+        // Deliberate: a pause ends with the chat (the shipped one keeps it, and the next
+        // chat on the page never polls).
+        self.poll = PollLoop::Off;
+        self.previous_start = Value::int(0);
+        self.all_received = false;
         self.active = false;
         self.session_data = Map::new();
         self.agents = Map::new();
