@@ -69,6 +69,12 @@ impl Page {
     /// bus first (it records the commands it gets in `page.app`), and `App.ready` is
     /// republished only when the test calls `app_ready`.
     async fn open_with(extra_config: &str, main: &str, app: bool) -> Page {
+        Page::open_prepared(extra_config, main, app, "").await
+    }
+
+    /// As `open_with`, with `prepare` (a function body of `page`) run before the plugin
+    /// starts: it can give the configuration functions, as pages do.
+    async fn open_prepared(extra_config: &str, main: &str, app: bool, prepare: &str) -> Page {
         let load = js("url", "return new Promise((res, rej) => { if (window.CXBus) return res(); const s = document.createElement('script'); s.src = url; s.onload = () => res(); s.onerror = () => rej('cannot load ' + url); document.head.appendChild(s); })");
         settle(load.call1(&JsValue::NULL, &format!("{}/cxbus.js", standin()).into()).unwrap()).await.expect("the bus stand-in loads");
         let make = js("dataURL, extra, names, main, withApp", "const bus = CXBus.__create(); const page = {bus, app: []}; if (withApp) { const app = bus.registerPlugin('App'); ['registerAutoLoad', 'deregisterAutoLoad'].forEach(c => app.registerCommand(c, e => { page.app.push(c + ':' + e.commander + ':' + JSON.stringify(e.data)); e.deferred.resolve(); })); app.ready(); page.appPlugin = app; } const svc = bus.registerPlugin('WebChatService'); const t = bus.registerPlugin('Tester'); const events = []; names.forEach(n => t.subscribe('WebChatService.' + n, e => events.push(e))); const webchat = Object.assign({dataURL}, extra); return Object.assign(page, {svc, t, events, widgets: {main, webchat}});");
@@ -79,6 +85,7 @@ impl Page {
         let url = format!("{}/genesys/2/chat/customer-support", standin());
         let args = js_sys::Array::of5(&url.into(), &extra, &names, &main, &JsValue::from_bool(app));
         let page = make.apply(&JsValue::NULL, &args).unwrap();
+        js("page", prepare).call1(&JsValue::NULL, &page).unwrap();
         let get = |k: &str| Reflect::get(&page, &k.into()).unwrap();
         let helpers = js("", concat!(include_str!("../www/helpers.js"), "\nreturn helpers;")).call0(&JsValue::NULL).unwrap();
         let rt = webchatservice::shell::launch(get("svc"), get("widgets"), helpers);
@@ -394,6 +401,36 @@ async fn nexus_chat_polls_sends_and_ends() {
     let s = &sessions["sessions"][0];
     assert_eq!(s["ended"], true);
     assert!(s["messages"].as_array().unwrap().iter().any(|m| m["text"] == "hello nexus" && m["from"]["type"] == "Customer"));
+}
+
+/// Nexus v3 async mode with an integrator whose functions fail: setSessionData answers
+/// text that is not JSON, then throws until something is stored; getSessionData throws
+/// after storing. Each mistake is named once on the console, the commands settle, and
+/// the chat works with the key once it is stored.
+#[wasm_bindgen_test]
+async fn nexus_async_callbacks_that_throw_or_answer_garbage_leave_a_working_chat() {
+    fresh_world().await;
+    let t = serde_json::json!({"transport": {"type": "pureengage-v3-rest", "dataURL": format!("{}/nexus/v3/chat/sessions", standin()), "endpoint": "ep", "headers": {"x-api-key": "k"}, "pollTimeout": 300}});
+    let prepare = "page.errors = []; const error = page.consoleError = console.error; console.error = function () { page.errors.push(Array.from(arguments).join(' ')); error.apply(console, arguments); }; \
+        let calls = 0, stored = null; \
+        page.widgets.webchat.transport.async = { enabled: true, \
+          setSessionData: function (name, Cookie, options) { calls++; page.open = name; page.options = options; page.cookie = typeof Cookie.get + typeof Cookie.set + typeof Cookie.remove; \
+            if (calls === 1) { return 'not json{'; } if (!stored) { throw new Error('storage down'); } return JSON.stringify(stored); }, \
+          getSessionData: function (data) { stored = data; throw new Error('quota'); } };";
+    let page = Page::open_prepared(&t.to_string(), "{}", false, prepare).await;
+    page.command("WebChatService.startChat", obj(r#"{"form": {"firstname": "Ina"}}"#)).await.expect("startChat resolves");
+    page.event("messageReceived", 5000).await.expect("the poll carries the stored key once it is there");
+    page.command("WebChatService.sendMessage", obj(r#"{"message": "still working"}"#)).await.expect("the send resolves");
+    let errors: Vec<String> = js_sys::Array::from(&page.get("errors")).iter().filter_map(|v| v.as_string()).collect();
+    assert_eq!(errors.iter().filter(|e| e.contains("setSessionData returned text that is not JSON")).count(), 1, "{errors:?}");
+    for f in ["setSessionData", "getSessionData"] {
+        assert_eq!(errors.iter().filter(|e| e.contains(&format!("{f} threw"))).count(), 1, "one line per function, however often: {errors:?}");
+    }
+    assert!(!errors.iter().any(|e| e.contains("eyJ")), "no token on the console");
+    assert_eq!(page.get("open").as_string().as_deref(), Some("_genesys.widgets.webchat.state.pureengage-v3-rest.open"));
+    assert_eq!(field(&page.get("options"), "samesite").as_string().as_deref(), Some("strict"));
+    assert_eq!(page.get("cookie").as_string().as_deref(), Some("functionfunctionfunction"));
+    js("page", "console.error = page.consoleError").call1(&JsValue::NULL, &page.page).ok();
 }
 
 /// `{files: <input type=file>}` holding one chosen file of `size` bytes.

@@ -245,3 +245,64 @@ fn async_without_the_functions_keeps_cookies() {
     let poll = p.take("/s-1/messages?operationId=");
     assert_eq!(header(&poll, "x-nexus-client-key").as_deref(), Some(TOKEN));
 }
+
+/// Deliberate: a history page with nothing new (an empty page, or a server that ignores
+/// `index`) is the start: the next fetchHistory rejects instead of asking again forever.
+#[test]
+fn a_history_page_with_nothing_new_is_the_start() {
+    for answer in [messages(&[]), messages(&[18, 19])] {
+        let mut p = restored(&[18, 19]);
+        let id = p.cmd("fetchHistory", "{}");
+        let page = p.take("/s-1/messages?index=18&count=20");
+        p.respond(&page, 200, &answer);
+        assert!(p.outcome(id).is_some_and(|o| o.ok));
+        assert!(p.has_request("/s-1/messages?operationId="), "the poll goes on");
+        let id = p.cmd("fetchHistory", "{}");
+        assert_eq!(p.rejected_text(id), "No more messages to fetch", "after {answer}");
+    }
+}
+
+/// Every command settles in every state of an async chat: before a chat, restoring,
+/// chatting, paused for a history page, after the end.
+#[test]
+fn every_command_settles_in_every_state() {
+    const COMMANDS: [(&str, &str); 27] = [
+        ("startChat", "{}"), ("sendMessage", r#"{"message":"m"}"#), ("sendTyping", "{}"), ("sendFilteredMessage", r#"{"message":"m","regex":"x"}"#),
+        ("sendCustomNotice", "{}"), ("addPrefilter", r#"{"filters":"x"}"#), ("updateUserData", r#"{"k":"v"}"#), ("updateInteractionData", "{}"),
+        ("poll", "{}"), ("startPoll", "{}"), ("stopPoll", "{}"), ("pausePoll", "{}"), ("resetPollExceptions", "{}"), ("restore", "{}"),
+        ("asyncRestore", "{}"), ("getTranscript", "{}"), ("getAgents", "{}"), ("getStats", "{}"), ("getSessionData", "{}"),
+        ("verifySession", "{}"), ("sleep", "{}"), ("wake", "{}"), ("fetchHistory", "{}"), ("getFileLimits", "{}"), ("sendFile", "{}"),
+        ("downloadFile", r#"{"fileId":"f"}"#), ("endChat", "{}"),
+    ];
+    let states: [fn() -> Page; 5] = [
+        || Page::boot(&config(""), host(None)),
+        || Page::boot(&config(""), host(Some(TOKEN))),
+        || restored(&[3, 4]),
+        || {
+            let mut p = restored(&[3, 4]);
+            p.cmd("fetchHistory", "{}");
+            p
+        },
+        || {
+            let mut p = restored(&[3, 4]);
+            p.cmd("endChat", "{}");
+            let leave = p.take("/participants/");
+            p.respond(&leave, 200, r#"{"status":{"code":0},"data":{"chatEnded":true}}"#);
+            p
+        },
+    ];
+    for (n, state) in states.iter().enumerate() {
+        for (name, data) in COMMANDS {
+            let mut p = state();
+            let id = p.cmd(name, data);
+            // Answer whatever it asked for, as the server would.
+            for _ in 0..10 {
+                let Some(req) = p.http.first().cloned() else { break };
+                p.http.remove(0);
+                let body = if req.url.ends_with("/sessions") { created() } else { messages(&[]) };
+                p.respond(&req, 200, &body);
+            }
+            assert!(p.outcome(id).is_some(), "{name} in state {n} did not settle");
+        }
+    }
+}

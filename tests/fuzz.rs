@@ -459,6 +459,8 @@ fn after_boot(mut p: Page, r: &mut Rng, s: &mut Stats, max_jump: usize, settle: 
 }
 
 const NEXUS_CONFIG: &str = r#"{"transport":{"type":"pureengage-v3-rest","dataURL":"http://n.test/nexus/v3/chat/sessions","endpoint":"ep","headers":{"x-api-key":"k"},"pollTimeout":500}}"#;
+/// The same in async mode (history pages of 16, sleep enabled).
+const NEXUS_ASYNC_CONFIG: &str = r#"{"transport":{"type":"pureengage-v3-rest","dataURL":"http://n.test/nexus/v3/chat/sessions","endpoint":"ep","headers":{"x-api-key":"k"},"pollTimeout":500,"maxMessagePageSize":16,"sleepEnabled":true,"async":{"enabled":true}}}"#;
 /// A token whose payload is {"sessionId":"s-1","transportId":"t-1","participantId":"p-1"}.
 const NEXUS_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzZXNzaW9uSWQiOiJzLTEiLCJ0cmFuc3BvcnRJZCI6InQtMSIsInBhcnRpY2lwYW50SWQiOiJwLTEifQ.sig";
 
@@ -480,16 +482,25 @@ fn settle_nexus(p: &mut Page) {
 }
 
 /// Nexus v3: mutated create, poll and error answers (or none), random commands and clock
-/// jumps, sometimes a mutated configuration or saved cookies at page load.
+/// jumps, sometimes a mutated configuration or saved cookies at page load; half the cases
+/// in async mode, with a stored token (or garbage) and the cross-tab flag in any state.
 fn nexus_case(seed: u64, s: &mut Stats) {
     let mut r = Rng(seed | 1);
     let mut host = MemoryHost::default();
+    let base_config = if r.chance(50) {
+        host.callbacks = webchatservice::engine::host::StorageCallbacks { open_and_save: !r.chance(10), delete: r.chance(80) };
+        host.stored = r.chance(60).then(|| r.pick(&[NEXUS_TOKEN, "", "x.y.z", "a.e30.b", "a.bnVsbA.b"]).to_string());
+        host.poll_flag = r.chance(30).then(|| r.pick(&["true", "false", ""]).to_string());
+        NEXUS_ASYNC_CONFIG
+    } else {
+        NEXUS_CONFIG
+    };
     if r.chance(30) {
         host.store.insert(webchatservice::engine::nexus::cookies::KEYS.into(), r.pick(&[NEXUS_TOKEN, "", "x.y.z", "a.e30.b", "a.W10.b", "a.bnVsbA.b", &NEXUS_TOKEN[..40], "a.eyJzZXNzaW9uSWQiOjF9.b"]).to_string());
         host.store.insert(webchatservice::engine::nexus::cookies::SESSION.into(), "s-1".into());
     }
-    let config = if r.chance(30) { mutated_text(NEXUS_CONFIG, &mut r) } else { NEXUS_CONFIG.to_owned() };
-    let config = if webchatservice::engine::json::parse(&config).is_ok() { config } else { NEXUS_CONFIG.to_owned() };
+    let config = if r.chance(30) { mutated_text(base_config, &mut r) } else { base_config.to_owned() };
+    let config = if webchatservice::engine::json::parse(&config).is_ok() { config } else { base_config.to_owned() };
     let mut p = Page::boot(&config, host);
     let mut issued = Vec::new();
     issued.push(p.cmd("startChat", r#"{"form":{"firstname":"F"}}"#));

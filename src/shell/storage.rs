@@ -22,8 +22,11 @@ pub struct StorageFns {
     reported: u8,
 }
 
-const THREW: u8 = 1;
-const NOT_JSON: u8 = 2;
+/// Mistakes reported at most once each: a throw of each function, text that is not JSON.
+const THREW_OPEN: u8 = 1;
+const THREW_SAVE: u8 = 2;
+const THREW_DELETE: u8 = 4;
+const NOT_JSON: u8 = 8;
 
 impl StorageFns {
     /// Reads `transport.async` of a `configure` command's data. As shipped,
@@ -49,13 +52,13 @@ impl StorageFns {
         }
     }
 
-    fn call(&mut self, which: &'static str, f: Option<js_sys::Function>, data: &JsValue, jar: &CookieJar, cookie: &JsValue) -> Option<JsValue> {
+    fn call(&mut self, which: &'static str, cause: u8, f: Option<js_sys::Function>, data: &JsValue, jar: &CookieJar, cookie: &JsValue) -> Option<JsValue> {
         let f = f?;
         match f.call3(&JsValue::NULL, data, cookie, &options(jar)) {
             Ok(v) => Some(v),
             Err(e) => {
                 let why = get(&e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "an exception".into());
-                self.report(THREW, format!("WebChatService: transport.async.{which} threw ({why}); the chat goes on as if it had answered nothing."));
+                self.report(cause, format!("WebChatService: transport.async.{which} threw ({why}); the chat goes on as if it had answered nothing."));
                 None
             }
         }
@@ -65,7 +68,7 @@ impl StorageFns {
     /// it (JSON text, or an object), down to its `token`.
     pub fn open(&mut self, jar: &CookieJar, cookie: &JsValue) -> Option<String> {
         let name = JsValue::from_str(crate::engine::nexus::cookies::OPEN);
-        let answer = self.call("setSessionData", self.open.clone(), &name, jar, cookie)?;
+        let answer = self.call("setSessionData", THREW_OPEN, self.open.clone(), &name, jar, cookie)?;
         let stored = match answer.as_string() {
             Some(text) if !text.is_empty() && text != "undefined" => match js_sys::JSON::parse(&text) {
                 Ok(v) => v,
@@ -82,11 +85,11 @@ impl StorageFns {
     }
 
     pub fn save(&mut self, data: &JsValue, jar: &CookieJar, cookie: &JsValue) {
-        self.call("getSessionData", self.save.clone(), data, jar, cookie);
+        self.call("getSessionData", THREW_SAVE, self.save.clone(), data, jar, cookie);
     }
 
     pub fn delete(&mut self, data: &JsValue, jar: &CookieJar, cookie: &JsValue) {
-        self.call("deleteSessionData", self.delete.clone(), data, jar, cookie);
+        self.call("deleteSessionData", THREW_DELETE, self.delete.clone(), data, jar, cookie);
     }
 }
 

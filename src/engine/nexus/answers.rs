@@ -169,6 +169,13 @@ impl Session {
                     self.set_previous_index(&list, host);
                     self.take_messages(&mut list, Batch::History, now, host)
                 });
+                // Deliberate, for servers whose pages are not the inferred ones (the page
+                // before the index, that index included): a page with nothing new is the
+                // start, so the next fetchHistory says "No more messages to fetch" instead
+                // of asking for the same page forever.
+                if published.as_ref().is_none_or(|p| p.slots.is_empty()) {
+                    self.all_received = true;
+                }
                 if let Some(a) = messages_mut(&mut e) {
                     *a = list;
                 }
