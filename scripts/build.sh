@@ -40,3 +40,12 @@ if LC_ALL=C grep -q '[^ -~	]' "$out/$js_name"; then
   exit 1
 fi
 say "built $out/$js_name and $out/$wasm_name"
+# The npm package (pkg/, `npm pack` there): the same two files, the ES module entry for
+# bundlers and the TypeScript declarations (npm/), the version of Cargo.toml.
+pkg="$ROOT/pkg"
+rm -rf "$pkg"
+mkdir -p "$pkg"
+cp "$out/$js_name" "$out/$wasm_name" "$ROOT/npm/index.mjs" "$ROOT/npm/index.d.ts" "$ROOT/npm/README.md" "$pkg/"
+version="$(awk -F'"' '/^version = / { print $2; exit }' "$ROOT/Cargo.toml")"
+sed "s/@VERSION@/$version/" "$ROOT/npm/package.template.json" > "$pkg/package.json"
+say "built the npm package in $pkg (version $version)"

@@ -15,7 +15,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # ensure_tools: installs what is missing (wasm32 target, wasm-bindgen-cli pinned to the
 # version in Cargo.lock, wasm-pack, terser from npm for the build, the guest chat SDK from
-# npm for tests/sdk, Debian's
+# npm for tests/sdk, typescript and esbuild from npm for tests/npm, Debian's
 # chromium + chromium-driver); quick when present.
 ensure_tools() {
   local want_bg want_pack lock_bg
@@ -42,6 +42,10 @@ ensure_tools() {
   if [ ! -d "$ROOT/tests/sdk/node_modules/purecloud-guest-chat-client" ]; then
     say "installing the official guest chat SDK for the stand-in proof (npm ci, pinned)"
     (cd "$ROOT/tests/sdk" && npm ci --silent --no-audit --no-fund)
+  fi
+  if [ ! -x "$ROOT/tests/npm/node_modules/.bin/tsc" ] || [ ! -x "$ROOT/tests/npm/node_modules/.bin/esbuild" ]; then
+    say "installing typescript and esbuild for the npm package test (npm ci, pinned)"
+    (cd "$ROOT/tests/npm" && npm ci --silent --no-audit --no-fund)
   fi
   if [ ! -x "$ROOT/tools/minify/node_modules/.bin/terser" ]; then
     say "installing terser for the build (npm ci, pinned)"
