@@ -15,6 +15,12 @@ async fn check(c: &fantoccini::Client, base: &str) -> Result<(), String> {
             return Err(format!("{page}: the lazy-loading command got {out}"));
         }
     }
+    // The plugin's tag before the bus's, a command right after the bus: registered in time.
+    c.goto(&format!("{base}/test/late-bus.html")).await.map_err(|e| e.to_string())?;
+    let out = wait_for(c, "late-bus.html", "document.getElementById('out').textContent !== 'pending' && document.getElementById('out').textContent", 15).await?;
+    if out != serde_json::json!("resolved {\"sessionActive\":false}") {
+        return Err(format!("late-bus.html: the command sent right after the bus got {out}"));
+    }
     c.goto(&format!("{base}/test/taken.html")).await.map_err(|e| e.to_string())?;
     let out = wait_for(c, "the JavaScript service's answer", "document.getElementById('out').textContent !== 'pending' && document.getElementById('out').textContent", 15).await?;
     if out != serde_json::json!("{\"sessionActive\":false,\"by\":\"javascript\"}") {

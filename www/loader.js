@@ -18,7 +18,10 @@
     return null;
   }
 
+  var started = false;
   function load(bus) {
+    if (started) { return; }
+    started = true;
     var plugin = bus.registerPlugin('WebChatService');
     if (!plugin) {
       console.info('WebChatService (wasm): the name WebChatService is already registered on this bus, ' +
@@ -32,15 +35,36 @@
     });
   }
 
+  // A bus defined by a script after this one: register the moment `window.CXBus` is
+  // assigned, so that a command the page sends right after the bus script finds the plugin
+  // (the bus would try to lazy-load it and fail). Buses put elsewhere are found by the poll.
+  function watchAssignment() {
+    try {
+      var d = Object.getOwnPropertyDescriptor(window, 'CXBus');
+      if (d && !d.configurable) { return; }
+      Object.defineProperty(window, 'CXBus', {
+        configurable: true,
+        enumerable: true,
+        get: function () { return undefined; },
+        set: function (v) {
+          Object.defineProperty(window, 'CXBus', { value: v, writable: true, configurable: true, enumerable: true });
+          if (v && typeof v.registerPlugin === 'function') { load(v); }
+        }
+      });
+    } catch (e) { /* the poll below finds it */ }
+  }
+
   var bus = findBus();
   if (bus) {
     load(bus);
   } else {
+    if (!window.CXBus) { watchAssignment(); }
     // The bus may be defined by a script after this one: wait for it, but not forever.
     var waited = 0;
     var timer = setInterval(function () {
       var b = findBus();
       waited += 50;
+      if (started) { clearInterval(timer); return; }
       if (b) { clearInterval(timer); load(b); }
       else if (waited >= 10000) {
         clearInterval(timer);

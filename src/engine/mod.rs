@@ -14,6 +14,7 @@
 
 pub mod backoff;
 pub mod command;
+pub mod diagnostics;
 pub mod emitter;
 pub mod filter;
 mod regex;

@@ -189,6 +189,9 @@ impl Session {
         }
         match what {
             Pending::Start { cmd } => {
+                let url = self.cfg.url("", "");
+                let to = crate::engine::diagnostics::StartTarget { url: &url, url_option: "webchat.dataURL", key_option: "webchat.apikey" };
+                crate::engine::diagnostics::start_failed(&mut self.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
                 self.release_start_lock(host);
                 self.out.reject(cmd, x);
             }

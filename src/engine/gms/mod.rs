@@ -117,6 +117,8 @@ pub struct Session {
     requests: Vec<InFlight>,
     /// Bumped whenever the chat state is reset (the shipped `Le`).
     chat: u64,
+    /// Configuration mistakes already named on the console.
+    reported: crate::engine::diagnostics::Reported,
     ids: Ids,
     /// The `sessionData` data key was set once: the shipped plugin passes the same object
     /// each time, so the bus publishes it only the first time.
@@ -163,6 +165,7 @@ pub struct Session {
 impl Session {
     pub fn new(seed: u64) -> Self {
         Session {
+            reported: Default::default(),
             cfg: Config::default(),
             out: Emitter::default(),
             next_request: 1,

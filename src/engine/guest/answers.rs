@@ -43,6 +43,9 @@ impl Session {
                     x.insert("errorReason", Value::str("StartFailed"));
                     self.opening = false;
                     let x = Value::Xhr(Box::new(x));
+                    let url = self.url("/api/v2/webchat/guest/conversations", &[]);
+                    let to = crate::engine::diagnostics::StartTarget { url: &url, url_option: "webchat.transport.dataURL", key_option: "webchat.transport.deploymentKey and orgGuid" };
+                    crate::engine::diagnostics::start_failed(&mut self.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
                     self.out.reject(cmd, x.clone());
                     self.handle_error(&x);
                 }

@@ -154,6 +154,8 @@ pub struct Session {
     requests: Vec<InFlight>,
     /// Bumped when a chat ends: later answers to its requests only settle commands.
     chat: u64,
+    /// Configuration mistakes already named on the console.
+    reported: crate::engine::diagnostics::Reported,
     // The controller.
     ctrl_active: bool,
     transcript: VecDeque<Value>,
@@ -228,6 +230,7 @@ impl Session {
     /// `seed` feeds the reconnect jitter (the shell passes a random number).
     pub fn new(seed: u64) -> Self {
         Session {
+            reported: Default::default(),
             cfg: config::parse(&Value::object(), &mut Vec::new()),
             out: Emitter::default(),
             next_request: 1,

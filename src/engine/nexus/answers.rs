@@ -205,6 +205,9 @@ impl Session {
         }
         match what {
             Pending::Create { cmd } => {
+                let url = self.url("", &[]);
+                let to = crate::engine::diagnostics::StartTarget { url: &url, url_option: "webchat.transport.dataURL", key_option: "webchat.transport.headers (x-api-key)" };
+                crate::engine::diagnostics::start_failed(&mut self.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
                 self.out.reject(cmd, x.clone());
                 self.handle_error(x, host);
             }

@@ -203,6 +203,9 @@ impl Session {
         if !self.cfg.missing.is_empty() {
             self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
         }
+        for w in std::mem::take(&mut self.cfg.warnings) {
+            self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
+        }
         self.capabilities.insert("async", Value::Bool(self.cfg.async_mode));
         self.capabilities.insert("asyncClose", Value::str("endChat"));
         self.capabilities.insert("pagination", Value::Bool(self.cfg.async_mode));

@@ -35,6 +35,8 @@ pub struct NexusConfig {
     pub callbacks: crate::engine::host::StorageCallbacks,
     /// Options a chat cannot start without, named on the console.
     pub missing: Vec<&'static str>,
+    /// Options out of range, with the value used instead, for the console.
+    pub warnings: Vec<String>,
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -65,6 +67,22 @@ pub fn parse(webchat: &Value) -> NexusConfig {
     };
     let data_url = string(t.get("dataURL"));
     let endpoint = string(t.get("endpoint"));
+    let mut warnings = Vec::new();
+    let mut clamped = |option: &str, given: f64, used: String| warnings.push(format!("transport.{option} {} is out of range; {used} is used.", Value::num(given).to_js_string()));
+    match number(t.get("pollTimeout")) {
+        Some(n) if n > 0.0 && n < 100.0 => clamped("pollTimeout", n, "100 ms (the minimum)".into()),
+        Some(n) if n < 0.0 => clamped("pollTimeout", n, "100 ms (the minimum)".into()),
+        Some(n) if n > MAX_TIMER_MS as f64 => clamped("pollTimeout", n, format!("{MAX_TIMER_MS} ms (what browser timers can wait)")),
+        _ => {}
+    }
+    match number(t.get("maxMessagePageSize")) {
+        Some(n) if !(n >= 16.0) => clamped("maxMessagePageSize", n, "16 (the minimum)".into()),
+        Some(n) if n > 10_000.0 => clamped("maxMessagePageSize", n, "10000".into()),
+        _ => {}
+    }
+    if let Some(m) = number(t.get("pollIntervalMultiplier")).filter(|m| !(*m >= 1.0)) {
+        clamped("pollIntervalMultiplier", m, "1 (no shrinking wait)".into());
+    }
     let mut missing = Vec::new();
     if data_url.as_deref().is_none_or(str::is_empty) {
         missing.push("transport.dataURL (e.g. https://<host>/nexus/v3/chat/sessions)");
@@ -85,6 +103,7 @@ pub fn parse(webchat: &Value) -> NexusConfig {
         async_mode: t.get("async").get("enabled").as_bool().unwrap_or(false),
         callbacks: Default::default(),
         missing,
+        warnings,
     }
 }
 

@@ -84,6 +84,8 @@ pub struct Session {
     pub(super) requests: Vec<InFlight>,
     /// Bumped when a chat ends: later answers to its requests only settle commands.
     pub(super) chat: u64,
+    /// Configuration mistakes already named on the console.
+    pub(super) reported: crate::engine::diagnostics::Reported,
     // The controller.
     pub(super) ctrl_active: bool,
     pub(super) transcript: VecDeque<Value>,
@@ -145,6 +147,7 @@ impl Session {
             next_request: 1,
             requests: Vec::new(),
             chat: 0,
+            reported: Default::default(),
             ctrl_active: false,
             transcript: VecDeque::new(),
             originals: VecDeque::new(),
