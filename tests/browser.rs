@@ -652,7 +652,7 @@ async fn reentrant_bus_calls_from_callbacks_are_answered() {
 #[wasm_bindgen_test]
 async fn a_throwing_preprocessor_loses_nothing() {
     fresh_world().await;
-    let page = Page::open("{}").await;
+    let page = Page::open_prepared("{}", "{}", false, "page.errors = []; const error = page.consoleError = console.error; console.error = function () { page.errors.push(Array.from(arguments).join(' ')); error.apply(console, arguments); };").await;
     let pre = js("", "return {preprocessor: function (m) { if (m.type === 'Message') { throw new Error('integrator bug'); } return m; }}").call0(&JsValue::NULL).unwrap();
     page.command("WebChatService.registerPreProcessor", pre).await.expect("registers");
     page.command("WebChatService.startChat", obj(r#"{"nickname": "Ty"}"#)).await.expect("starts");
@@ -669,6 +669,9 @@ async fn a_throwing_preprocessor_loses_nothing() {
     assert!(found, "published unprocessed");
     let verify = page.command("WebChatService.verifySession", obj("{}")).await.expect("the plugin still answers");
     assert_eq!(field(&verify, "sessionActive"), JsValue::TRUE);
+    js("page", "console.error = page.consoleError").call1(&JsValue::NULL, &page.page).ok();
+    let errors: Vec<String> = js_sys::Array::from(&page.get("errors")).iter().filter_map(|v| v.as_string()).collect();
+    assert_eq!(errors.iter().filter(|e| e.contains("a preprocessor threw")).count(), 1, "named once, however often it throws: {errors:?}");
 }
 
 /// The deepest JSON the engine accepts (the parser's maximum depth, objects and arrays

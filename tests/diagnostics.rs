@@ -91,3 +91,17 @@ fn nexus_options_out_of_range_are_named() {
     let quiet = Page::boot(r#"{"transport":{"type":"pureengage-v3-rest","dataURL":"https://n.test/nexus/v3/chat/sessions","endpoint":"ep","pollTimeout":3000}}"#, MemoryHost::default());
     assert!(quiet.logs().is_empty(), "nothing to say about a right configuration: {:?}", quiet.logs());
 }
+
+/// `webchat: {}` is one mistake, a missing dataURL, and says so in one line; no webchat
+/// at all says that.
+#[test]
+fn a_missing_configuration_is_one_line_naming_what_is_missing() {
+    let p = Page::boot("{}", MemoryHost::default());
+    let logs = p.logs();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert!(logs[0].contains("webchat.dataURL is missing"), "{}", logs[0]);
+    let p = Page::boot("null", MemoryHost::default());
+    let logs = p.logs();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert!(logs[0].contains("webchat is missing"), "{}", logs[0]);
+}

@@ -31,10 +31,13 @@ impl Service {
     pub fn boot(webchat: &Value, app_present: bool, seed: u64, host: &mut dyn Host) -> Service {
         let engine = if !webchat.as_object().is_some_and(|m| !m.is_empty()) {
             let mut out = Emitter::default();
-            out.log(
-                LogLevel::Error,
-                "WebChatService: window._genesys.widgets.webchat is missing or empty; set it (at least { dataURL: '…/genesys/2/chat/<service>' }, or a transport) before the plugin loads. Every command rejects with 'Invalid configuration'.",
-            );
+            // One line for the one mistake, naming what is missing.
+            let line = if webchat.is_object() {
+                "WebChatService: webchat.dataURL is missing (window._genesys.widgets.webchat is empty): set it to the GMS chat service URL, e.g. https://<GMS host>/genesys/2/chat/<service>, or set webchat.transport for Genesys Cloud guest chat or Nexus v3. Every command rejects with 'Invalid configuration'."
+            } else {
+                "WebChatService: window._genesys.widgets.webchat is missing (or not an object): set it before the plugin loads, at least { dataURL: 'https://<GMS host>/genesys/2/chat/<service>' } or a transport. Every command rejects with 'Invalid configuration'."
+            };
+            out.log(LogLevel::Error, line);
             out.push(Action::Ready);
             Engine::Refused(out)
         } else if webchat.get("transport").get("type").as_str() == Some(nexus::TRANSPORT) {

@@ -20,6 +20,8 @@ pub struct BrowserHost {
     pub helpers: Helpers,
     /// The integrator's async-mode functions (Nexus v3).
     pub storage: StorageFns,
+    /// A preprocessor threw already (reported once).
+    pub preprocessor_threw: bool,
 }
 
 /// The cross-tab poll flag of the shipped Nexus v3 transport.
@@ -56,7 +58,13 @@ impl BrowserHost {
                     // A falsy return keeps the message as it was.
                     Ok(returned) if returned.is_truthy() => current = returned,
                     Ok(_) => {}
-                    Err(e) => web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on as it was.".into(), &e),
+                    Err(e) => {
+                        // Once: a preprocessor that throws usually throws on every message.
+                        if !self.preprocessor_threw {
+                            self.preprocessor_threw = true;
+                            web_sys::console::error_2(&"WebChatService: a preprocessor threw (registerPreProcessor); the messages go on as they were. Later throws are not reported.".into(), &e);
+                        }
+                    }
                 }
             }
             inputs.push(&message);

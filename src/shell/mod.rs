@@ -98,6 +98,7 @@ fn boot(plugin: PluginApi, widgets: JsValue, app_present: bool, helpers: Helpers
         main,
         helpers,
         storage: storage::StorageFns::from_config(&webchat),
+        preprocessor_threw: false,
     };
     let config = bridge::to_value(&webchat);
     let seed = (js_sys::Math::random() * 9.0e15) as u64;
