@@ -58,7 +58,7 @@ async fn chat_and_reload(c: &Client, base: &str) -> Result<(), String> {
 
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for(c, "the restored transcript", &transcript_count("You said: first question"), 15).await?;
-    wait_for(c, "the restored status", "document.getElementById('status').textContent === 'restored'", 5).await?;
+    wait_for(c, "the restored notice", &transcript_count("Your chat was restored."), 5).await?;
     // Give late polls a moment, then check that nothing was shown twice.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     for text in ["Hello Jane! I'm Anna", "first question", "You said: first question"] {
@@ -154,7 +154,7 @@ async fn nexus_chat(c: &Client, base: &str) -> Result<(), String> {
     wait_for(c, "the agent's answer", &transcript_count("You said: over nexus"), 15).await?;
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for(c, "the restored transcript", &transcript_count("You said: over nexus"), 15).await?;
-    wait_for(c, "the restored status", "document.getElementById('status').textContent === 'restored'", 5).await?;
+    wait_for(c, "the restored notice", &transcript_count("Your chat was restored."), 5).await?;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     for text in ["Hello Nina! I'm Anna", "You said: over nexus"] {
         let n = c.execute(&format!("return {};", transcript_count(text)), vec![]).await.map_err(|e| e.to_string())?;
@@ -223,7 +223,7 @@ async fn nexus_async_chat(c: &Client, base: &str) -> Result<(), String> {
     c.delete_all_cookies().await.map_err(|e| e.to_string())?;
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for(c, "the transcript restored by the stored token", &transcript_count("You said: kept by the page"), 15).await?;
-    wait_for(c, "the restored status", "document.getElementById('status').textContent === 'restored'", 5).await?;
+    wait_for(c, "the restored notice", &transcript_count("Your chat was restored."), 5).await?;
     wait_for(c, "the history button", "!document.getElementById('older').hidden", 5).await?;
     for _ in 0..3 {
         if c.execute("return document.getElementById('older').hidden;", vec![]).await.map_err(|e| e.to_string())? == serde_json::json!(true) {

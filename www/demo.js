@@ -9,7 +9,18 @@
   var $ = function (id) { return document.getElementById(id); };
   var typingTimer = null;
 
+  // What the status line says follows from the chat's state, so it never keeps telling
+  // something that stopped being true (a one-off like "restored" is a transcript line).
+  var state = { chatting: false, ended: false, agent: null, agentLeft: false, offline: '' };
   function status(text) { $('status').textContent = text; }
+  function refresh() {
+    if (state.ended) { status('chat ended'); }
+    else if (!state.chatting) { status('ready'); }
+    else if (state.offline) { status(state.offline); }
+    else if (state.agent) { status('chatting with ' + state.agent); }
+    else if (state.agentLeft) { status('the agent left: nobody is in the chat'); }
+    else { status('waiting for an agent…'); }
+  }
   function showError(text) {
     $('error').textContent = text || '';
     $('error').hidden = !text;
@@ -52,10 +63,10 @@
         line('msg msg-' + type, m.text || (m.content && m.content.length ? 'sent an image' : ''), m.index, name);
         break;
       case 'ParticipantJoined':
-        line('system', name + ' joined the chat', m.index);
+        line('system', (name || someone(type)) + ' joined the chat', m.index);
         break;
       case 'ParticipantLeft':
-        line('system', name + ' left the chat', m.index);
+        line('system', (name || someone(type)) + ' left the chat', m.index);
         break;
       case 'Notice':
       case 'CustomNotice':
@@ -67,6 +78,27 @@
       default:
         break;
     }
+  }
+  // Who joined or left when the transport gives no name (guest chat members).
+  function someone(type) { return type === 'Agent' ? 'An agent' : type === 'Client' || type === 'Customer' ? 'You' : 'Someone'; }
+  // A message on its way: "sending…", then "delivered" until the server's copy arrives.
+  function pending(text) {
+    var li = document.createElement('li');
+    var t = document.createElement('span');
+    t.textContent = text;
+    var s = document.createElement('span');
+    s.className = 'state';
+    s.textContent = 'sending…';
+    li.appendChild(t);
+    li.appendChild(s);
+    li.setAttribute('data-text', text);
+    $('pending').appendChild(li);
+    return { delivered: function () { s.textContent = 'delivered'; setTimeout(function () { li.remove(); }, 10000); }, failed: function () { li.remove(); } };
+  }
+  function echoed(text) {
+    Array.prototype.slice.call($('pending').children).forEach(function (li) {
+      if (li.getAttribute('data-text') === text && li.lastChild.textContent === 'delivered') { li.remove(); }
+    });
   }
   // A GMS file in the transcript, with a button that downloads it (downloadFile).
   function fileLine(m) {
@@ -123,13 +155,48 @@
     });
     ui.command('WebChatService.registerTypingPreviewInput', { input: $('message') });
   });
-  ui.subscribe('WebChatService.started', function () { status('connected'); show(true); });
-  ui.subscribe('WebChatService.restored', function () { restored = true; status('restored'); show(true); });
+  ui.subscribe('WebChatService.started', function () {
+    state = { chatting: true, ended: false, agent: null, agentLeft: false, offline: '' };
+    showError('');
+    $('start').disabled = false;
+    refresh();
+    show(true);
+  });
+  ui.subscribe('WebChatService.restored', function () {
+    restored = true;
+    state = { chatting: true, ended: false, agent: state.agent, agentLeft: false, offline: '' };
+    showError('');
+    line('system', 'Your chat was restored.');
+    refresh();
+    show(true);
+  });
+  ui.subscribe('WebChatService.agentConnected', function (e) {
+    var from = e.data && e.data.message && e.data.message.from;
+    state.agent = (from && from.name) || 'an agent';
+    state.agentLeft = false;
+    refresh();
+  });
+  ui.subscribe('WebChatService.agentDisconnected', function () {
+    if (!state.chatting) { return; }
+    state.agent = null;
+    state.agentLeft = true;
+    $('agent-typing').hidden = true;
+    refresh();
+  });
   ui.subscribe('WebChatService.messageReceived', function (e) {
     // A history page comes newest first: each one goes on top of the previous.
     prepend = !!e.data.oldMessages;
-    e.data.messages.forEach(render);
+    e.data.messages.forEach(function (m) {
+      render(m);
+      if (m.from && (m.from.type === 'Client' || m.from.type === 'Customer')) { echoed(m.text); }
+      // A restored chat learns who is there from its transcript.
+      if (m.from && m.from.type === 'Agent' && !prepend) {
+        if (m.type === 'ParticipantJoined') { state.agent = m.from.name || 'an agent'; state.agentLeft = false; }
+        if (m.type === 'ParticipantLeft') { state.agent = null; state.agentLeft = true; }
+      }
+    });
     prepend = false;
+    refresh();
   });
   // Async mode pages back through the history (Nexus v3 with transport.async).
   var noOlder = false;
@@ -148,20 +215,25 @@
   });
   ui.subscribe('WebChatService.agentTypingStopped', function () { $('agent-typing').hidden = true; });
   ui.subscribe('WebChatService.agentTypingTimeout', function () { $('agent-typing').hidden = true; });
-  ui.subscribe('WebChatService.disconnected', function () { status('connection lost, retrying…'); });
-  ui.subscribe('WebChatService.reconnected', function () { status('connected'); });
-  ui.subscribe('WebChatService.chatServerWentOffline', function () { status('chat server offline'); });
-  ui.subscribe('WebChatService.chatServerBackOnline', function () { status('connected'); });
-  ui.subscribe('WebChatService.restoreTimeout', function () { show(false); status('previous chat expired'); });
-  ui.subscribe('WebChatService.restoreFailed', function () { show(false); status('could not restore the chat'); });
+  function back() { state.offline = ''; showError(''); refresh(); }
+  ui.subscribe('WebChatService.disconnected', function () { state.offline = 'connection lost, reconnecting…'; refresh(); });
+  ui.subscribe('WebChatService.reconnected', back);
+  ui.subscribe('WebChatService.chatServerWentOffline', function () { state.offline = 'chat server offline, retrying…'; refresh(); });
+  ui.subscribe('WebChatService.chatServerBackOnline', back);
+  ui.subscribe('WebChatService.restoreTimeout', function () { show(false); showError('Your previous chat had expired.'); refresh(); });
+  ui.subscribe('WebChatService.restoreFailed', function () { show(false); showError('Your previous chat could not be restored.'); refresh(); });
   ui.subscribe('WebChatService.ended', function () {
-    status('chat ended');
+    state.ended = true;
+    state.agent = null;
+    state.offline = '';
+    refresh();
     $('agent-typing').hidden = true;
     line('system', 'The chat has ended.');
     $('message').disabled = true;
     $('send').disabled = true;
     $('file').disabled = true;
     $('end').textContent = 'New chat';
+    $('end').focus();
   });
 
   $('start-form').addEventListener('submit', function (ev) {
@@ -169,6 +241,7 @@
     showError('');
     noOlder = false;
     $('transcript').textContent = '';
+    $('pending').textContent = '';
     $('message').disabled = false;
     $('send').disabled = false;
     $('file').disabled = false;
@@ -176,18 +249,30 @@
     // Both shapes, as the Genesys WebChat UI sends them: the flat fields (GMS reads
     // these) and `form` (guest chat reads that).
     var form = { nickname: $('nickname').value, email: $('email').value, subject: $('subject').value };
+    // One start at a time: a second click would be refused while the first one works.
+    $('start').disabled = true;
+    status('connecting…');
     ui.command('WebChatService.startChat', {
       nickname: form.nickname, email: form.email, subject: form.subject,
       form: form,
       userData: { page: 'demo' }
-    }).fail(function (err) { showError(describe(err)); });
+    }).fail(function (err) { $('start').disabled = false; refresh(); showError(describe(err)); });
   });
   $('send-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = $('message').value;
     if (!text.trim()) { return; }
     $('message').value = '';
-    ui.command('WebChatService.sendMessage', { message: text }).fail(function (err) { showError(describe(err)); });
+    var item = pending(text);
+    ui.command('WebChatService.sendMessage', { message: text }).done(function () {
+      item.delivered();
+      showError('');
+    }).fail(function (err) {
+      // A refused message goes back to the input, unless something new is typed there.
+      item.failed();
+      if (!$('message').value) { $('message').value = text; }
+      showError(describe(err));
+    });
   });
   $('file').addEventListener('change', function () {
     if (!$('file').files.length) { return; }
@@ -201,7 +286,7 @@
     typingTimer = setTimeout(function () { ui.command('WebChatService.sendTyping', {}); }, 0);
   });
   $('end').addEventListener('click', function () {
-    if ($('end').textContent === 'New chat') { show(false); return; }
+    if ($('end').textContent === 'New chat') { state = { chatting: false, ended: false, agent: null, agentLeft: false, offline: '' }; showError(''); refresh(); show(false); $('nickname').focus(); return; }
     ui.command('WebChatService.endChat').fail(function (err) { showError(describe(err)); });
   });
 })();
