@@ -122,6 +122,8 @@ async fn guest_chat(c: &Client, server: &standin::Running) -> Result<(), String>
     wait_for(c, "the agent's greeting", &transcript_count("Hello Gwen! I'm Anna"), 15).await?;
     send(c, "over the socket").await?;
     wait_for(c, "the agent's answer", &transcript_count("You said: over the socket"), 15).await?;
+    send(c, "/notice").await?;
+    wait_for(c, "the notice", &transcript_count("This is a system notice."), 15).await?;
 
     // The server drops the event stream; the plugin reconnects by itself (as shipped, a
     // closed stream publishes no `disconnected`, only `reconnected` once it is back).
@@ -152,6 +154,8 @@ async fn nexus_chat(c: &Client, base: &str) -> Result<(), String> {
     wait_for(c, "the agent's greeting", &transcript_count("Hello Nina! I'm Anna"), 15).await?;
     send(c, "over nexus").await?;
     wait_for(c, "the agent's answer", &transcript_count("You said: over nexus"), 15).await?;
+    send(c, "/notice").await?;
+    wait_for(c, "the notice", &transcript_count("This is a system notice."), 15).await?;
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for(c, "the restored transcript", &transcript_count("You said: over nexus"), 15).await?;
     wait_for(c, "the restored notice", &transcript_count("Your chat was restored."), 5).await?;
@@ -180,7 +184,7 @@ async fn a_nexus_chat_survives_a_reload() {
     assert_eq!(w.nexus.sessions.len(), 1, "the reload restored the session instead of creating another");
     let s = w.nexus.sessions.values().next().expect("one session");
     let sent: Vec<_> = s.messages.iter().filter(|m| m["type"] == "Text" && m["from"]["type"] == "Customer").map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
-    assert_eq!(sent, ["over nexus", "after the reload"], "each message reached the server exactly once");
+    assert_eq!(sent, ["over nexus", "/notice", "after the reload"], "each message reached the server exactly once");
     assert!(s.ended, "endChat deleted the visitor");
 }
 
@@ -199,7 +203,7 @@ async fn a_guest_chat_survives_a_dropped_stream_and_a_reload() {
     let sent: Vec<_> = conv.messages.iter()
         .filter(|m| m["sender"]["id"] == serde_json::json!(conv.customer) && m["bodyType"] == "standard")
         .map(|m| m["body"].as_str().unwrap_or_default().to_owned()).collect();
-    assert_eq!(sent, ["over the socket", "typed during the drop", "after reload"], "each message reached the server once");
+    assert_eq!(sent, ["over the socket", "/notice", "typed during the drop", "after reload"], "each message reached the server once");
     assert!(conv.ended, "endChat left the conversation");
 }
 

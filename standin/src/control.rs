@@ -197,7 +197,7 @@ pub async fn nexus_sessions(State(world): State<Shared>) -> Json<Value> {
     Json(json!({"sessions": w.nexus.sessions.values().collect::<Vec<_>>()}))
 }
 
-/// Nexus v3: `{action: join|say|typing|leave|image|end|lose, text?}`. `end` ends the chat
+/// Nexus v3: `{action: join|say|typing|notice|leave|image|end|lose, text?}`. `end` ends the chat
 /// from the server side (`chatEnded`); `lose` forgets the session (404 `INVALID_SESSION`).
 pub async fn nexus_act(State(world): State<Shared>, Path(id): Path<String>, Json(body): Json<Value>) -> Response {
     let text = body.get("text").and_then(Value::as_str).unwrap_or("Hello");

@@ -1,5 +1,5 @@
 //! The scripted agent of guest chat: joins once the stream is attached (ALERTING, then
-//! CONNECTED, then a member-join message), greets, types, answers; `/leave`, `/end` as in
+//! CONNECTED, then a member-join message), greets, types, answers; `/leave`, `/end`, `/notice` as in
 //! the GMS script.
 
 use crate::guest::{disconnect_member, AGENT_ID};
@@ -90,6 +90,11 @@ pub fn on_customer_message(world: Shared, conv: String, text: String) {
                 agent_says(&world, &conv, "Closing this chat. Goodbye!");
                 let customer = lock(&world).guest.get(&conv).map(|c| c.customer.clone()).unwrap_or_default();
                 disconnect_member(&world, &conv, &customer);
+            }
+            "/notice" => {
+                with_conv(&world, &conv, |c, n| {
+                    c.post(AGENT_ID, "This is a system notice.", "notice", n);
+                });
             }
             other => {
                 agent_says(&world, &conv, &format!("You said: {other}"));

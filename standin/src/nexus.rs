@@ -441,6 +441,9 @@ pub fn act(world: &Shared, id: &str, action: &str, text: &str) -> bool {
                 "typing" => {
                     s.say(&a, "TypingStarted", None);
                 }
+                "notice" => {
+                    s.say(&a, "Notice", Some(text));
+                }
                 "leave" => {
                     s.say(&a, "ParticipantLeft", None);
                     s.agent = None;
@@ -479,7 +482,7 @@ fn on_created(world: Shared, id: String) {
     });
 }
 
-/// The visitor said something: the agent types, then answers (`/leave`, `/end`).
+/// The visitor said something: the agent types, then answers (`/leave`, `/end`, `/notice`).
 fn on_visitor_text(world: Shared, id: String, text: String) {
     let script = lock(&world).agent.clone();
     let joined = lock(&world).nexus.sessions.get(&id).is_some_and(|s| s.agent.is_some());
@@ -500,6 +503,9 @@ fn on_visitor_text(world: Shared, id: String, text: String) {
             "/end" => {
                 act(&world, &id, "say", "Closing this chat. Goodbye!");
                 act(&world, &id, "end", "");
+            }
+            "/notice" => {
+                act(&world, &id, "notice", "This is a system notice.");
             }
             other => {
                 act(&world, &id, "say", &format!("You said: {other}"));
