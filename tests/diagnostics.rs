@@ -105,3 +105,20 @@ fn a_missing_configuration_is_one_line_naming_what_is_missing() {
     assert_eq!(logs.len(), 1, "{logs:?}");
     assert!(logs[0].contains("webchat is missing"), "{}", logs[0]);
 }
+
+/// A service URL that is not absolute (nor from the site root) is named with the option,
+/// on each transport; an absolute one says nothing.
+#[test]
+fn a_relative_service_url_is_named() {
+    for (config, option) in [
+        (r#"{"dataURL":"gms.test/genesys/2/chat/x"}"#, "webchat.dataURL"),
+        (r#"{"transport":{"type":"purecloud-v2-sockets","dataURL":"api.test","deploymentKey":"d","orgGuid":"o"}}"#, "webchat.transport.dataURL"),
+        (r#"{"transport":{"type":"pureengage-v3-rest","dataURL":"nexus.test/nexus/v3/chat/sessions","endpoint":"ep"}}"#, "webchat.transport.dataURL"),
+    ] {
+        let p = Page::boot(config, MemoryHost::default());
+        let l = line_with(&p, "is not an absolute URL");
+        assert!(l.starts_with("WebChatService: ") && l.contains(option), "{l}");
+    }
+    let p = Page::boot(GMS, MemoryHost::default());
+    assert!(!p.logs().iter().any(|l| l.contains("absolute")), "{:?}", p.logs());
+}

@@ -700,7 +700,7 @@ fn no_configuration() {
     assert!(p.ready);
     let id = p.cmd("startChat", "{}");
     assert_eq!(p.rejected_text(id), "Invalid configuration");
-    assert!(p.seen.iter().any(|s| matches!(s, Seen::Log(l) if l.contains("webchat is missing"))));
+    assert!(p.seen.iter().any(|s| matches!(s, Seen::Log(l) if l.contains("webchat.dataURL is missing"))));
 }
 
 /// A late send answer of the previous chat neither ends nor settles anything in the next.

@@ -23,6 +23,19 @@ pub struct StartTarget<'a> {
     pub key_option: &'a str,
 }
 
+/// A service URL option that is neither absolute (`https://…`, `//…`) nor a path from the
+/// site root: the browser resolves it against the page's own address, which is rarely
+/// meant (`gms.example.com/genesys/…` becomes `https://shop.example/p/gms.example.com/…`).
+pub fn url_warning(option: &str, url: &str) -> Option<String> {
+    let u = url.trim();
+    let lower = u.to_ascii_lowercase();
+    if u.is_empty() || lower.starts_with("https://") || lower.starts_with("http://") || u.starts_with("//") || u.starts_with('/') {
+        return None;
+    }
+    let shown = u.split(['?', '#']).next().unwrap_or_default();
+    Some(format!("{option} '{shown}' is not an absolute URL (https://…) nor a path from the site root (/…): the browser resolves it against this page's address."))
+}
+
 /// A start request that failed in a way the configuration explains: no answer (the host
 /// cannot be reached, or CORS refused this page's origin: the browser does not tell them
 /// apart), 404 (a wrong service path), 401/403 (credentials).
@@ -53,6 +66,14 @@ mod tests {
             }
         }
         v
+    }
+
+    #[test]
+    fn relative_service_urls_are_named() {
+        assert!(url_warning("webchat.dataURL", "gms.example.com/genesys/2/chat/x?k=secret").is_some_and(|w| w.contains("'gms.example.com/genesys/2/chat/x'") && !w.contains("secret")));
+        for ok in ["https://h/x", "HTTP://h", "//h/x", "/genesys/2/chat/x", ""] {
+            assert_eq!(url_warning("webchat.dataURL", ok), None, "{ok}");
+        }
     }
 
     /// Each cause once, the URL without its query, other statuses left to the events.

@@ -145,6 +145,7 @@ impl Config {
                 }
                 self.base = base;
                 self.has_data_url = !s.trim().is_empty();
+                w.extend(crate::engine::diagnostics::url_warning("webchat.dataURL", s));
             }
             _ => wrong_type("dataURL", "the GMS chat service URL (a string)", &mut w),
         }
@@ -249,7 +250,7 @@ mod tests {
 
     #[test]
     fn out_of_range_options_keep_the_default_and_say_so() {
-        let (c, w) = cfg(r#"{"dataURL":"x","pollRate":10,"pollRateMin":100,"ajaxTimeout":1e12,"pollRateMult":1}"#);
+        let (c, w) = cfg(r#"{"dataURL":"https://g/x","pollRate":10,"pollRateMin":100,"ajaxTimeout":1e12,"pollRateMult":1}"#);
         assert_eq!((c.poll_rate, c.poll_rate_min, c.poll_rate_mult), (3000, 500, 1.2));
         assert_eq!(c.ajax_timeout, MAX_TIMER_MS);
         assert_eq!(w.len(), 4, "{w:?}");

@@ -114,6 +114,7 @@ pub fn parse(webchat: &Value, warnings: &mut Vec<String>) -> GuestConfig {
         ("memberInfo", obj([("displayName", Value::str("Customer")), ("role", Value::str("CUSTOMER")), ("customFields", Value::object())])),
     ]);
     let data_url = t.get("dataURL").as_str().unwrap_or("").to_owned();
+    warnings.extend(crate::engine::diagnostics::url_warning("webchat.transport.dataURL", &data_url));
     let mut missing = Vec::new();
     if data_url.is_empty() {
         missing.push("transport.dataURL (e.g. https://api.mypurecloud.com)");

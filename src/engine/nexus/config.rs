@@ -83,6 +83,7 @@ pub fn parse(webchat: &Value) -> NexusConfig {
     if let Some(m) = number(t.get("pollIntervalMultiplier")).filter(|m| !(*m >= 1.0)) {
         clamped("pollIntervalMultiplier", m, "1 (no shrinking wait)".into());
     }
+    warnings.extend(string(t.get("dataURL")).and_then(|u| crate::engine::diagnostics::url_warning("webchat.transport.dataURL", &u)));
     let mut missing = Vec::new();
     if data_url.as_deref().is_none_or(str::is_empty) {
         missing.push("transport.dataURL (e.g. https://<host>/nexus/v3/chat/sessions)");
