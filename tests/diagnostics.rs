@@ -122,3 +122,11 @@ fn a_relative_service_url_is_named() {
     let p = Page::boot(GMS, MemoryHost::default());
     assert!(!p.logs().iter().any(|l| l.contains("absolute")), "{:?}", p.logs());
 }
+
+/// An unknown transport type is named, with the ones this build speaks.
+#[test]
+fn an_unknown_transport_type_is_named() {
+    let p = Page::boot(r#"{"transport":{"type":"pureconnect-v4-rest","dataURL":"https://x.test"}}"#, MemoryHost::default());
+    let l = line_with(&p, "pureconnect-v4-rest");
+    assert!(l.starts_with("WebChatService: ") && l.contains("not supported") && l.contains("purecloud-v2-sockets") && l.contains("pureengage-v3-rest"), "{l}");
+}
