@@ -83,7 +83,7 @@ fn each_cause_once() {
 fn nexus_options_out_of_range_are_named() {
     let p = Page::boot(r#"{"transport":{"type":"pureengage-v3-rest","dataURL":"https://n.test/nexus/v3/chat/sessions","endpoint":"ep","pollTimeout":20,"maxMessagePageSize":4,"pollIntervalMultiplier":0.5}}"#, MemoryHost::default());
     let logs = p.logs();
-    for (option, given, used) in [("pollTimeout", "20", "100 ms"), ("maxMessagePageSize", "4", "16"), ("pollIntervalMultiplier", "0.5", "1")] {
+    for (option, given, used) in [("pollTimeout", "20", "100"), ("maxMessagePageSize", "4", "16"), ("pollIntervalMultiplier", "0.5", "1")] {
         let l = line_with(&p, option);
         assert!(l.contains(&format!("transport.{option} {given} is out of range; {used}")), "{l}");
     }

@@ -237,7 +237,7 @@ fn a_tab_behind_the_shared_index_polls_from_its_own() {
 #[test]
 fn async_without_the_functions_keeps_cookies() {
     let mut p = Page::boot(&config(""), MemoryHost::default());
-    assert!(p.logs().iter().any(|l| l.contains("setSessionData and getSessionData")));
+    assert!(p.logs().iter().any(|l| l.contains("setSessionData and getSessionData functions")));
     p.cmd("startChat", "{}");
     let create = p.take("/sessions");
     p.respond(&create, 200, &created());

@@ -33,7 +33,7 @@ pub fn url_warning(option: &str, url: &str) -> Option<String> {
         return None;
     }
     let shown = u.split(['?', '#']).next().unwrap_or_default();
-    Some(format!("{option} '{shown}' is not an absolute URL (https://…) nor a path from the site root (/…): the browser resolves it against this page's address."))
+    Some(format!("{option} '{shown}' is not an absolute URL (it is resolved against this page)."))
 }
 
 /// A start request that failed in a way the configuration explains: no answer (the host
@@ -41,10 +41,12 @@ pub fn url_warning(option: &str, url: &str) -> Option<String> {
 /// apart), 404 (a wrong service path), 401/403 (credentials).
 pub fn start_failed(out: &mut Emitter, reported: &mut Reported, to: &StartTarget, status: f64) {
     let url = to.url.split(['?', '#']).next().unwrap_or_default();
-    let (cause, line) = match status as u32 {
-        0 => (UNREACHABLE, format!("WebChatService: startChat got no answer from {url}: the host cannot be reached, or it does not allow this page's origin (CORS). Check {} and the server's CORS settings.", to.url_option)),
-        404 => (NOT_FOUND, format!("WebChatService: startChat: {url} answered 404 Not Found. Check {}: it must name the chat service.", to.url_option)),
-        401 | 403 => (REFUSED, format!("WebChatService: startChat: {url} answered {status}: the service refused this page's credentials. Check {}.", to.key_option)),
+    // An integer: formatting an f64 would link Rust's float printing (about 20 KB).
+    let code = status as u32;
+    let (cause, line) = match code {
+        0 => (UNREACHABLE, format!("WebChatService: startChat got no answer from {url} (unreachable, or CORS refused this origin). Check {}.", to.url_option)),
+        404 => (NOT_FOUND, format!("WebChatService: startChat: {url} answered 404. Check {}.", to.url_option)),
+        401 | 403 => (REFUSED, format!("WebChatService: startChat: {url} answered {code}. Check {}.", to.key_option)),
         _ => return,
     };
     if reported.0 & cause == 0 {

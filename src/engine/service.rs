@@ -33,9 +33,9 @@ impl Service {
             let mut out = Emitter::default();
             // One line for the one mistake, naming what is missing.
             let line = if webchat.is_object() {
-                "WebChatService: webchat.dataURL is missing (window._genesys.widgets.webchat is empty): set it to the GMS chat service URL, e.g. https://<GMS host>/genesys/2/chat/<service>, or set webchat.transport for Genesys Cloud guest chat or Nexus v3. Every command rejects with 'Invalid configuration'."
+                "WebChatService: webchat.dataURL is missing (webchat is empty); commands reject with 'Invalid configuration'."
             } else {
-                "WebChatService: window._genesys.widgets.webchat is missing (or not an object): set it before the plugin loads, at least { dataURL: 'https://<GMS host>/genesys/2/chat/<service>' } or a transport. Every command rejects with 'Invalid configuration'."
+                "WebChatService: window._genesys.widgets.webchat is missing (set it before the plugin loads); commands reject with 'Invalid configuration'."
             };
             out.log(LogLevel::Error, line);
             out.push(Action::Ready);

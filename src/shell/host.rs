@@ -62,7 +62,7 @@ impl BrowserHost {
                         // Once: a preprocessor that throws usually throws on every message.
                         if !self.preprocessor_threw {
                             self.preprocessor_threw = true;
-                            web_sys::console::error_2(&"WebChatService: a preprocessor threw (registerPreProcessor); the messages go on as they were. Later throws are not reported.".into(), &e);
+                            web_sys::console::error_2(&"WebChatService: a preprocessor threw; the message goes on unchanged.".into(), &e);
                         }
                     }
                 }

@@ -58,7 +58,7 @@ impl StorageFns {
             Ok(v) => Some(v),
             Err(e) => {
                 let why = get(&e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "an exception".into());
-                self.report(cause, format!("WebChatService: transport.async.{which} threw ({why}); the chat goes on as if it had answered nothing."));
+                self.report(cause, format!("WebChatService: transport.async.{which} threw ({why}); taken as no answer."));
                 None
             }
         }
@@ -73,7 +73,7 @@ impl StorageFns {
             Some(text) if !text.is_empty() && text != "undefined" => match js_sys::JSON::parse(&text) {
                 Ok(v) => v,
                 Err(_) => {
-                    self.report(NOT_JSON, "WebChatService: transport.async.setSessionData returned text that is not JSON; it should return what getSessionData was given ({token, messageIndex}), as an object or as JSON text.".into());
+                    self.report(NOT_JSON, "WebChatService: transport.async.setSessionData returned text that is not JSON.".into());
                     return None;
                 }
             },

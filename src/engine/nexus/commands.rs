@@ -193,7 +193,7 @@ impl Session {
         self.cfg = super::config::parse(v);
         self.cfg.callbacks = host.storage_callbacks();
         if self.cfg.async_mode && !self.cfg.callbacks.open_and_save {
-            self.out.log(LogLevel::Warn, format!("WebChatService: {TRANSPORT} transport.async.enabled is true but transport.async.setSessionData and getSessionData are not both functions; the chat is kept in cookies."));
+            self.out.log(LogLevel::Warn, "WebChatService: transport.async needs setSessionData and getSessionData functions; cookies are used.");
         }
         // As the shipped transport's constructor: the cross-tab poll flag exists.
         if host.poll_flag().is_none() {

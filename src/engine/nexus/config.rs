@@ -70,18 +70,18 @@ pub fn parse(webchat: &Value) -> NexusConfig {
     let mut warnings = Vec::new();
     let mut clamped = |option: &str, given: f64, used: String| warnings.push(format!("transport.{option} {} is out of range; {used} is used.", Value::num(given).to_js_string()));
     match number(t.get("pollTimeout")) {
-        Some(n) if n > 0.0 && n < 100.0 => clamped("pollTimeout", n, "100 ms (the minimum)".into()),
-        Some(n) if n < 0.0 => clamped("pollTimeout", n, "100 ms (the minimum)".into()),
-        Some(n) if n > MAX_TIMER_MS as f64 => clamped("pollTimeout", n, format!("{MAX_TIMER_MS} ms (what browser timers can wait)")),
+        Some(n) if n > 0.0 && n < 100.0 => clamped("pollTimeout", n, "100".into()),
+        Some(n) if n < 0.0 => clamped("pollTimeout", n, "100".into()),
+        Some(n) if n > MAX_TIMER_MS as f64 => clamped("pollTimeout", n, MAX_TIMER_MS.to_string()),
         _ => {}
     }
     match number(t.get("maxMessagePageSize")) {
-        Some(n) if !(n >= 16.0) => clamped("maxMessagePageSize", n, "16 (the minimum)".into()),
+        Some(n) if !(n >= 16.0) => clamped("maxMessagePageSize", n, "16".into()),
         Some(n) if n > 10_000.0 => clamped("maxMessagePageSize", n, "10000".into()),
         _ => {}
     }
     if let Some(m) = number(t.get("pollIntervalMultiplier")).filter(|m| !(*m >= 1.0)) {
-        clamped("pollIntervalMultiplier", m, "1 (no shrinking wait)".into());
+        clamped("pollIntervalMultiplier", m, "1".into());
     }
     warnings.extend(string(t.get("dataURL")).and_then(|u| crate::engine::diagnostics::url_warning("webchat.transport.dataURL", &u)));
     let mut missing = Vec::new();
