@@ -123,15 +123,8 @@ async fn walk(c: &Client, server: &standin::Running) -> Result<(), String> {
 /// The demo page walks through every state with a screenshot of each, and each shows what it should.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_shows_every_state() {
-    let roots = standin::Roots::of_repo();
-    assert!(roots.dist.join("webchatservice.min.js").exists(), "dist/ is not built: run scripts/build.sh (scripts/test.sh does)");
-    let server = standin::start(0, roots).await.expect("stand-in starts");
-    {
-        let mut w = standin::world::lock(&server.world);
-        w.agent.join_delay_ms = 1500;
-        w.agent.typing_delay_ms = 100;
-        w.agent.reply_delay_ms = 1500;
-    }
+    // Slow enough to see "waiting for an agent" and the agent typing.
+    let server = support::webdriver::standin_with_agent(standin::Roots::of_repo(), 1500, 100, 1500).await;
     let driver = start_driver().expect("chromedriver starts");
     let client = browser(&driver).await.expect("a browser session opens");
     let outcome = walk(&client, &server).await;

@@ -32,16 +32,7 @@ async fn end_chat(c: &Client) -> Result<(), String> {
 
 /// The stand-in with the built plugin and a quick scripted agent.
 async fn quick_standin() -> standin::Running {
-    let roots = standin::Roots::of_repo();
-    assert!(roots.dist.join("webchatservice.min.js").exists(), "dist/ is not built: run scripts/build.sh (scripts/test.sh does)");
-    let server = standin::start(0, roots).await.expect("stand-in starts");
-    {
-        let mut w = standin::world::lock(&server.world);
-        w.agent.join_delay_ms = 200;
-        w.agent.typing_delay_ms = 100;
-        w.agent.reply_delay_ms = 300;
-    }
-    server
+    support::webdriver::standin_with_agent(standin::Roots::of_repo(), 200, 100, 300).await
 }
 
 async fn send(c: &Client, text: &str) -> Result<(), String> {

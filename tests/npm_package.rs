@@ -62,13 +62,7 @@ fn scratch_app() -> Result<PathBuf, String> {
 async fn the_npm_package_installs_type_checks_bundles_and_chats() {
     let served = scratch_app().expect("the scratch app builds from the tarball");
     let roots = standin::Roots { www: served, dist: repo().join("dist"), fixtures: repo().join("tests/fixtures") };
-    let server = standin::start(0, roots).await.expect("stand-in starts");
-    {
-        let mut w = standin::world::lock(&server.world);
-        w.agent.join_delay_ms = 200;
-        w.agent.typing_delay_ms = 100;
-        w.agent.reply_delay_ms = 300;
-    }
+    let server = support::webdriver::standin_with_agent(roots, 200, 100, 300).await;
     let driver = start_driver().expect("chromedriver starts");
     let c = browser(&driver).await.expect("a browser session opens");
     let outcome = async {

@@ -104,3 +104,17 @@ pub async fn wait_for(c: &Client, what: &str, js: &str, secs: u64) -> Result<ser
     }
     Err(format!("timed out after {secs} s waiting for {what} (last value: {last})"))
 }
+
+/// The stand-in serving `roots`, its scripted agent paced for tests (milliseconds before it
+/// joins, before it types, before it answers).
+pub async fn standin_with_agent(roots: standin::Roots, join_ms: u64, typing_ms: u64, reply_ms: u64) -> standin::Running {
+    assert!(roots.dist.join("webchatservice.min.js").exists(), "dist/ is not built: run scripts/build.sh (scripts/test.sh does)");
+    let server = standin::start(0, roots).await.expect("stand-in starts");
+    {
+        let mut w = standin::world::lock(&server.world);
+        w.agent.join_delay_ms = join_ms;
+        w.agent.typing_delay_ms = typing_ms;
+        w.agent.reply_delay_ms = reply_ms;
+    }
+    server
+}
