@@ -76,11 +76,11 @@ pub fn parse(webchat: &Value) -> NexusConfig {
         _ => {}
     }
     match number(t.get("maxMessagePageSize")) {
-        Some(n) if !(n >= 16.0) => clamped("maxMessagePageSize", n, "16".into()),
+        Some(n) if n.is_nan() || n < 16.0 => clamped("maxMessagePageSize", n, "16".into()),
         Some(n) if n > 10_000.0 => clamped("maxMessagePageSize", n, "10000".into()),
         _ => {}
     }
-    if let Some(m) = number(t.get("pollIntervalMultiplier")).filter(|m| !(*m >= 1.0)) {
+    if let Some(m) = number(t.get("pollIntervalMultiplier")).filter(|m| m.is_nan() || *m < 1.0) {
         clamped("pollIntervalMultiplier", m, "1".into());
     }
     warnings.extend(string(t.get("dataURL")).and_then(|u| crate::engine::diagnostics::url_warning("webchat.transport.dataURL", &u)));
