@@ -39,6 +39,7 @@ async fn main() {
     let url = running.url();
     println!("WebChatService demo: {url}/  (Genesys Engage GMS stand-in at {url}/genesys/2/chat/customer-support)");
     println!("Genesys Cloud guest chat: {url}/?transport=guest  (stand-in guest API and event stream on the same port)");
+    println!("Genesys Multicloud CX Nexus v3: {url}/?transport=nexus  (async mode, kept by the page, with history: {url}/?transport=nexus&async=1)");
     let stop = async {
         match exit_after {
             Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
