@@ -306,3 +306,17 @@ fn every_command_settles_in_every_state() {
         }
     }
 }
+
+/// A poll refused by the cross-tab flag right after a late create answer is retried
+/// `pollTimeout` after that answer, not after the startChat command.
+#[test]
+fn a_refused_poll_waits_from_the_answer_that_asked_for_it() {
+    let mut p = Page::boot(&config(""), host(None));
+    p.cmd("startChat", "{}");
+    let create = p.take("/sessions");
+    p.advance(5000);
+    p.host.poll_flag = Some("true".into());
+    p.respond(&create, 200, &created());
+    assert!(p.http.is_empty(), "refused while another tab polls");
+    assert_eq!(p.s.poll_timeout(), Some(p.now + 1000), "the retry is one pollTimeout after the answer");
+}

@@ -13,6 +13,7 @@ use crate::engine::{Millis, RequestId};
 
 impl Session {
     pub fn handle_http(&mut self, id: RequestId, result: Result<HttpResponse, NetError>, now: Millis, host: &mut dyn Host) {
+        self.clock = now;
         let Some(at) = self.requests.iter().position(|r| r.id == id) else { return };
         let req = self.requests.remove(at);
         let reading = if matches!(req.what, Pending::Image { .. } | Pending::Attachment { .. }) { Reading::Text } else { Reading::Auto };
