@@ -162,6 +162,11 @@ async fn nexus_chat(c: &Client, base: &str) -> Result<(), String> {
     end_chat(c).await
 }
 
+/// What the visitor sent in a Nexus session, as the server holds it.
+fn nexus_visitor_texts(s: &standin::nexus::NexusSession) -> Vec<String> {
+    s.messages.iter().filter(|m| m["type"] == "Text" && m["from"]["type"] == "Customer").map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
 /// A visitor on Nexus v3 chats, reloads mid-chat, goes on in the same session and ends it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nexus_chat_survives_a_reload() {
@@ -174,7 +179,7 @@ async fn a_nexus_chat_survives_a_reload() {
     let w = standin::world::lock(&server.world);
     assert_eq!(w.nexus.sessions.len(), 1, "the reload restored the session instead of creating another");
     let s = w.nexus.sessions.values().next().expect("one session");
-    let sent: Vec<_> = s.messages.iter().filter(|m| m["type"] == "Text" && m["from"]["type"] == "Customer").map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
+    let sent = nexus_visitor_texts(s);
     assert_eq!(sent, ["over nexus", "/notice", "after the reload"], "each message reached the server exactly once");
     assert!(s.ended, "endChat deleted the visitor");
 }
@@ -250,7 +255,7 @@ async fn a_nexus_async_chat_is_kept_by_the_page() {
     let w = standin::world::lock(&server.world);
     assert_eq!(w.nexus.sessions.len(), 1, "the stored token re-attached to the session instead of creating another");
     let s = w.nexus.sessions.values().next().expect("one session");
-    let sent: Vec<_> = s.messages.iter().filter(|m| m["type"] == "Text" && m["from"]["type"] == "Customer").map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
+    let sent = nexus_visitor_texts(s);
     assert_eq!(sent, ["kept by the page", "after the reload"], "each message reached the server exactly once");
 }
 
