@@ -295,15 +295,16 @@ fn send_message() {
     assert_eq!(p.resolved(id), Value::Undefined);
 }
 
-/// A send the server refuses rejects with no value and publishes MessageFailed.
+/// A send the server refuses for good rejects with its reason (deliberate: the shipped
+/// one rejects with no value) and publishes MessageFailed.
 #[test]
 fn a_refused_send() {
     let mut p = chatting("");
     let id = p.cmd("sendMessage", r#"{"message":"x"}"#);
     let post = p.take("/messages");
     p.mark();
-    p.respond(&post, 500, r#"{"status":500,"code":"internal.server.error"}"#);
-    assert_eq!(p.rejected(id), Value::Undefined);
+    p.respond(&post, 400, r#"{"status":400,"code":"bad.request","message":"Invalid message"}"#);
+    assert_eq!(p.rejected(id), Value::str("Invalid message"));
     assert_eq!(p.event("error").path("errors").as_array().unwrap()[0].get("code").as_str(), Some("MessageFailed"));
 }
 
@@ -361,6 +362,12 @@ fn sends_wait_for_the_stream() {
     p.advance(600);
     let id = socket(&p);
     p.socket(id, SocketEvent::Opened);
+    // No message had come before the drop: the catch-up asks for all of them.
+    let missed = p.take("/conversations/conv-1/messages");
+    assert!(!missed.url.contains("after="));
+    p.respond(&missed, 200, r#"{"entities":[]}"#);
+    let list = p.take("/members");
+    p.respond(&list, 200, r#"{"entities":[]}"#);
     answer_me(&mut p, "CONNECTED");
     let post = p.take(&format!("/members/{ME}/messages"));
     assert!(matches!(&post.body, webchatservice::engine::Body::Json(b) if b.contains("one")));
@@ -386,7 +393,9 @@ fn a_send_in_flight_when_the_stream_drops() {
     p.advance(600);
     let id = socket(&p);
     p.socket(id, SocketEvent::Opened);
-    let missed = p.take("/messages?after=c1");
+    // From where the stream left off (before 'one' was answered): everything.
+    let missed = p.take("/conversations/conv-1/messages");
+    assert!(!missed.url.contains("after="));
     p.respond(&missed, 200, r#"{"entities":[]}"#);
     let list = p.take("/members");
     p.respond(&list, 200, r#"{"entities":[]}"#);

@@ -6,8 +6,10 @@
 //! they wait in order, one at a time, and each command settles once the server answered.
 //! A send that got no answer (timeout, lost connection) may have reached the server: it
 //! is *uncertain*, and is sent again only after a transcript fetched later shows it did
-//! not arrive. Accepted sends whose own copy has not come back yet are remembered by
-//! text, so that a second identical message is never mistaken for the first.
+//! not arrive. A send whose copy came back while it was still in flight is delivered,
+//! whatever happens to its answer afterwards (a late answer must not make it go twice).
+//! Accepted sends whose own copy has not come back yet are remembered by text, so that a
+//! second identical message is never mistaken for the first.
 
 use super::{CommandId, RequestId};
 use std::collections::VecDeque;
@@ -36,6 +38,23 @@ pub struct Outgoing<M> {
     /// What the transport needs to send it again (form fields, the JSON body).
     pub meta: M,
     pub state: SendState,
+    /// Its own copy came back while it was in flight: the server has it.
+    pub seen: bool,
+    /// How many times it went out without a final answer (the retry delay grows with it).
+    pub attempts: u32,
+}
+
+/// What a send that failed comes to.
+#[derive(Debug)]
+pub enum Failed<M> {
+    /// Not the head's current send (an earlier attempt's late answer): nothing to do.
+    Stale,
+    /// Its copy was already seen: the server has it, settle the command as delivered.
+    Delivered(Outgoing<M>),
+    /// Refused for good (a 4xx): settle the command as refused.
+    Refused(Outgoing<M>),
+    /// It may or may not have arrived: a transcript fetched later tells.
+    Uncertain,
 }
 
 #[derive(Debug, Clone)]
@@ -61,7 +80,7 @@ impl<M> Outbox<M> {
         self.queue.len() >= MAX_QUEUED
     }
     pub fn push(&mut self, cmd: CommandId, text: String, meta: M) {
-        self.queue.push_back(Outgoing { cmd, text, meta, state: SendState::Waiting });
+        self.queue.push_back(Outgoing { cmd, text, meta, state: SendState::Waiting, seen: false, attempts: 0 });
     }
     /// The head, when it is ready to go out (nothing in flight or uncertain before it).
     pub fn ready(&mut self) -> Option<&mut Outgoing<M>> {
@@ -79,7 +98,12 @@ impl<M> Outbox<M> {
     pub fn sent(&mut self, request: RequestId) {
         if let Some(h) = self.queue.front_mut() {
             h.state = SendState::InFlight(request);
+            h.attempts = h.attempts.saturating_add(1);
         }
+    }
+    /// How many attempts the head has had (0 when nothing waits).
+    pub fn attempts(&self) -> u32 {
+        self.queue.front().map_or(0, |h| h.attempts)
     }
     /// Whether `request` is the head's send (answers to anything else are stale).
     pub fn is_head(&self, request: RequestId) -> bool {
@@ -92,10 +116,29 @@ impl<M> Outbox<M> {
             return None;
         }
         let head = self.queue.pop_front()?;
-        if accepted {
+        if accepted && !head.seen {
             self.expect_echo(head.text.clone());
         }
         Some(head)
+    }
+    /// The head's send failed. `refused`: the server said no for good (a 4xx with a
+    /// reason); otherwise (no answer, a cut answer, a 5xx) it may have arrived.
+    /// `next_request` is the number the next request will get, so only transcripts
+    /// fetched from then on can settle the question.
+    pub fn failed(&mut self, request: RequestId, refused: bool, next_request: RequestId) -> Failed<M> {
+        if !self.is_head(request) {
+            return Failed::Stale;
+        }
+        let seen = self.queue.front().is_some_and(|h| h.seen);
+        if seen || refused {
+            return match self.queue.pop_front() {
+                Some(h) if seen => Failed::Delivered(h),
+                Some(h) => Failed::Refused(h),
+                None => Failed::Stale,
+            };
+        }
+        self.lost(request, next_request);
+        Failed::Uncertain
     }
     fn expect_echo(&mut self, text: String) {
         if self.echoes.len() >= ECHOES_KEPT {
@@ -121,6 +164,10 @@ impl<M> Outbox<M> {
         }
         if self.uncertain() && self.queue.front().is_some_and(|h| h.text == text) {
             return self.queue.pop_front();
+        }
+        // The copy of the send on its way: it arrived, whatever its answer will say.
+        if let Some(h) = self.queue.front_mut().filter(|h| h.text == text && !h.seen && matches!(h.state, SendState::InFlight(_))) {
+            h.seen = true;
         }
         None
     }
@@ -174,6 +221,42 @@ mod tests {
         assert!(o.ready().is_none());
         assert_eq!(o.saw_own("hi").map(|h| h.cmd), Some(1));
         assert!(o.is_empty());
+    }
+
+    /// The copy seen while the send was in flight makes a later lost answer a delivery,
+    /// not a resend (the message would reach the agent twice).
+    #[test]
+    fn a_send_whose_copy_came_back_is_delivered_when_its_answer_is_lost() {
+        let mut o: Outbox<()> = Outbox::default();
+        o.push(1, "hi".into(), ());
+        o.sent(5);
+        assert!(o.saw_own("hi").is_none(), "the command settles with the answer");
+        assert!(matches!(o.failed(5, false, 6), Failed::Delivered(h) if h.cmd == 1));
+        assert!(o.is_empty());
+        // A late success after a sighting expects no second copy.
+        o.push(2, "hi".into(), ());
+        o.sent(7);
+        o.saw_own("hi");
+        assert!(o.answered(7, true).is_some());
+        o.push(3, "hi".into(), ());
+        o.sent(8);
+        o.lost(8, 9);
+        assert_eq!(o.saw_own("hi").map(|h| h.cmd), Some(3), "the next copy is the third one's, not an expected echo");
+    }
+
+    /// A 5xx may have arrived (uncertain); a 4xx is refused for good.
+    #[test]
+    fn a_server_error_is_uncertain_and_a_refusal_is_final() {
+        let mut o: Outbox<()> = Outbox::default();
+        o.push(1, "a".into(), ());
+        o.sent(5);
+        assert!(matches!(o.failed(5, false, 6), Failed::Uncertain));
+        assert!(o.uncertain());
+        assert!(o.checked(6));
+        o.sent(7);
+        assert_eq!(o.attempts(), 2);
+        assert!(matches!(o.failed(5, true, 8), Failed::Stale));
+        assert!(matches!(o.failed(7, true, 8), Failed::Refused(h) if h.cmd == 1));
     }
 
     #[test]

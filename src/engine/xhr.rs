@@ -100,6 +100,14 @@ fn into_string(text: Arc<String>) -> String {
 
 /// Whether jQuery settled the request of this jqXHR as a success: a 2xx or 304 status
 /// whose body converted (a 2xx that did not parse is a `parsererror` failure).
+/// Whether a failed request's status means the server refused it for good (a 4xx other
+/// than a timeout or rate limit): sending it again would be refused again. Anything else
+/// (no answer, a cut answer, a 5xx, 408, 429) may have been processed, or may succeed
+/// later.
+pub fn refused_for_good(status: f64) -> bool {
+    (400.0..500.0).contains(&status) && status != 408.0 && status != 429.0
+}
+
 pub fn succeeded(x: &Map) -> bool {
     let status = x.get("status").and_then(Value::as_f64).unwrap_or(0.0);
     let converted = x.get("statusText").and_then(Value::as_str) != Some("parsererror");

@@ -210,14 +210,17 @@ impl Session {
             }
             Pending::Probe => self.pump_outbox(Some(now), host),
             Pending::Send => {
-                if status == 0.0 && self.active {
-                    // Deliberate: it may have arrived; the next transcript tells.
-                    self.outbox.lost(rid, self.next_request);
-                    self.pump_outbox(Some(now), host);
-                } else if let Some(m) = self.outbox.answered(rid, false) {
-                    self.out.reject(m.cmd, x);
-                    self.pump_outbox(Some(now), host);
+                // Deliberate (README): only a refusal for good rejects. No answer, a cut
+                // answer or a server error may have arrived: the next transcript tells,
+                // and the message goes again only if it did not (the shipped one rejects,
+                // and the Genesys WebChat UI has already cleared the visitor's input).
+                let refused = !self.active || crate::engine::xhr::refused_for_good(status);
+                match self.outbox.failed(rid, refused, self.next_request) {
+                    crate::engine::outbox::Failed::Delivered(m) => self.out.resolve(m.cmd, obj([("statusCode", Value::int(0))])),
+                    crate::engine::outbox::Failed::Refused(m) => self.out.reject(m.cmd, x),
+                    crate::engine::outbox::Failed::Uncertain | crate::engine::outbox::Failed::Stale => {}
                 }
+                self.pump_outbox(Some(now), host);
                 self.poller.activity(&self.cfg);
             }
             Pending::StartTyping { cmd } => self.out.reject(cmd, x),

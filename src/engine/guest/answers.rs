@@ -6,6 +6,7 @@ use super::{AfterMembers, Fetch, MePurpose, Opening, PageKind, Pending, Session}
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Value};
 use crate::engine::output::{HttpResponse, NetError};
+use crate::engine::outbox::Failed;
 use crate::engine::xhr::{self, Answer, Reading};
 use crate::engine::{texts, Millis, RequestId};
 
@@ -110,15 +111,21 @@ impl Session {
                             self.out.resolve(m.cmd, Value::Undefined);
                         }
                     }
-                    Answer::Fail(x) if x.get("status").and_then(Value::as_f64) == Some(0.0) => {
-                        // Deliberate: it may have arrived; what arrived since will tell.
-                        self.outbox.lost(id, self.next_request);
-                    }
                     Answer::Fail(mut x) => {
-                        if let Some(m) = self.outbox.answered(id, false) {
-                            x.insert("errorReason", Value::str("MessageFailed"));
-                            self.handle_error(&Value::Xhr(Box::new(x)));
-                            self.out.reject(m.cmd, Value::Undefined);
+                        // Deliberate (README): no answer, a cut answer or a server error
+                        // may have arrived; what arrived since tells, and it goes again
+                        // only if it did not. A refusal for good rejects with the server's
+                        // reason (the shipped one rejects with nothing).
+                        let status = x.get("status").and_then(Value::as_f64).unwrap_or(0.0);
+                        match self.outbox.failed(id, xhr::refused_for_good(status), self.next_request) {
+                            Failed::Delivered(m) => self.out.resolve(m.cmd, Value::Undefined),
+                            Failed::Refused(m) => {
+                                let reason = refusal_reason(&x);
+                                x.insert("errorReason", Value::str("MessageFailed"));
+                                self.handle_error(&Value::Xhr(Box::new(x)));
+                                self.out.reject(m.cmd, reason);
+                            }
+                            Failed::Uncertain | Failed::Stale => {}
                         }
                     }
                 }
@@ -163,7 +170,10 @@ impl Session {
                     Fetch::RestoreAll(_) => {
                         self.restore_failed(Value::Undefined, host);
                     }
-                    Fetch::CatchUp => self.get_me(MePurpose::AfterCatchUp),
+                    Fetch::CatchUp => {
+                        self.catch_up_failed(now);
+                        self.get_me(MePurpose::AfterCatchUp);
+                    }
                     Fetch::Probe => self.probe_at = Some(now.saturating_add(2000)),
                 },
             },
@@ -197,6 +207,13 @@ impl Session {
                         None => self.page_failed(kind, answer.into_value()),
                     },
                     AfterMembers::Fetched { fetch, messages, request } => {
+                        if fetch == Fetch::CatchUp {
+                            if entities.is_some() {
+                                self.caught_up();
+                            } else {
+                                self.catch_up_failed(now);
+                            }
+                        }
                         if let Some(list) = entities {
                             self.presences = Some(list);
                             if !messages.is_empty() {
@@ -271,6 +288,21 @@ impl Session {
                 Answer::Done { .. } => self.out.resolve(cmd, Value::Undefined),
                 fail => self.out.reject(cmd, fail.into_value()),
             }
+        }
+    }
+}
+
+/// What a refused send rejects with: the server's own words (`message` of its error
+/// body, e.g. the text is over the 4,000 characters guest chat takes), else the HTTP
+/// status line, so a UI can say why instead of "Something went wrong".
+fn refusal_reason(x: &crate::engine::json::Map) -> Value {
+    let body = x.get("responseJSON").cloned().unwrap_or(Value::Undefined);
+    match body.get("message") {
+        Value::String(m) if !m.is_empty() => Value::String(m.clone()),
+        _ => {
+            let status = x.get("status").map(Value::to_js_string).unwrap_or_default();
+            let text = x.get("statusText").map(Value::to_js_string).unwrap_or_default();
+            Value::String(format!("The message was refused: {status} {text}").trim_end().to_owned())
         }
     }
 }

@@ -215,6 +215,13 @@ pub struct Session {
     unresolvable: VecDeque<String>,
     outbox: Outbox<String>,
     probe_at: Option<Millis>,
+    /// The stream went down: messages after this id may be missing until a catch-up
+    /// brings them. It only moves once a catch-up succeeded (live messages and our
+    /// sends' answers move `lastMessageId` meanwhile, which would skip the gap).
+    gap_after: Option<String>,
+    /// A failed catch-up is tried again then (backoff), from `gap_after`.
+    catch_up_at: Option<Millis>,
+    catch_up_failures: u32,
     end_at: Option<Millis>,
     invalid: Option<&'static str>,
     /// The conversation whose restore failed: `verifySession` no longer offers it (the
@@ -289,6 +296,9 @@ impl Session {
             unresolvable: VecDeque::new(),
             outbox: Outbox::default(),
             probe_at: None,
+            gap_after: None,
+            catch_up_at: None,
+            catch_up_failures: 0,
             end_at: None,
             last_id: last_id::LastIdWrite::Idle,
             invalid: None,
@@ -339,7 +349,7 @@ impl Session {
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.end_at, self.last_id.deadline()]
+        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.catch_up_at, self.end_at, self.last_id.deadline()]
             .into_iter()
             .flatten()
             .min()
@@ -365,6 +375,10 @@ impl Session {
         if self.probe_at.is_some_and(|at| at <= now) {
             self.probe_at = None;
             self.start_probe();
+        }
+        if self.catch_up_at.is_some_and(|at| at <= now) {
+            self.catch_up_at = None;
+            self.retry_catch_up();
         }
         if self.last_id.due(now) {
             self.write_last_id(host);
@@ -536,6 +550,9 @@ impl Session {
         self.looking_up.clear();
         self.held.clear();
         self.probe_at = None;
+        self.gap_after = None;
+        self.catch_up_at = None;
+        self.catch_up_failures = 0;
         self.end_at = None;
         self.last_id = last_id::LastIdWrite::Idle;
         self.lost = false;

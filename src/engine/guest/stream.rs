@@ -65,9 +65,10 @@ impl Session {
                     self.out.publish("reconnected", Value::Undefined);
                 }
                 self.opening = false;
-                if !self.sd("conversationId").is_empty() && !self.sd("lastMessageId").is_empty() {
+                if !self.sd("conversationId").is_empty() && (self.gap_after.is_some() || !self.sd("lastMessageId").is_empty()) {
                     self.fetch_messages(Fetch::CatchUp);
                 } else {
+                    self.gap_after = None;
                     self.get_me(MePurpose::AfterCatchUp);
                 }
             }
@@ -95,6 +96,7 @@ impl Session {
             }
         }
         self.lost = true;
+        self.mark_gap();
         if self.active {
             self.opening = true;
             self.reconnect_at = Some(now.saturating_add(self.backoff.next_delay()));
@@ -232,8 +234,12 @@ impl Session {
     /// `GET …/messages` (after the last id seen, for a catch-up or a probe), following
     /// `next`.
     pub(super) fn fetch_messages(&mut self, fetch: Fetch) {
-        let query = match fetch {
-            Fetch::RestoreAll(_) => Vec::new(),
+        let query = match (fetch, &self.gap_after) {
+            (Fetch::RestoreAll(_), _) => Vec::new(),
+            // From the last message before the gap ("" when none came: everything; what
+            // was published already is known by its id and left out).
+            (Fetch::CatchUp, Some(after)) if after.is_empty() => Vec::new(),
+            (Fetch::CatchUp, Some(after)) => vec![("after", after.clone())],
             _ => vec![("after", self.sd("lastMessageId"))],
         };
         let url = self.url(&self.conversation_path("/messages"), &query);
@@ -268,6 +274,34 @@ impl Session {
             Some(cmd) if r.asynchronous => self.out.resolve_empty(cmd),
             Some(cmd) => self.out.resolve(cmd, Value::Undefined),
             None => {}
+        }
+    }
+
+    /// The stream is down: what arrives from now on may skip messages the server takes
+    /// meanwhile, so the catch-up point stays where the stream left off.
+    pub(super) fn mark_gap(&mut self) {
+        if self.gap_after.is_none() && self.active {
+            self.gap_after = Some(self.sd("lastMessageId"));
+        }
+    }
+
+    /// The catch-up after a reconnect brought everything since the gap.
+    pub(super) fn caught_up(&mut self) {
+        self.gap_after = None;
+        self.catch_up_failures = 0;
+    }
+
+    /// The catch-up failed (an error, no answer, a cut answer): tried again from the
+    /// same point, later each time (1 s, 2 s, ... at most 30 s), while the stream is up.
+    pub(super) fn catch_up_failed(&mut self, now: Millis) {
+        self.catch_up_failures = self.catch_up_failures.saturating_add(1);
+        let delay = 1000u64.saturating_mul(1 << self.catch_up_failures.min(5).saturating_sub(1)).min(30_000);
+        self.catch_up_at = Some(now.saturating_add(delay));
+    }
+
+    pub(super) fn retry_catch_up(&mut self) {
+        if self.active && !self.lost && !self.opening && self.gap_after.is_some() {
+            self.fetch_messages(Fetch::CatchUp);
         }
     }
 

@@ -8,6 +8,7 @@ use super::{cookies, token};
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Value};
 use crate::engine::output::{Action, Body, HttpResponse, NetError, ReadBody, StorageCall};
+use crate::engine::outbox::Failed;
 use crate::engine::xhr::{self, Answer, Reading};
 use crate::engine::{Millis, RequestId};
 
@@ -23,9 +24,9 @@ impl Session {
             let ok = matches!(answer, Answer::Done { .. });
             let v = answer.into_value();
             let cmd = match req.what {
-                Pending::Create { cmd } | Pending::Send { cmd } | Pending::UserData { cmd } | Pending::Leave { cmd } | Pending::Image { cmd } | Pending::History { cmd } => Some(cmd),
+                Pending::Create { cmd } | Pending::UserData { cmd } | Pending::Leave { cmd } | Pending::Image { cmd } | Pending::History { cmd } => Some(cmd),
                 Pending::Restore { cmd, .. } | Pending::Poll { cmd } | Pending::Typing { cmd } => cmd,
-                Pending::Attachment { .. } | Pending::Recreate => None,
+                Pending::Attachment { .. } | Pending::Recreate | Pending::Send => None,
             };
             if let Some(c) = cmd {
                 if ok { self.out.resolve(c, v) } else { self.out.reject(c, v) }
@@ -42,12 +43,12 @@ impl Session {
             return self.attachment(batch, slot, item, url, now, host);
         }
         match answer {
-            Answer::Done { data, .. } => self.on_done(req.what, data, now, host),
-            Answer::Fail(x) => self.on_fail(req.what, Value::Xhr(Box::new(x)), now, host),
+            Answer::Done { data, .. } => self.on_done(id, req.what, data, now, host),
+            Answer::Fail(x) => self.on_fail(id, req.what, Value::Xhr(Box::new(x)), now, host),
         }
     }
 
-    fn on_done(&mut self, what: Pending, e: Value, now: Millis, host: &mut dyn Host) {
+    fn on_done(&mut self, rid: RequestId, what: Pending, e: Value, now: Millis, host: &mut dyn Host) {
         if matches!(what, Pending::Poll { .. }) {
             host.set_poll_flag("false");
         }
@@ -124,22 +125,28 @@ impl Session {
             }
             Pending::Poll { cmd } => {
                 self.poll_error = false;
+                self.resume_from_own = false;
                 self.poll = if self.poll == PollLoop::InFlight { PollLoop::Waiting { at: now } } else { self.poll };
                 let mut published = None;
-                if e.path("data.chatEnded") == &Value::Bool(true) && self.active {
-                    self.terminate(host);
-                }
+                let ended = e.path("data.chatEnded") == &Value::Bool(true) && self.active;
                 if let Some(list) = e.path("data.messages").as_array() {
                     published = Some(self.take_messages(&mut list.clone(), Batch::Poll, now, host));
+                }
+                if ended {
+                    // The messages that came with the end (the agent leaving) first.
+                    if let Some(p) = published.take() {
+                        self.publish_messages(p, host);
+                    }
+                    self.server_ended(host);
+                    if let Some(c) = cmd {
+                        self.out.resolve_empty(c);
+                    }
+                    return;
                 }
                 self.schedule_poll(now);
                 if self.disconnected {
                     self.disconnected = false;
                     self.out.publish("reconnected", Value::Undefined);
-                    // Deliberate: what was sent while the connection was down goes now.
-                    for (cmd, m) in std::mem::take(&mut self.held_sends) {
-                        self.post_message(cmd, m.get("type").clone(), m.get("text").clone(), host);
-                    }
                 }
                 if let Some(c) = cmd {
                     self.out.resolve_empty(c);
@@ -147,12 +154,22 @@ impl Session {
                 if let Some(p) = published {
                     self.publish_messages(p, host);
                 }
-            }
-            Pending::Send { cmd } => {
-                if e.get("chatEnded") == &Value::Bool(true) && self.active {
-                    self.terminate(host);
+                // A send that got no answer and is not in what this poll brought (nor
+                // waits for its images) did not arrive: it goes again. What waited for
+                // the connection goes now.
+                if self.batches.is_empty() {
+                    self.outbox.checked(rid);
                 }
-                self.out.resolve(cmd, e);
+                self.pump_outbox(host);
+            }
+            Pending::Send => {
+                if let Some(m) = self.outbox.answered(rid, true) {
+                    self.out.resolve(m.cmd, e.clone());
+                }
+                if e.get("chatEnded") == &Value::Bool(true) && self.active {
+                    self.server_ended(host);
+                }
+                self.pump_outbox(host);
             }
             Pending::Typing { cmd } => {
                 if let Some(c) = cmd {
@@ -200,7 +217,7 @@ impl Session {
         }
     }
 
-    fn on_fail(&mut self, what: Pending, x: Value, now: Millis, host: &mut dyn Host) {
+    fn on_fail(&mut self, rid: RequestId, what: Pending, x: Value, now: Millis, host: &mut dyn Host) {
         if matches!(what, Pending::Poll { .. }) {
             host.set_poll_flag("false");
         }
@@ -237,6 +254,7 @@ impl Session {
             }
             Pending::Poll { cmd } => {
                 self.poll = if self.poll == PollLoop::InFlight { PollLoop::Waiting { at: now } } else { self.poll };
+                self.resume_from_own = true;
                 let status = x.get("status").as_f64().unwrap_or(0.0);
                 if status == 0.0 && !self.disconnected {
                     self.disconnected = true;
@@ -252,11 +270,22 @@ impl Session {
                     self.out.reject(c, Value::Undefined);
                 }
             }
-            Pending::Send { cmd } => {
-                // The transport rejects with nothing; the controller passes that on as
-                // one `undefined` argument.
-                self.publish_error(x);
-                self.out.reject(cmd, Value::Undefined);
+            Pending::Send => {
+                // Deliberate (README): no answer, a cut answer or a server error may have
+                // arrived; the next polls tell, and it goes again only if it did not. A
+                // refusal for good rejects as shipped: `error`, then the transport's
+                // rejection with nothing (one `undefined` argument).
+                let status = x.get("status").as_f64().unwrap_or(0.0);
+                let refused = !self.active || crate::engine::xhr::refused_for_good(status);
+                match self.outbox.failed(rid, refused, self.next_request) {
+                    Failed::Delivered(m) => self.out.resolve(m.cmd, Value::Undefined),
+                    Failed::Refused(m) => {
+                        self.publish_error(x);
+                        self.out.reject(m.cmd, Value::Undefined);
+                    }
+                    Failed::Uncertain | Failed::Stale => {}
+                }
+                self.pump_outbox(host);
             }
             Pending::Typing { cmd } => {
                 self.publish_error(x.clone());
@@ -281,6 +310,19 @@ impl Session {
                 self.terminate(host);
             }
         }
+    }
+
+    /// The server ended the chat (`chatEnded`: the agent closed it).
+    ///
+    /// Deliberate (README): ended as the other transports end a chat the server closed
+    /// (`ended`, `sessionActive` false, sends reject until the next `startChat`); the
+    /// shipped transport only stops polling and leaves the chat half open.
+    pub(super) fn server_ended(&mut self, host: &mut dyn Host) {
+        self.ctrl_reset();
+        crate::engine::prefilters::clear(&mut self.filters, host);
+        self.out.publish("ended", Value::Undefined);
+        self.out.command("App.deregisterAutoLoad");
+        self.terminate(host);
     }
 
     /// The shipped `handleError`: a lost session, or an `error` event.
@@ -466,6 +508,14 @@ impl Session {
         }
         self.out.push(Action::Yield);
         let messages: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
+        // The visitor's own copies settle sends whose answers were lost.
+        for m in &messages {
+            if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
+                if let Some(sent) = m.get("text").as_str().and_then(|t| self.outbox.saw_own(t)) {
+                    self.out.resolve(sent.cmd, Value::Undefined);
+                }
+            }
+        }
         let originals: Vec<Value> = originals.into_iter().filter(|o| !self.filters.matches(&text_of(o))).collect();
         // The nextgen controller runs the preprocessors on each normalised message and
         // keeps what they return.

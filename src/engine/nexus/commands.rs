@@ -248,7 +248,10 @@ impl Session {
         };
         // The create request carries the configured headers, and in async mode the
         // integrator's stored client key when it has one.
-        let headers = if self.uses_storage() {
+        //
+        // Deliberate (README): not the key of a chat that ended on this page (the server
+        // refuses it, and the shipped transport then refuses every new chat until a reload).
+        let headers = if self.uses_storage() && !self.stored_key_ended {
             self.ask_stored_key();
             self.configured_headers_with_key(crate::engine::output::STORED_CLIENT_KEY.into())
         } else {
@@ -335,21 +338,18 @@ impl Session {
             v if v.truthy() => v.clone(),
             _ => Value::str("Text"),
         };
-        if self.disconnected {
-            if self.held_sends.len() >= super::session::HELD_SENDS_MAX {
-                return self.out.resolve(id, obj([("statusCode", Value::int(1))]));
-            }
-            self.held_sends.push_back((id, obj([("type", kind), ("text", message.clone())])));
-            return;
+        if self.outbox.is_full() {
+            return self.out.resolve(id, obj([("statusCode", Value::int(1))]));
         }
-        self.post_message(id, kind, message.clone(), host);
+        self.outbox.push(id, message.to_js_string(), kind);
+        self.pump_outbox(host);
     }
 
-    pub(super) fn post_message(&mut self, id: CommandId, kind: Value, text: Value, host: &mut dyn Host) {
+    pub(super) fn post_message(&mut self, kind: Value, text: Value, host: &mut dyn Host) -> crate::engine::RequestId {
         let body = Body::Form(vec![("operationId".into(), self.operation_id()), ("data[type]".into(), kind.to_js_string()), ("data[text]".into(), text.to_js_string())]);
         let url = self.session_url("/messages", &[]);
         let headers = self.headers(host);
-        self.request("POST", url, headers, body, true, Pending::Send { cmd: id });
+        self.request("POST", url, headers, body, true, Pending::Send)
     }
 
     fn send_typing(&mut self, id: CommandId, now: Millis, host: &mut dyn Host) {
@@ -474,7 +474,7 @@ impl Session {
         let q = [("index", self.previous_start.to_js_string()), ("count", self.cfg.max_page.to_string()), ("operationId", self.operation_id())];
         let url = self.session_url("/messages", &q);
         let headers = self.headers(host);
-        self.request("GET", url, headers, Body::None, false, Pending::History { cmd: id });
+        self.request("GET", url, headers, Body::None, true, Pending::History { cmd: id });
     }
 
     /// The shipped `restore()` from cookies (in async mode the session cookie and the

@@ -14,6 +14,7 @@ use crate::engine::emitter::Emitter;
 use crate::engine::filter::FilterSet;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Map, Value};
+use crate::engine::outbox::Outbox;
 use crate::engine::output::{Action, Body, CommandData, HttpRequest, ReadBody, StorageCall, STORED_CLIENT_KEY};
 use crate::engine::seen::SeenSet;
 use crate::engine::typing::TypingWindow;
@@ -26,11 +27,12 @@ pub(super) const AGENT_TYPING_MS: Millis = 3000;
 const SEEN_KEPT: usize = 20_000;
 /// Messages kept for `getTranscript`.
 pub(super) const TRANSCRIPT_KEPT: usize = 10_000;
-/// Sends held while the connection is down, at most (each is a command waiting).
-pub(super) const HELD_SENDS_MAX: usize = 100;
 /// Polls refused in a row because the cross-tab flag says another tab polls, before the
 /// flag is taken as left over by a tab that closed mid-poll.
 const STALE_FLAG_REFUSALS: u8 = 3;
+/// The deadline of requests the shipped transport sends without one (uploads, the
+/// leave): long enough for a large image on a slow line, short of forever.
+const LONG_DEADLINE_MS: Millis = 60_000;
 /// The header the client key travels in.
 pub(super) const CLIENT_KEY: &str = "x-nexus-client-key";
 
@@ -46,7 +48,8 @@ pub(super) enum Pending {
     /// `fetchHistory`: one page of older messages.
     History { cmd: CommandId },
     Poll { cmd: Option<CommandId> },
-    Send { cmd: CommandId },
+    /// The outbox head's send (the outbox knows its command).
+    Send,
     Typing { cmd: Option<CommandId> },
     UserData { cmd: CommandId },
     Leave { cmd: CommandId },
@@ -131,9 +134,18 @@ pub struct Session {
     pub(super) flag_refusals: u8,
     pub(super) agents: Map,
     pub(super) agent_typing_until: Option<Millis>,
-    /// Deliberate: sends made while the connection is down wait here and go out, in order,
-    /// after the next good poll (the shipped one resolves `{statusCode: 1}` and drops them).
-    pub(super) held_sends: VecDeque<(CommandId, Value)>,
+    /// Deliberate (README): the visitor's messages go out one at a time, in order; while
+    /// the connection is down they wait (the shipped one resolves `{statusCode: 1}` and
+    /// drops them); a send that got no answer is sent again only when a later poll shows
+    /// it did not arrive. The meta is the message's `data[type]`.
+    pub(super) outbox: Outbox<Value>,
+    /// The last poll failed: the next one asks from the last index this page has seen,
+    /// since a lost answer may have moved the server's cursor past messages never shown.
+    pub(super) resume_from_own: bool,
+    /// Async mode: the integrator's stored client key belongs to a chat that ended on
+    /// this page (the shipped transport keeps sending it, and every later start is
+    /// refused with 401 until a reload). Cleared when a new chat's key is handed over.
+    pub(super) stored_key_ended: bool,
     /// Answers whose messages wait for their images, and the last batch number.
     pub(super) batches: Vec<super::answers::Published>,
     pub(super) next_batch: u64,
@@ -179,7 +191,9 @@ impl Session {
             flag_refusals: 0,
             agents: Map::new(),
             agent_typing_until: None,
-            held_sends: VecDeque::new(),
+            outbox: Outbox::default(),
+            resume_from_own: false,
+            stored_key_ended: false,
             batches: Vec::new(),
             next_batch: 0,
         }
@@ -196,7 +210,7 @@ impl Session {
 
     /// What this session holds, summed (see `Service::footprint`).
     pub fn footprint(&self) -> usize {
-        self.requests.len() + self.seen.len() + self.transcript.len() + self.originals.len() + self.saved.0.len() + self.agents.len() + self.held_sends.len() + self.verify_waiters.len() + self.batches.len()
+        self.requests.len() + self.seen.len() + self.transcript.len() + self.originals.len() + self.saved.0.len() + self.agents.len() + self.outbox.len() + self.verify_waiters.len() + self.batches.len()
     }
 
     pub fn queued_actions(&self) -> usize {
@@ -315,6 +329,7 @@ impl Session {
     /// the keys cookie, the session id to its cookie.
     pub(super) fn keep_session(&mut self, host: &mut dyn Host) {
         if self.uses_storage() {
+            self.stored_key_ended = false;
             self.save_stored_session();
         } else {
             host.storage_set(cookies::KEYS, &self.sd("token"));
@@ -340,7 +355,8 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });
-        let timeout_ms = if timeout { self.cfg.ajax_timeout_ms } else { 0 };
+        // Every request has a deadline: uploads and the leave get a long one.
+        let timeout_ms = if timeout { self.cfg.ajax_timeout_ms } else { LONG_DEADLINE_MS.max(self.cfg.ajax_timeout_ms) };
         self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read })));
         id
     }
@@ -384,14 +400,17 @@ impl Session {
         host.set_poll_flag("true");
         self.poll = PollLoop::InFlight;
         self.out.publish("pollingStarted", Value::Undefined);
-        let index = index.or_else(|| self.behind_other_tab(host));
+        let own = (self.resume_from_own && self.original_index.truthy()).then(|| self.original_index.to_js_string());
+        let index = index.or(own).or_else(|| self.behind_other_tab(host));
         let mut q = vec![("operationId", self.operation_id())];
         if let Some(i) = index {
             q.push(("index", i));
         }
         let url = self.session_url("/messages", &q);
         let headers = self.headers(host);
-        self.request("GET", url, headers, Body::None, false, Pending::Poll { cmd });
+        // Deliberate: a poll has the ajax deadline too (the shipped one has none, and a
+        // poll the server never answers stops the chat for good).
+        self.request("GET", url, headers, Body::None, true, Pending::Poll { cmd });
     }
 
     /// The raw index to resume from when the index cookie (written by every tab of this
@@ -515,9 +534,22 @@ impl Session {
         self.agent_typing_until = None;
         self.batches.clear();
         self.chat += 1;
-        for (cmd, _) in std::mem::take(&mut self.held_sends) {
-            self.out.reject_text(cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
+        self.resume_from_own = false;
+        self.stored_key_ended = true;
+        for m in self.outbox.drain() {
+            self.out.reject_text(m.cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
         }
+    }
+
+    /// Sends the outbox head when the connection is up and nothing before it is unsettled.
+    pub(super) fn pump_outbox(&mut self, host: &mut dyn Host) {
+        if !self.active || self.disconnected || self.outbox.uncertain() {
+            return;
+        }
+        let Some(head) = self.outbox.ready() else { return };
+        let (kind, text) = (head.meta.clone(), Value::String(head.text.clone()));
+        let rid = self.post_message(kind, text, host);
+        self.outbox.sent(rid);
     }
 
     pub(super) fn publish_error(&mut self, error: Value) {
