@@ -130,3 +130,17 @@ fn an_unknown_transport_type_is_named() {
     let l = line_with(&p, "pureconnect-v4-rest");
     assert!(l.starts_with("WebChatService: ") && l.contains("not supported") && l.contains("purecloud-v2-sockets") && l.contains("pureengage-v3-rest"), "{l}");
 }
+
+/// A missing guest `deploymentKey` is named once, at configure, not again on every
+/// startChat (each start still rejects with the shipped text).
+#[test]
+fn a_missing_deployment_key_is_named_once() {
+    let config = r#"{"transport":{"type":"purecloud-v2-sockets","dataURL":"https://api.test","orgGuid":"o"}}"#;
+    let mut p = Page::boot(config, MemoryHost::default());
+    for _ in 0..3 {
+        let id = p.cmd("startChat", r#"{"form":{"firstname":"N"}}"#);
+        assert_eq!(p.rejected_text(id), "Invalid transport configuration");
+    }
+    let lines = p.logs().iter().filter(|l| l.contains("deploymentKey")).count();
+    assert_eq!(lines, 1, "{:?}", p.logs());
+}

@@ -208,9 +208,10 @@ fn sends_and_typing() {
     let id = p.cmd("sendMessage", r#"{"message":"hi"}"#);
     let req = p.take("/s-1/messages");
     assert_eq!(req.method, "POST");
-    p.respond(&req, 500, r#"{"status":{"code":"INTERNAL_ERROR"}}"#);
+    // A refusal for good (a 5xx is retried: tests/engine_faults.rs).
+    p.respond(&req, 400, r#"{"status":{"code":"INVALID_MESSAGE"}}"#);
     assert_eq!(p.rejected(id), Value::Undefined);
-    assert_eq!(item(&p.event("error"), "errors", 0).path("status").as_f64(), Some(500.0), "the jqXHR itself");
+    assert_eq!(item(&p.event("error"), "errors", 0).path("status").as_f64(), Some(400.0), "the jqXHR itself");
     let id = p.cmd("sendTyping", "{}");
     let req = p.take("/s-1/messages");
     assert_eq!(Page::field(&req, "data[type]").as_deref(), Some("TypingStarted"));
@@ -256,7 +257,8 @@ fn session_lost_and_server_end() {
     let mut p = chatting();
     let poll = next_poll(&mut p);
     p.respond(&poll, 200, &messages("", true));
-    assert_eq!(p.events(), ["pollingStarted", "pollingStopped"]);
+    // Deliberate: the chat the server ended is ended (the shipped one only stops polling).
+    assert_eq!(p.events(), ["pollingStarted", "pollingStopped", "ended"]);
     p.advance(5000);
     assert!(p.http.is_empty());
 }

@@ -110,6 +110,11 @@ struct Typing {
     fields: Vec<(String, String)>,
 }
 
+/// The deadline of a request configured with none (`ajaxTimeout: 0`).
+const NO_DEADLINE_MS: u64 = 60_000;
+/// The deadline of an upload configured with none (the default `fileUploadTimeout`).
+const NO_DEADLINE_UPLOAD_MS: u64 = 300_000;
+
 pub struct Session {
     cfg: Config,
     pub(crate) out: Emitter,
@@ -321,7 +326,14 @@ impl Session {
                 headers.push(("Authorization".into(), auth));
             }
         }
-        let timeout_ms = if matches!(body, Body::Multipart { .. }) { self.cfg.file_upload_timeout } else { self.cfg.ajax_timeout };
+        // Deliberate (README): every request has a deadline. `0` (jQuery's "none") gets a
+        // long one: a request the server never answers must not stop the chat for good.
+        let timeout_ms = match (matches!(body, Body::Multipart { .. }), self.cfg.file_upload_timeout, self.cfg.ajax_timeout) {
+            (true, 0, _) => NO_DEADLINE_UPLOAD_MS,
+            (true, t, _) => t,
+            (false, _, 0) => NO_DEADLINE_MS,
+            (false, _, t) => t,
+        };
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });

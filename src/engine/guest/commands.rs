@@ -235,7 +235,7 @@ impl Session {
             // Deliberate: the shipped transport leaves this start pending forever.
             self.out.reject_text(id, texts::ALREADY_ACTIVE);
         } else if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
+            // Named once, when configured (not again on every start).
             self.out.reject_text(id, texts::INVALID_TRANSPORT);
         } else {
             let body = self.create_body(data, page);

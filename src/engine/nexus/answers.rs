@@ -5,6 +5,7 @@
 use super::messages::{events, failure, normalized, sanitized_index, transform_original, Effect, Failure};
 use super::session::{Pending, PollLoop, Session, AGENT_TYPING_MS, TRANSCRIPT_KEPT};
 use super::{cookies, token};
+use crate::engine::emitter::Live;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Value};
 use crate::engine::output::{Action, Body, HttpResponse, NetError, ReadBody, StorageCall};
@@ -63,6 +64,7 @@ impl Session {
                 self.active = true;
                 sd.insert("token", Value::str(t.as_str()));
                 self.session_data = sd;
+                self.session_data_missing = false;
                 self.keep_session(host);
                 self.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
                 self.out.command("App.registerAutoLoad");
@@ -81,6 +83,7 @@ impl Session {
                 };
                 sd.insert("token", Value::str(t.as_str()));
                 self.session_data = sd;
+                self.session_data_missing = false;
                 self.keep_session(host);
                 if self.sd("sessionId") == "undefined" {
                     // Deliberate: not left restoring (the shipped one only rejects).
@@ -318,6 +321,7 @@ impl Session {
     /// (`ended`, `sessionActive` false, sends reject until the next `startChat`); the
     /// shipped transport only stops polling and leaves the chat half open.
     pub(super) fn server_ended(&mut self, host: &mut dyn Host) {
+        self.stop_poll(host);
         self.ctrl_reset();
         crate::engine::prefilters::clear(&mut self.filters, host);
         self.out.publish("ended", Value::Undefined);
@@ -421,6 +425,9 @@ impl Session {
         transform_original(&mut original);
         for effect in events(&kind, &role, &original, &mut self.agents) {
             match effect {
+                // The shipped payload holds the transport's agents object itself, and the
+                // bus delivers later: subscribers see it as it is after the whole answer.
+                Effect::Publish(name, v) if v.get("agents").is_object() => self.out.publish_live(name, v, Live::Agents),
                 Effect::Publish(name, v) => self.out.publish(name, v),
                 Effect::TypingWindow => {
                     if self.agent_typing_until.is_none() {

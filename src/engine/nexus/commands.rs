@@ -30,7 +30,9 @@ impl Session {
             Command::AsyncRestore { page } => self.async_restore(id, &page, host),
             Command::Restore(_) => self.restore(Some(id), host),
             Command::FetchHistory => self.fetch_history(id, host),
-            Command::GetSessionData => self.out.resolve(id, Value::Object(self.session_data.clone())),
+            // `""` once the keys were looked for and not found, as the shipped decode of a
+            // missing token answers.
+            Command::GetSessionData => self.out.resolve(id, if self.session_data_missing { Value::str("") } else { Value::Object(self.session_data.clone()) }),
             Command::StartPoll => {
                 if !self.ctrl_active {
                     return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
@@ -98,6 +100,12 @@ impl Session {
             }
             Command::VerifySession => {
                 if self.restoring && self.verify_waiters.len() < 1000 {
+                    // As shipped, the session is looked up first: in async mode without
+                    // the keys cookie that asks the integrator (capabilitiesChanged, then
+                    // setSessionData); the answer then waits for the restore.
+                    if self.uses_storage() && host.storage_get(cookies::KEYS).is_none() {
+                        let _ = self.stored_token(host);
+                    }
                     self.verify_waiters.push(id);
                 } else {
                     self.session_for_verify(host);
@@ -251,9 +259,14 @@ impl Session {
         //
         // Deliberate (README): not the key of a chat that ended on this page (the server
         // refuses it, and the shipped transport then refuses every new chat until a reload).
-        let headers = if self.uses_storage() && !self.stored_key_ended {
+        let headers = if self.uses_storage() {
+            // The integrator is asked as shipped, whatever its answer is used for.
             self.ask_stored_key();
-            self.configured_headers_with_key(crate::engine::output::STORED_CLIENT_KEY.into())
+            if self.stored_key_ended {
+                self.configured_headers()
+            } else {
+                self.configured_headers_with_key(crate::engine::output::STORED_CLIENT_KEY.into())
+            }
         } else {
             self.configured_headers()
         };
@@ -394,13 +407,21 @@ impl Session {
 
     /// The session named by the cookies (the keys cookie's token payload).
     pub(super) fn read_cookie_session(&mut self, host: &dyn Host) {
-        self.session_data = host.storage_get(cookies::KEYS).and_then(|t| super::token::payload(&t)).and_then(|v| v.as_object().cloned()).unwrap_or_default();
+        let keys = host.storage_get(cookies::KEYS).filter(|k| !k.is_empty());
+        self.session_data_missing = keys.is_none();
+        self.session_data = keys.and_then(|t| super::token::payload(&t)).and_then(|v| v.as_object().cloned()).unwrap_or_default();
     }
 
     /// The shipped `asyncRestore`: the session cookie's chat, or in async mode the one
     /// whose token the integrator stored; resolved at once (the controller then marks the
     /// chat active).
     fn async_restore(&mut self, id: CommandId, page: &PageInfo, host: &mut dyn Host) {
+        let keys = host.storage_get(cookies::KEYS);
+        if host.storage_get(cookies::SESSION).is_some() && keys.as_deref().is_some_and(|k| !k.is_empty() && super::token::payload(k).is_none()) {
+            // A keys cookie that is no token (the shipped decode throws here: nothing is
+            // restored and the chat is not marked active). Deliberate: the command settles.
+            return self.out.reject_empty(id);
+        }
         if host.storage_get(cookies::SESSION).is_some() {
             self.restore(None, host);
         } else if self.uses_storage() {
@@ -450,6 +471,7 @@ impl Session {
         if self.uses_storage() && host.storage_get(cookies::KEYS).is_none() && (self.active || self.sd("sessionId") == "undefined") {
             let stored = self.stored_token(host).and_then(|t| super::token::payload(&t)).and_then(|p| p.as_object().cloned());
             if !self.active {
+                self.session_data_missing = stored.is_none();
                 self.session_data = stored.unwrap_or_default();
             }
         }
@@ -491,7 +513,9 @@ impl Session {
         let mut session_id = self.sd("sessionId");
         if self.uses_storage() && session_id == "undefined" {
             session_id = host.storage_get(cookies::SESSION).unwrap_or_else(|| "undefined".into());
-            self.session_data = self.stored_token(host).and_then(|t| super::token::payload(&t)).and_then(|p| p.as_object().cloned()).unwrap_or_default();
+            let stored = self.stored_token(host).and_then(|t| super::token::payload(&t)).and_then(|p| p.as_object().cloned());
+            self.session_data_missing = stored.is_none();
+            self.session_data = stored.unwrap_or_default();
         }
         if session_id == "undefined" || session_id.is_empty() {
             return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::NOTHING_TO_RESTORE));

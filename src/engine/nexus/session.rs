@@ -113,12 +113,18 @@ pub struct Session {
     // The transport.
     /// `oSessionData`: the token's payload, plus `token` once a chat started.
     pub(super) session_data: Map,
+    /// The keys cookie was read and absent: `getSessionData` answers `""` (the shipped
+    /// `decodeJWTToken` of nothing) until a chat starts or ends.
+    pub(super) session_data_missing: bool,
     pub(super) active: bool,
     pub(super) restoring: bool,
     pub(super) disconnected: bool,
     pub(super) poll: PollLoop,
     pub(super) poll_interval: Millis,
     pub(super) poll_error: bool,
+    /// A poll was planned after an answer since the last start, stop or pause (the
+    /// shipped `fPollTimeout`): only then does stopping publish `pollingStopped`.
+    pub(super) poll_armed: bool,
     pub(super) seen: SeenSet,
     /// The transport's `index` (the last message's sanitised index, the number 0 before
     /// one) and `originalIndex` (as the server wrote it): what the integrator is given
@@ -176,12 +182,14 @@ impl Session {
             capabilities_set: false,
             invalid: None,
             session_data: Map::new(),
+            session_data_missing: false,
             active: false,
             restoring: false,
             disconnected: false,
             poll: PollLoop::Off,
             poll_interval: 3000,
             poll_error: false,
+            poll_armed: false,
             seen: SeenSet::new(SEEN_KEPT),
             index: Value::int(0),
             original_index: Value::int(0),
@@ -218,7 +226,11 @@ impl Session {
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.out.pop().map(|(a, _)| a)
+        let (mut action, live) = self.out.pop()?;
+        if let Some(live) = live {
+            crate::engine::emitter::fill(&mut action, live, &Value::Object(self.agents.clone()));
+        }
+        Some(action)
     }
 
     /// The earliest time the engine needs a wake-up.
@@ -434,6 +446,7 @@ impl Session {
             }
         }
         self.poll = PollLoop::Paused;
+        self.poll_armed = false;
         self.poll_error = false;
         self.poll_interval = self.cfg.poll_timeout_ms;
         if self.sleep_enabled {
@@ -464,10 +477,13 @@ impl Session {
         self.poll_interval = if self.poll_error { ((self.poll_interval as f64) * self.cfg.poll_multiplier) as Millis } else { self.cfg.poll_timeout_ms };
         self.poll_interval = self.poll_interval.clamp(100, 2_147_483_647);
         self.poll = PollLoop::Waiting { at: now.saturating_add(self.poll_interval) };
+        self.poll_armed = true;
     }
 
     /// The shipped `stopPoll`: the cross-tab flag cleared, `pollingStopped` when a poll
-    /// loop ran (not while paused: the shipped one then answers "Not currently polling").
+    /// loop ran and a next poll had been planned (not on the first poll of a start,
+    /// restore or resume; not while paused: the shipped one then answers "Not currently
+    /// polling").
     pub(super) fn stop_poll(&mut self, host: &mut dyn Host) -> bool {
         host.set_poll_flag("false");
         if matches!(self.poll, PollLoop::Off | PollLoop::Paused) {
@@ -476,7 +492,9 @@ impl Session {
         self.poll = PollLoop::Off;
         self.poll_error = false;
         self.poll_interval = self.cfg.poll_timeout_ms;
-        self.out.publish("pollingStopped", Value::Undefined);
+        if std::mem::take(&mut self.poll_armed) {
+            self.out.publish("pollingStopped", Value::Undefined);
+        }
         true
     }
 
@@ -502,8 +520,10 @@ impl Session {
         self.settle_verify_waiters();
     }
 
+    /// Answered with the controller's flag, as shipped: true once restored, false after
+    /// a failed restore (the session data is still set then, so it cannot be the test).
     pub(super) fn settle_verify_waiters(&mut self) {
-        let valid = self.session_valid();
+        let valid = self.ctrl_active;
         for id in std::mem::take(&mut self.verify_waiters) {
             self.out.resolve(id, obj([("sessionActive", Value::Bool(valid))]));
         }
@@ -529,7 +549,9 @@ impl Session {
         self.all_received = false;
         self.active = false;
         self.session_data = Map::new();
-        self.agents = Map::new();
+        self.session_data_missing = false;
+        // Events already published keep the agents object they were given.
+        self.out.freeze(crate::engine::emitter::Live::Agents, &Value::Object(std::mem::take(&mut self.agents)));
         self.seen = SeenSet::new(SEEN_KEPT);
         self.agent_typing_until = None;
         self.batches.clear();
