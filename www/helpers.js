@@ -64,43 +64,69 @@
     return v;
   }
 
-  // A js-cookie (v2) style Cookie for the integrator's async-mode functions (Nexus v3
-  // transport.async): get(name) (all cookies without a name), getJSON, set(name, value,
-  // {expires: days or Date, path ('/' by default), domain, secure, samesite}), remove.
-  function dec(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
-  var Cookie = {
-    get: function (name) {
-      var all = {}, parts = document.cookie ? document.cookie.split('; ') : [];
-      for (var i = 0; i < parts.length; i++) {
-        var at = parts[i].indexOf('='), k = dec(parts[i].slice(0, at)), v = parts[i].slice(at + 1);
-        if (v.charAt(0) === '"') { v = v.slice(1, -1); }
-        all[k] = dec(v);
-        if (name === k) { return all[k]; }
+  // The Cookie handed to the integrator's async-mode functions (Nexus v3 transport.async):
+  // the js-cookie 2 API the shipped transport hands over (get, getJSON, set, remove,
+  // defaults, withConverter), with the same encoding, so that cookies written by either
+  // read the same. Values keep # $ & + : < > = / ? @ [ ] ^ ` { } | readable; names keep
+  // # $ & + ^ ` | and encode ( ); reading decodes runs of %XX (upper-case hex) and skips
+  // a cookie that does not decode.
+  var VALUE_KEEP = /%(23|24|26|2B|3A|3C|3E|3D|2F|3F|40|5B|5D|5E|60|7B|7D|7C)/g;
+  var NAME_KEEP = /%(23|24|26|2B|5E|60|7C)/g;
+  var ESCAPES = /(%[0-9A-Z]{2})+/g;
+  function makeCookie(converter) {
+    function api() {}
+    function set(name, value, attributes) {
+      if (typeof document === 'undefined') { return; }
+      var a = { path: '/' }, k;
+      for (k in api.defaults) { a[k] = api.defaults[k]; }
+      for (k in attributes || {}) { a[k] = attributes[k]; }
+      if (typeof a.expires === 'number') { a.expires = new Date(new Date() * 1 + a.expires * 864e5); }
+      a.expires = a.expires ? a.expires.toUTCString() : '';
+      try {
+        var text = JSON.stringify(value);
+        if (/^[\{\[]/.test(text)) { value = text; }
+      } catch (e) { /* kept as it is */ }
+      value = converter.write ? converter.write(value, name)
+        : encodeURIComponent(String(value)).replace(VALUE_KEEP, decodeURIComponent);
+      name = encodeURIComponent(String(name)).replace(NAME_KEEP, decodeURIComponent).replace(/[\(\)]/g, escape);
+      var attrs = '';
+      for (k in a) {
+        if (!a[k]) { continue; }
+        attrs += '; ' + k;
+        if (a[k] === true) { continue; }
+        attrs += '=' + a[k].split(';')[0];
       }
-      return name === undefined ? all : undefined;
-    },
-    getJSON: function (name) {
-      var v = Cookie.get(name);
-      try { return typeof v === 'string' ? JSON.parse(v) : v; } catch (e) { return v; }
-    },
-    set: function (name, value, attrs) {
-      var a = attrs || {}, exp = a.expires;
-      if (value !== null && typeof value === 'object') { value = JSON.stringify(value); }
-      var s = encodeURIComponent(String(name)) + '=' + encodeURIComponent(String(value)) + '; path=' + (a.path || '/');
-      if (typeof exp === 'number') { exp = new Date(Date.now() + exp * 864e5); }
-      if (exp instanceof Date) { s += '; expires=' + exp.toUTCString(); }
-      if (a.domain) { s += '; domain=' + a.domain; }
-      if (a.secure) { s += '; secure'; }
-      if (a.samesite || a.sameSite) { s += '; samesite=' + (a.samesite || a.sameSite); }
-      document.cookie = s;
-      return s;
-    },
-    remove: function (name, attrs) {
-      var a = {};
-      for (var k in attrs || {}) { a[k] = attrs[k]; }
-      a.expires = -1;
-      Cookie.set(name, '', a);
+      return (document.cookie = name + '=' + value + attrs);
     }
-  };
+    function get(name, json) {
+      if (typeof document === 'undefined') { return; }
+      var jar = {}, parts = document.cookie ? document.cookie.split('; ') : [];
+      for (var i = 0; i < parts.length; i++) {
+        var pieces = parts[i].split('='), text = pieces.slice(1).join('=');
+        if (!json && text.charAt(0) === '"') { text = text.slice(1, -1); }
+        try {
+          var key = pieces[0].replace(ESCAPES, decodeURIComponent);
+          text = (converter.read || converter)(text, key) || text.replace(ESCAPES, decodeURIComponent);
+          if (json) { try { text = JSON.parse(text); } catch (e) { /* kept as text */ } }
+          jar[key] = text;
+          if (name === key) { break; }
+        } catch (e) { /* a cookie that does not decode is skipped */ }
+      }
+      return name ? jar[name] : jar;
+    }
+    api.set = set;
+    api.get = function (name) { return get(name, false); };
+    api.getJSON = function (name) { return get(name, true); };
+    api.remove = function (name, attributes) {
+      var a = {};
+      for (var k in attributes || {}) { a[k] = attributes[k]; }
+      a.expires = -1;
+      set(name, '', a);
+    };
+    api.defaults = {};
+    api.withConverter = makeCookie;
+    return api;
+  }
+  var Cookie = makeCookie(function () {});
 
   var helpers = { revive: revive, files: files, Cookie: Cookie };
