@@ -480,3 +480,73 @@ fn nexus_async_a_second_chat_does_not_carry_the_ended_key() {
     p.respond(&create, 200, &nexus_created());
     assert!(p.outcome(id).is_some_and(|o| o.ok), "the second chat starts");
 }
+
+// ---------------------------------------------------------------- restores after a reload
+
+/// GMS: the restore's refresh answered 503 (no reason) after a reload is tried again, and
+/// the chat comes back (it used to be given up at once: the next send was refused).
+#[test]
+fn gms_a_restore_that_meets_a_503_is_tried_again() {
+    let mut host = MemoryHost::default();
+    host.store.insert(webchatservice::engine::keys::SESSION.into(), "0001".into());
+    host.store.insert(webchatservice::engine::keys::KEYS.into(), r#"{"secureKey":"key1","alias":"101","userId":"U1"}"#.into());
+    let mut p = Page::boot(GMS, host);
+    let r = p.take("/0001/refresh");
+    p.respond(&r, 503, "");
+    assert!(!p.events().contains(&"restoreFailed"), "{:?}", p.trace());
+    assert!(p.tick_until(u64::MAX), "a retry is planned");
+    let r = p.take("/0001/refresh");
+    p.respond(&r, 200, &gms_refresh(&gms_own(1, "before")));
+    assert!(p.events().contains(&"restored"));
+    assert!(p.s.is_active());
+}
+
+/// Guest chat: the restore's first page answered 503 is fetched again, so the transcript
+/// shows (it used to stay empty for good).
+#[test]
+fn guest_a_restore_page_that_meets_a_503_is_fetched_again() {
+    let mut host = MemoryHost::default();
+    for (k, v) in [("jwt", "jwt-1"), ("conversationId", "conv-1"), ("memberId", ME), ("WebSocketUrl", "wss://stream.test/s")] {
+        let name = webchatservice::engine::guest::cookies::ALL.iter().find(|(_, key)| *key == k).map(|(n, _)| *n).expect("a cookie for the key");
+        host.store.insert(name.into(), v.into());
+    }
+    let mut p = Page::boot(&guest_config(), host);
+    let me = p.take(&format!("/members/{ME}"));
+    p.respond(&me, 200, &member(ME, "Jane", "CUSTOMER"));
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Opened);
+    let page = p.take("/conversations/conv-1/messages");
+    p.respond(&page, 503, "");
+    assert!(!p.events().contains(&"error"), "{:?}", p.events());
+    for _ in 0..5 {
+        if p.has_request("/conversations/conv-1/messages") {
+            break;
+        }
+        assert!(p.tick_until(u64::MAX), "a retry is planned");
+    }
+    let page = p.take("/conversations/conv-1/messages");
+    p.respond(&page, 200, &format!(r#"{{"entities":[{}],"pageSize":100}}"#, entity("m1", "agent-1", "before", 1)));
+    if p.has_request("/members") {
+        let m = p.take("/members");
+        p.respond(&m, 200, &format!(r#"{{"entities":[{}]}}"#, member("agent-1", "Anna", "AGENT")));
+    }
+    assert!(texts_received(&p).contains(&"before".to_owned()), "{:?}", texts_received(&p));
+}
+
+/// Nexus: the restore's page answered 503 after a reload is fetched again and the chat
+/// goes on (it used to be given up and its cookies removed).
+#[test]
+fn nexus_a_restore_that_meets_a_503_is_tried_again() {
+    let mut host = MemoryHost::default();
+    host.store.insert(webchatservice::engine::nexus::cookies::KEYS.into(), TOKEN.into());
+    host.store.insert(webchatservice::engine::nexus::cookies::SESSION.into(), "s-1".into());
+    let mut p = Page::boot(&nexus_config(""), host);
+    let r = p.take("/s-1/messages?count=");
+    p.respond(&r, 503, "");
+    assert!(!p.events().contains(&"restoreFailed"));
+    assert!(p.tick_until(u64::MAX), "a retry is planned");
+    let r = p.take("/s-1/messages?count=");
+    p.respond(&r, 200, &nexus_messages(&nexus_msg(1, "Agent", "before"), false));
+    assert!(p.events().contains(&"restored"));
+    assert!(p.s.is_active());
+}

@@ -543,6 +543,13 @@ fn restore_outcomes() {
     let r = p.take("/refresh");
     p.mark();
     p.no_answer(&r, NetError::Network("x".into()));
+    // Deliberate: tried again five times (1 s, 2 s, 4 s, 8 s, 16 s) before giving up.
+    for _ in 0..5 {
+        assert!(p.events().is_empty(), "{:?}", p.events());
+        assert!(p.tick_until(u64::MAX));
+        let r = p.take("/refresh");
+        p.no_answer(&r, NetError::Network("x".into()));
+    }
     assert_eq!(p.events(), ["error", "restoreFailed"]);
     assert!(p.host.store.contains_key(keys::SESSION), "cookies stay for a later page");
 }
@@ -769,7 +776,7 @@ fn send_file_uploads_the_chosen_file_and_resolves_after_ajax_response() {
         }
         other => panic!("not multipart: {other:?}"),
     }
-    assert_eq!(req.timeout_ms, 0, "no upload timeout unless fileUploadTimeout says");
+    assert_eq!(req.timeout_ms, 300_000, "deliberate: a long upload deadline unless fileUploadTimeout says (the shipped one has none)");
     p.mark();
     p.respond(&req, 200, UPLOADED);
     let trace = p.trace();

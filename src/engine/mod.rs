@@ -28,6 +28,7 @@ pub mod nextgen;
 pub mod outbox;
 pub mod output;
 pub mod prefilters;
+pub mod retry;
 pub mod seen;
 pub mod service;
 pub mod sort;

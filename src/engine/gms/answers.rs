@@ -66,7 +66,11 @@ impl Session {
                     self.out.reject(cmd, e.clone());
                 }
             }
-            Pending::Restore { cmd } => self.restore_answered(cmd, &mut e, host),
+            Pending::Restore { cmd } => {
+                self.restore_retry.reset();
+                self.restore_again = None;
+                self.restore_answered(cmd, &mut e, host);
+            }
             Pending::Poll { cmd } => {
                 self.poller.answered(true);
                 self.polled(&mut e, host);
@@ -150,6 +154,16 @@ impl Session {
         if let Pending::Upload { cmd, name } = what {
             return self.upload_failed(cmd, &name, x);
         }
+        if let Pending::Restore { cmd } = what {
+            // Deliberate (README): a restore's refresh that got no answer or a server
+            // error without a reason is tried again before the chat is given up.
+            if self.restoring && crate::engine::retry::transient(&x) && self.restore_retry.failed(now) {
+                if let Some(again) = self.restore_again.as_mut() {
+                    again.0 = cmd;
+                }
+                return;
+            }
+        }
         let status = x.get("status").as_f64().unwrap_or(0.0);
         if status == 0.0 {
             let was = self.disconnected;
@@ -197,6 +211,8 @@ impl Session {
             }
             Pending::Restore { cmd } => {
                 self.restoring = false;
+                self.restore_retry.reset();
+                self.restore_again = None;
                 self.ids = super::Ids::default();
                 self.out.publish("restoreFailed", Value::Undefined);
                 self.settle_verify_waiters();

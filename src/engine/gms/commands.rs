@@ -466,6 +466,8 @@ impl Session {
             ("transcriptPosition".to_owned(), self.transcript.position_text()),
             ("message".to_owned(), String::new()),
         ];
+        self.restore_retry.reset();
+        self.restore_again = Some((None, fields.clone()));
         if self.request("refresh", fields, Pending::Restore { cmd: id }, host).is_none() {
             self.restoring = false;
             self.out.reply(id, crate::engine::output::Outcome::reject_text(texts::NOTHING_TO_RESTORE));

@@ -162,6 +162,10 @@ pub struct Session {
     outbox: Outbox<Vec<(String, String)>>,
     /// When a refresh is due to check an unanswered send while polling is stopped.
     probe_at: Option<Millis>,
+    /// A restore's refresh that failed transiently is sent again (`retry.rs`), with these
+    /// fields, for this command.
+    restore_retry: crate::engine::retry::Retry,
+    restore_again: Option<(Option<CommandId>, Vec<(String, String)>)>,
     /// Whether our own session cookie reads back (cross-tab end detection needs it).
     cookies_work: bool,
     async_mode: bool,
@@ -198,6 +202,8 @@ impl Session {
             verify_waiters: Vec::new(),
             outbox: Outbox::default(),
             probe_at: None,
+            restore_retry: Default::default(),
+            restore_again: None,
             cookies_work: false,
             async_mode: false,
         }
@@ -250,7 +256,7 @@ impl Session {
     /// The one deadline at which `handle_timeout` must run next.
     pub fn poll_timeout(&self) -> Option<Millis> {
         let poll = if self.active { self.poller.next_due(self.sleeping, &self.cfg) } else { None };
-        [poll, self.typing.window.deadline(), self.start_lock_refresh, self.probe_at].into_iter().flatten().min()
+        [poll, self.typing.window.deadline(), self.start_lock_refresh, self.probe_at, self.restore_retry.at].into_iter().flatten().min()
     }
 
     /// Runs whatever is due at `now`: the start lock, the end of a typing window, a poll,
@@ -283,6 +289,15 @@ impl Session {
             if at <= now {
                 self.probe_at = None;
                 self.probe(host);
+            }
+        }
+        if self.restore_retry.due(now) {
+            if let Some((cmd, fields)) = self.restore_again.take().filter(|_| self.restoring) {
+                self.restore_again = Some((None, fields.clone()));
+                if self.request("refresh", fields, Pending::Restore { cmd }, host).is_none() {
+                    self.restoring = false;
+                    self.out.reply(cmd, crate::engine::output::Outcome::reject_text(super::texts::NOTHING_TO_RESTORE));
+                }
             }
         }
     }
@@ -428,6 +443,8 @@ impl Session {
         self.settle_verify_waiters();
         self.fail_outbox();
         self.probe_at = None;
+        self.restore_retry.reset();
+        self.restore_again = None;
     }
 
     /// The shipped `De`: the chat ended without a disconnect of ours (the server ended it,

@@ -160,15 +160,29 @@ impl Session {
                 }
                 Answer::Fail(x) => {
                     let x = Value::Xhr(Box::new(x));
+                    // Deliberate (README): the restore's page is fetched again after a
+                    // failure that says nothing about the chat (the shipped one shows
+                    // none of the transcript, for good).
+                    if let PageKind::Restore(r) = kind {
+                        if self.active && crate::engine::retry::transient(&x) && self.restore_retry.failed(now) {
+                            self.restore_again = Some((r, true));
+                            return;
+                        }
+                    }
                     self.publish_error(x);
                     self.page_failed(kind, Value::Undefined);
                 }
             },
             Pending::Messages { fetch, acc, pages } => match answer {
                 Answer::Done { data, .. } if data.truthy() => self.messages_page(fetch, acc, pages, data, id, host),
-                _ => match fetch {
-                    Fetch::RestoreAll(_) => {
-                        self.restore_failed(Value::Undefined, host);
+                answer => match fetch {
+                    Fetch::RestoreAll(r) => {
+                        let again = matches!(&answer, Answer::Fail(x) if crate::engine::retry::transient(&Value::Object(x.clone())));
+                        if again && self.active && pages == 0 && self.restore_retry.failed(now) {
+                            self.restore_again = Some((r, false));
+                        } else {
+                            self.restore_failed(Value::Undefined, host);
+                        }
                     }
                     Fetch::CatchUp => {
                         self.catch_up_failed(now);

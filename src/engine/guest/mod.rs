@@ -222,6 +222,10 @@ pub struct Session {
     /// A failed catch-up is tried again then (backoff), from `gap_after`.
     catch_up_at: Option<Millis>,
     catch_up_failures: u32,
+    /// The restore's transcript fetch that failed transiently, tried again (`retry.rs`):
+    /// `true` for the paged fetch, `false` for the whole transcript.
+    restore_retry: crate::engine::retry::Retry,
+    restore_again: Option<(RestoreCmd, bool)>,
     end_at: Option<Millis>,
     invalid: Option<&'static str>,
     /// The conversation whose restore failed: `verifySession` no longer offers it (the
@@ -299,6 +303,8 @@ impl Session {
             gap_after: None,
             catch_up_at: None,
             catch_up_failures: 0,
+            restore_retry: Default::default(),
+            restore_again: None,
             end_at: None,
             last_id: last_id::LastIdWrite::Idle,
             invalid: None,
@@ -349,7 +355,7 @@ impl Session {
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.catch_up_at, self.end_at, self.last_id.deadline()]
+        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.catch_up_at, self.restore_retry.at, self.end_at, self.last_id.deadline()]
             .into_iter()
             .flatten()
             .min()
@@ -379,6 +385,13 @@ impl Session {
         if self.catch_up_at.is_some_and(|at| at <= now) {
             self.catch_up_at = None;
             self.retry_catch_up();
+        }
+        if self.restore_retry.due(now) {
+            match self.restore_again.take() {
+                Some((r, true)) if self.active => self.next_page(PageKind::Restore(r)),
+                Some((r, false)) if self.active => self.fetch_messages(Fetch::RestoreAll(r)),
+                _ => {}
+            }
         }
         if self.last_id.due(now) {
             self.write_last_id(host);
@@ -553,6 +566,8 @@ impl Session {
         self.gap_after = None;
         self.catch_up_at = None;
         self.catch_up_failures = 0;
+        self.restore_retry.reset();
+        self.restore_again = None;
         self.end_at = None;
         self.last_id = last_id::LastIdWrite::Idle;
         self.lost = false;

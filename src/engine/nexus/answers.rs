@@ -224,6 +224,11 @@ impl Session {
         if matches!(what, Pending::Poll { .. }) {
             host.set_poll_flag("false");
         }
+        if matches!(what, Pending::Recreate | Pending::Restore { .. }) && self.restoring && crate::engine::retry::transient(&x) && self.restore_retry.failed(now) {
+            // Deliberate (README): the restore goes on after a failure that says nothing
+            // about the chat (the shipped one gives the chat up at once).
+            return;
+        }
         match what {
             Pending::Create { cmd } => {
                 let url = self.url("", &[]);

@@ -152,6 +152,10 @@ pub struct Session {
     /// this page (the shipped transport keeps sending it, and every later start is
     /// refused with 401 until a reload). Cleared when a new chat's key is handed over.
     pub(super) stored_key_ended: bool,
+    /// The restore's last request (the re-create or the page), sent again after a
+    /// transient failure (`retry.rs`) instead of giving the chat up.
+    pub(super) restore_request: Option<(HttpRequest, Pending)>,
+    pub(super) restore_retry: crate::engine::retry::Retry,
     /// Answers whose messages wait for their images, and the last batch number.
     pub(super) batches: Vec<super::answers::Published>,
     pub(super) next_batch: u64,
@@ -202,6 +206,8 @@ impl Session {
             outbox: Outbox::default(),
             resume_from_own: false,
             stored_key_ended: false,
+            restore_request: None,
+            restore_retry: Default::default(),
             batches: Vec::new(),
             next_batch: 0,
         }
@@ -239,7 +245,7 @@ impl Session {
             PollLoop::Waiting { at } => Some(at),
             _ => None,
         };
-        [poll, self.typing.deadline(), self.agent_typing_until].into_iter().flatten().min()
+        [poll, self.typing.deadline(), self.agent_typing_until, self.restore_retry.at].into_iter().flatten().min()
     }
 
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
@@ -257,6 +263,14 @@ impl Session {
         if let PollLoop::Waiting { at } = self.poll {
             if at <= now {
                 self.poll_now(None, None, host);
+            }
+        }
+        if self.restore_retry.due(now) && self.restoring {
+            if let Some((mut req, what)) = self.restore_request.clone() {
+                req.id = self.next_request;
+                self.next_request += 1;
+                self.requests.push(InFlight { id: req.id, chat: self.chat, what });
+                self.out.push(Action::Http(Box::new(req)));
             }
         }
     }
@@ -366,10 +380,15 @@ impl Session {
         }
         let id = self.next_request;
         self.next_request += 1;
-        self.requests.push(InFlight { id, chat: self.chat, what });
         // Every request has a deadline: uploads and the leave get a long one.
         let timeout_ms = if timeout { self.cfg.ajax_timeout_ms } else { LONG_DEADLINE_MS.max(self.cfg.ajax_timeout_ms) };
-        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read })));
+        let req = HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read };
+        if matches!(what, Pending::Recreate | Pending::Restore { .. }) {
+            self.restore_request = Some((req.clone(), what.clone()));
+            self.restore_retry.reset();
+        }
+        self.requests.push(InFlight { id, chat: self.chat, what });
+        self.out.push(Action::Http(Box::new(req)));
         id
     }
 
