@@ -2,6 +2,7 @@
 //! request log, make the agent act, queue faults, change the agent script, reset.
 
 use crate::agent;
+use crate::netfault::NetFault;
 use crate::world::{lock, now_ms, AgentScript, Fault, Shared};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -83,20 +84,51 @@ pub async fn act(State(world): State<Shared>, Path(chat_id): Path<String>, Json(
     if ok { StatusCode::NO_CONTENT.into_response() } else { (StatusCode::CONFLICT, "chat missing or ended").into_response() }
 }
 
-/// Queues one fault or a list of them.
+/// A fault entry the handlers apply themselves ([`Fault`]: `status1`, `http`, `slow`,
+/// `errors`, picked by `op` only), as opposed to one for the network layer
+/// ([`crate::netfault`]): any other kind, or an entry naming `transport`, `method` or `path`.
+fn is_handler_fault(f: &Value) -> bool {
+    let handler_kind = matches!(f.get("kind").and_then(Value::as_str), Some("status1" | "http" | "slow" | "errors"));
+    handler_kind && ["transport", "method", "path"].iter().all(|k| f.get(k).is_none())
+}
+
+/// Queues one fault or a list of them, all or none: handler faults ([`Fault`]) and
+/// network faults ([`NetFault`], see `crate::netfault`), told apart by [`is_handler_fault`].
 pub async fn faults(State(world): State<Shared>, Json(body): Json<Value>) -> Response {
-    let list: Result<Vec<Fault>, _> = if body.is_array() {
-        serde_json::from_value(body)
-    } else {
-        serde_json::from_value(body).map(|f| vec![f])
+    let entries = match body {
+        Value::Array(list) => list,
+        one => vec![one],
     };
-    match list {
-        Ok(list) => {
-            lock(&world).faults.extend(list);
-            StatusCode::NO_CONTENT.into_response()
+    let mut handler = Vec::new();
+    let mut network = Vec::new();
+    for entry in entries {
+        let parsed = if is_handler_fault(&entry) {
+            serde_json::from_value::<Fault>(entry).map(|f| handler.push(f))
+        } else {
+            serde_json::from_value::<NetFault>(entry).map(|f| network.push(f))
+        };
+        if let Err(e) = parsed {
+            return (StatusCode::BAD_REQUEST, format!("bad fault: {e}")).into_response();
         }
-        Err(e) => (StatusCode::BAD_REQUEST, format!("bad fault: {e}")).into_response(),
     }
+    let mut w = lock(&world);
+    w.faults.extend(handler);
+    w.net_faults.extend(network);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The faults still queued (`handler`, `network`) and the network faults applied so far.
+pub async fn list_faults(State(world): State<Shared>) -> Json<Value> {
+    let w = lock(&world);
+    Json(json!({"handler": w.faults, "network": w.net_faults, "applied": w.net_applied}))
+}
+
+/// Forgets every queued fault (what was applied stays listed).
+pub async fn clear_faults(State(world): State<Shared>) -> StatusCode {
+    let mut w = lock(&world);
+    w.faults.clear();
+    w.net_faults.clear();
+    StatusCode::NO_CONTENT
 }
 
 pub async fn set_agent(State(world): State<Shared>, Json(script): Json<AgentScript>) -> StatusCode {

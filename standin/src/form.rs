@@ -4,7 +4,18 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::StatusCode;
 use std::collections::BTreeMap;
+
+/// The most an upload route reads of a body (its `DefaultBodyLimit`). Files up to here are
+/// read to the end (and refused as too big when over the transport's limit); a body past it
+/// is cut short and refused as too big without reading the rest.
+pub const UPLOAD_BODY_CAP: usize = 64 * 1024 * 1024;
+/// The most kept of a file part: above every advertised limit, so an accepted file is kept
+/// whole, while the rest of a bigger one is only counted ([`Part::size`]).
+pub const KEEP_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// The most kept of a text field of a multipart body; a longer one makes the body unreadable.
+const MAX_FIELD_BYTES: usize = 1024 * 1024;
 
 /// The fields of a form, in order; `userData[...]` keys are also collected apart.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -14,6 +25,8 @@ pub struct Form {
     pub content_type: String,
     /// Multipart file parts, in order.
     pub files: Vec<Part>,
+    /// The body went past [`UPLOAD_BODY_CAP`] and was not read to its end.
+    pub cut_short: bool,
 }
 
 /// A file part of a multipart body.
@@ -22,6 +35,9 @@ pub struct Part {
     pub field: String,
     pub file_name: String,
     pub content_type: String,
+    /// The part's size in bytes, all of it counted even where `data` holds less.
+    pub size: usize,
+    /// Its bytes, at most [`KEEP_FILE_BYTES`] of them.
     #[serde(skip)]
     pub data: Vec<u8>,
 }
@@ -93,14 +109,45 @@ pub async fn read(req: Request) -> Result<Form, String> {
     let mut form = Form { content_type: content_type.clone(), ..Default::default() };
     if content_type.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(req, &()).await.map_err(|e| format!("bad multipart body: {e}"))?;
-        while let Some(field) = mp.next_field().await.map_err(|e| format!("bad multipart field: {e}"))? {
+        loop {
+            let mut field = match mp.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    form.cut_short = true;
+                    break;
+                }
+                Err(e) => return Err(format!("bad multipart field: {e}")),
+            };
             let name = field.name().unwrap_or("").to_owned();
             let file_name = field.file_name().map(str::to_owned);
             let part_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
-            let data = field.bytes().await.map_err(|e| format!("bad multipart data: {e}"))?;
+            let keep = if file_name.is_some() { KEEP_FILE_BYTES } else { MAX_FIELD_BYTES };
+            // Read piece by piece: a file over the limit is counted, not kept.
+            let mut data = Vec::new();
+            let mut size = 0usize;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        size = size.saturating_add(chunk.len());
+                        let room = keep.saturating_sub(data.len());
+                        data.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        form.cut_short = true;
+                        break;
+                    }
+                    Err(e) => return Err(format!("bad multipart data: {e}")),
+                }
+            }
             match file_name {
-                Some(f) => form.files.push(Part { field: name, file_name: f, content_type: part_type, data: data.to_vec() }),
+                Some(f) => form.files.push(Part { field: name, file_name: f, content_type: part_type, size, data }),
+                None if size > MAX_FIELD_BYTES => return Err(format!("the field {name} is longer than {MAX_FIELD_BYTES} bytes")),
                 None => form.push(name, String::from_utf8_lossy(&data).into_owned()),
+            }
+            if form.cut_short {
+                break;
             }
         }
         return Ok(form);

@@ -57,6 +57,10 @@ pub async fn handle(State(world): State<Shared>, Path(rest): Path<String>, req: 
         Ok(f) => f,
         Err(e) => return errors(StatusCode::BAD_REQUEST, 400, &e),
     };
+    if body.cut_short {
+        // Only a file makes a body that big: the too-big refusal of an upload.
+        return errors(StatusCode::BAD_REQUEST, 202, &MAX_FILE_SIZE.to_string());
+    }
     let fault = {
         let mut w = lock(&world);
         w.log.push(Logged {
@@ -176,7 +180,7 @@ fn upload(chat: &mut Chat, body: form::Form) -> Response {
         return errors(StatusCode::BAD_REQUEST, 201, &MAX_FILES.to_string());
     }
     let total: usize = chat.files.iter().map(|f| f.data.len()).sum();
-    if part.data.len() > MAX_FILE_SIZE || total + part.data.len() > MAX_TOTAL_SIZE {
+    if part.size > MAX_FILE_SIZE || total + part.size > MAX_TOTAL_SIZE {
         return errors(StatusCode::BAD_REQUEST, 202, &MAX_FILE_SIZE.to_string());
     }
     let ext = part.file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
@@ -184,7 +188,7 @@ fn upload(chat: &mut Chat, body: form::Form) -> Response {
         return errors(StatusCode::BAD_REQUEST, 203, FILE_TYPES);
     }
     let id = format!("file-{}-{}", chat.chat_id, chat.files.len() + 1);
-    let details = json!({"file-id": id, "file-name": part.file_name, "file-size": part.data.len().to_string(),
+    let details = json!({"file-id": id, "file-name": part.file_name, "file-size": part.size.to_string(),
         "file-type": part.content_type});
     chat.push(json!({"from": chat.client(), "type": "FileUploaded", "text": part.file_name, "userData": details}));
     chat.files.push(StoredFile { id: id.clone(), name: part.file_name, content_type: part.content_type, data: part.data });

@@ -16,10 +16,11 @@ pub mod gms;
 pub mod guest;
 pub mod guest_agent;
 pub mod guest_world;
+pub mod netfault;
 pub mod nexus;
 pub mod world;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -70,8 +71,13 @@ async fn cors(req: Request, next: Next) -> Response {
 }
 
 pub fn router(world: Shared, roots: Roots) -> Router {
+    // The routes that take uploads (GMS `file`, every GMS operation sharing one route, and
+    // Nexus images) read bodies up to a hard cap instead of axum's default 2 MB, which is
+    // below a GMS file at its advertised 2 MiB plus the multipart around it: a file at the
+    // limit is accepted and a bigger one gets the transport's own too-big refusal.
+    let uploads = DefaultBodyLimit::max(form::UPLOAD_BODY_CAP);
     Router::new()
-        .route("/genesys/2/chat/{*rest}", post(gms::handle))
+        .route("/genesys/2/chat/{*rest}", post(gms::handle).layer(uploads))
         .route(GUEST, post(guest::create))
         .route(&format!("{GUEST}/{{conv}}/members"), get(guest::members))
         .route(&format!("{GUEST}/{{conv}}/members/{{member}}"), get(guest::member).delete(guest::leave))
@@ -81,7 +87,7 @@ pub fn router(world: Shared, roots: Roots) -> Router {
         .route("/guest/stream/{token}", get(guest::stream))
         .route(nexus::SESSIONS, post(nexus::create))
         .route(&format!("{}/{{id}}/messages", nexus::SESSIONS), get(nexus::messages).post(nexus::post_message))
-        .route(&format!("{}/{{id}}/images", nexus::SESSIONS), post(nexus::post_image))
+        .route(&format!("{}/{{id}}/images", nexus::SESSIONS), post(nexus::post_image).layer(uploads))
         .route(&format!("{}/{{id}}/userdata", nexus::SESSIONS), put(nexus::put_user_data))
         .route(&format!("{}/{{id}}/participants/{{pid}}", nexus::SESSIONS), delete(nexus::leave))
         .route("/nexus/v3/chat/images/{name}", get(nexus::image))
@@ -93,11 +99,13 @@ pub fn router(world: Shared, roots: Roots) -> Router {
         .route("/control/chats", get(control::chats))
         .route("/control/log", get(control::log))
         .route("/control/chats/{id}/act", post(control::act))
-        .route("/control/faults", post(control::faults))
+        .route("/control/faults", post(control::faults).get(control::list_faults).delete(control::clear_faults))
         .route("/control/agent", put(control::set_agent))
         .route("/control/apikey", put(control::set_apikey))
         .route("/control/reset", post(control::reset))
         .fallback(move |uri| files::serve(roots.clone(), uri))
+        // Inside CORS: a fault's answer carries the CORS headers, so the page sees its status.
+        .layer(middleware::from_fn_with_state(world.clone(), netfault::layer))
         .layer(middleware::from_fn(cors))
         .with_state(world)
 }

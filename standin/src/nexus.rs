@@ -328,6 +328,9 @@ pub async fn post_image(State(world): State<Shared>, Path(id): Path<String>, hea
         Ok(f) => f,
         Err(e) => return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
     };
+    if body.cut_short {
+        return fail(StatusCode::BAD_REQUEST, "LIMIT_FILE_SIZE", &format!("at most {MAX_IMAGE_BYTES} bytes"));
+    }
     let mut w = lock(&world);
     let name = format!("img-{}", w.seq());
     let (s, _) = match session_for(&mut w, &id, &headers) {
@@ -340,7 +343,7 @@ pub async fn post_image(State(world): State<Shared>, Path(id): Path<String>, hea
     if !part.content_type.starts_with("image/") {
         return fail(StatusCode::BAD_REQUEST, "INVALID_FILE_TYPE", "only images can be sent");
     }
-    if part.data.len() > MAX_IMAGE_BYTES {
+    if part.size > MAX_IMAGE_BYTES {
         return fail(StatusCode::BAD_REQUEST, "LIMIT_FILE_SIZE", &format!("at most {MAX_IMAGE_BYTES} bytes"));
     }
     let pid = s.customer.participant_id.clone();

@@ -128,6 +128,9 @@ pub struct World {
     pub heartbeats_off: bool,
     /// Genesys Multicloud CX Nexus v3 sessions, their client keys and images.
     pub nexus: crate::nexus::NexusWorld,
+    /// Network faults for every transport's API (`crate::netfault`), and those applied.
+    pub net_faults: VecDeque<crate::netfault::NetFault>,
+    pub net_applied: Vec<crate::netfault::Applied>,
     next_id: u64,
 }
 

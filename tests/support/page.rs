@@ -6,7 +6,10 @@
 
 use webchatservice::engine::host::MemoryHost;
 use webchatservice::engine::json::{parse, Value};
-use webchatservice::engine::output::{Action, CommandData, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId, StorageCall, STORED_CLIENT_KEY};
+use webchatservice::engine::output::{
+    Action, CommandData, HttpRequest, HttpResponse, NetError, Outcome, SocketEvent, SocketId,
+    StorageCall, STORED_CLIENT_KEY,
+};
 use webchatservice::engine::{Command, CommandId, FileInfo, PageInfo, Service};
 
 pub const T0: u64 = 1_700_000_000_000;
@@ -57,7 +60,14 @@ pub struct Page {
 }
 
 pub fn page_info() -> PageInfo {
-    PageInfo { url: "https://shop.test/p".into(), title: "Shop".into(), browser: "Chrome".into(), os: "Linux".into(), widgets_version: "9.0.018.07".into(), ..Default::default() }
+    PageInfo {
+        url: "https://shop.test/p".into(),
+        title: "Shop".into(),
+        browser: "Chrome".into(),
+        os: "Linux".into(),
+        widgets_version: "9.0.018.07".into(),
+        ..Default::default()
+    }
 }
 
 impl Page {
@@ -66,7 +76,21 @@ impl Page {
         let webchat = v(webchat);
         let mut host = host;
         let s = Service::boot(&webchat, true, 7, &mut host);
-        let mut p = Page { s, host, webchat, now: T0, next: 1, seen: Vec::new(), http: Vec::new(), sent: Vec::new(), sockets: Vec::new(), opened: Vec::new(), ready: false, mark: 0, idle_ticks: 0 };
+        let mut p = Page {
+            s,
+            host,
+            webchat,
+            now: T0,
+            next: 1,
+            seen: Vec::new(),
+            http: Vec::new(),
+            sent: Vec::new(),
+            sockets: Vec::new(),
+            opened: Vec::new(),
+            ready: false,
+            mark: 0,
+            idle_ticks: 0,
+        };
         p.drain();
         p
     }
@@ -79,7 +103,8 @@ impl Page {
                 Action::Http(mut r) => {
                     // As the shell: the stored client key goes in, or the header goes.
                     let stored = self.host.stored.clone();
-                    r.headers.retain(|(_, v)| v != STORED_CLIENT_KEY || stored.is_some());
+                    r.headers
+                        .retain(|(_, v)| v != STORED_CLIENT_KEY || stored.is_some());
                     for (_, v) in r.headers.iter_mut().filter(|(_, v)| v == STORED_CLIENT_KEY) {
                         *v = stored.clone().unwrap_or_default();
                     }
@@ -90,7 +115,9 @@ impl Page {
                     // The integrator of the shipped documentation: it keeps what it is
                     // given and forgets it when told.
                     match &call {
-                        StorageCall::Save(v) => self.host.stored = v.get("token").as_str().map(str::to_owned),
+                        StorageCall::Save(v) => {
+                            self.host.stored = v.get("token").as_str().map(str::to_owned)
+                        }
                         StorageCall::Delete(_) => self.host.stored = None,
                         StorageCall::Open => {}
                     }
@@ -99,11 +126,21 @@ impl Page {
                 Action::SocketOpen { id, url } => self.sockets.push((id, url)),
                 Action::SocketClose { id } => self.sockets.retain(|(i, _)| *i != id),
                 // Recorded as the page receives them: shared text read back into trees.
-                Action::Publish { event, data, .. } => self.seen.push(Seen::Event(event, data.unshared())),
+                Action::Publish { event, data, .. } => {
+                    self.seen.push(Seen::Event(event, data.unshared()))
+                }
                 Action::Data { key, value } => self.seen.push(Seen::Data(key, value.unshared())),
                 // The bus publishes nothing for it.
-                Action::DataInPlace { key, value } => self.seen.push(Seen::DataInPlace(key, value.unshared())),
-                Action::Reply { id, outcome } => self.seen.push(Seen::Settled(id, Outcome { ok: outcome.ok, arg: outcome.arg.map(Value::unshared) })),
+                Action::DataInPlace { key, value } => {
+                    self.seen.push(Seen::DataInPlace(key, value.unshared()))
+                }
+                Action::Reply { id, outcome } => self.seen.push(Seen::Settled(
+                    id,
+                    Outcome {
+                        ok: outcome.ok,
+                        arg: outcome.arg.map(Value::unshared),
+                    },
+                )),
                 Action::Ready => {
                     self.ready = true;
                     self.seen.push(Seen::Ready);
@@ -163,19 +200,26 @@ impl Page {
 
     /// An HTTP answer with this status and JSON body.
     pub fn respond(&mut self, req: &HttpRequest, status: u16, body: &str) {
-        self.s.handle_http(req.id, Ok(HttpResponse::json(status, body)), self.now, &mut self.host);
+        self.s.handle_http(
+            req.id,
+            Ok(HttpResponse::json(status, body)),
+            self.now,
+            &mut self.host,
+        );
         self.drain();
     }
 
     /// An HTTP answer without a body (204) or with a non-JSON one.
     pub fn respond_raw(&mut self, req: &HttpRequest, resp: HttpResponse) {
-        self.s.handle_http(req.id, Ok(resp), self.now, &mut self.host);
+        self.s
+            .handle_http(req.id, Ok(resp), self.now, &mut self.host);
         self.drain();
     }
 
     /// No answer at all (timeout or network error).
     pub fn no_answer(&mut self, req: &HttpRequest, err: NetError) {
-        self.s.handle_http(req.id, Err(err), self.now, &mut self.host);
+        self.s
+            .handle_http(req.id, Err(err), self.now, &mut self.host);
         self.drain();
     }
 
@@ -192,7 +236,9 @@ impl Page {
     /// Jumps the clock to the engine's next deadline (if any, and not past `limit`) and
     /// runs it. Returns whether something was due.
     pub fn tick_until(&mut self, limit: u64) -> bool {
-        let Some(at) = self.s.poll_timeout() else { return false };
+        let Some(at) = self.s.poll_timeout() else {
+            return false;
+        };
         if at > limit {
             return false;
         }
@@ -214,16 +260,26 @@ impl Page {
         let mut guard = 0;
         while self.tick_until(limit) {
             guard += 1;
-            assert!(guard < 100_000 && self.idle_ticks < 50, "the engine keeps asking to be woken without doing anything (a spin)");
+            assert!(
+                guard < 100_000 && self.idle_ticks < 50,
+                "the engine keeps asking to be woken without doing anything (a spin)"
+            );
         }
         self.now = limit;
     }
 
     /// The oldest unanswered request whose URL contains `part`.
     pub fn take(&mut self, part: &str) -> HttpRequest {
-        let at = self.http.iter().position(|r| r.url.contains(part)).unwrap_or_else(|| {
-            panic!("no pending request to {part}; pending: {:?}", self.http.iter().map(|r| &r.url).collect::<Vec<_>>())
-        });
+        let at = self
+            .http
+            .iter()
+            .position(|r| r.url.contains(part))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no pending request to {part}; pending: {:?}",
+                    self.http.iter().map(|r| &r.url).collect::<Vec<_>>()
+                )
+            });
         self.http.remove(at)
     }
 
@@ -264,12 +320,24 @@ impl Page {
 
     /// The text command `id` rejected with.
     pub fn rejected_text(&self, id: CommandId) -> String {
-        self.rejected(id).as_str().map(str::to_owned).unwrap_or_else(|| panic!("command {id} rejected without a text"))
+        self.rejected(id)
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("command {id} rejected without a text"))
     }
 
     /// Names of the events since the mark.
     pub fn events(&self) -> Vec<&'static str> {
-        self.seen[self.mark..].iter().filter_map(|s| if let Seen::Event(e, _) = s { Some(*e) } else { None }).collect()
+        self.seen[self.mark..]
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Event(e, _) = s {
+                    Some(*e)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// The data of the last `name` event since the mark.
@@ -301,12 +369,30 @@ impl Page {
 
     /// The bus commands the plugin issued since the mark.
     pub fn commands(&self) -> Vec<&'static str> {
-        self.seen[self.mark..].iter().filter_map(|s| if let Seen::Command(c, _) = s { Some(*c) } else { None }).collect()
+        self.seen[self.mark..]
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Command(c, _) = s {
+                    Some(*c)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// Data keys set since the mark, as `key=value` (JSON).
     pub fn data_keys(&self) -> Vec<String> {
-        self.seen[self.mark..].iter().filter_map(|s| if let Seen::Data(k, v) = s { Some(format!("{k}={}", v.to_json())) } else { None }).collect()
+        self.seen[self.mark..]
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Data(k, v) = s {
+                    Some(format!("{k}={}", v.to_json()))
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// Everything since the mark, one line each (for order assertions).
@@ -318,11 +404,15 @@ impl Page {
                 Seen::Data(k, v) => Some(format!("data {k}={}", v.to_json())),
                 Seen::DataInPlace(k, v) => Some(format!("in place {k}={}", v.to_json())),
                 Seen::Command(c, _) => Some(format!("command {c}")),
-                Seen::Settled(id, o) => Some(format!("{} {id}", if o.ok { "resolve" } else { "reject" })),
+                Seen::Settled(id, o) => {
+                    Some(format!("{} {id}", if o.ok { "resolve" } else { "reject" }))
+                }
                 Seen::Ready => Some("ready".into()),
                 Seen::Form(url, _) => Some(format!("form {url}")),
                 Seen::Storage(StorageCall::Open) => Some("storage open".into()),
-                Seen::Storage(StorageCall::Save(v)) => Some(format!("storage save {}", v.get("messageIndex").to_json())),
+                Seen::Storage(StorageCall::Save(v)) => {
+                    Some(format!("storage save {}", v.get("messageIndex").to_json()))
+                }
                 Seen::Storage(StorageCall::Delete(_)) => Some("storage delete".into()),
                 Seen::Log(_) => None,
             })
@@ -331,18 +421,31 @@ impl Page {
 
     /// Console lines since the mark.
     pub fn logs(&self) -> Vec<String> {
-        self.seen[self.mark..].iter().filter_map(|s| if let Seen::Log(m) = s { Some(m.clone()) } else { None }).collect()
+        self.seen[self.mark..]
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Log(m) = s {
+                    Some(m.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// The form fields of a request, as `key=value`.
     pub fn fields(req: &HttpRequest) -> Vec<(String, String)> {
         match &req.body {
-            webchatservice::engine::Body::Form(f) | webchatservice::engine::Body::Multipart { fields: f, .. } => f.clone(),
+            webchatservice::engine::Body::Form(f)
+            | webchatservice::engine::Body::Multipart { fields: f, .. } => f.clone(),
             _ => Vec::new(),
         }
     }
 
     pub fn field(req: &HttpRequest, key: &str) -> Option<String> {
-        Page::fields(req).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        Page::fields(req)
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 }

@@ -18,7 +18,10 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9515)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9515)
 }
 
 /// Starts chromedriver on a free loopback port and waits until it listens.
@@ -35,8 +38,13 @@ pub fn start_driver() -> Result<Driver, String> {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start {bin}: {e} (scripts/test.sh installs chromium-driver)"))?;
-        let mut driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+            .map_err(|e| {
+                format!("cannot start {bin}: {e} (scripts/test.sh installs chromium-driver)")
+            })?;
+        let mut driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
             if !matches!(driver.child.try_wait(), Ok(None)) {
@@ -64,9 +72,18 @@ pub async fn browser(driver: &Driver) -> Result<Client, String> {
 /// A new headless Chromium session with extra command-line flags (the benchmark's
 /// `--js-flags=--expose-gc` and `--enable-precise-memory-info`).
 pub async fn browser_with(driver: &Driver, extra: &[&str]) -> Result<Client, String> {
-    let mut args = vec!["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--window-size=900,900"];
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=900,900",
+    ];
     args.extend_from_slice(extra);
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -85,11 +102,19 @@ pub async fn browser_with(driver: &Driver, extra: &[&str]) -> Result<Client, Str
 }
 
 /// Polls a JavaScript expression until it returns a truthy value or `secs` pass.
-pub async fn wait_for(c: &Client, what: &str, js: &str, secs: u64) -> Result<serde_json::Value, String> {
+pub async fn wait_for(
+    c: &Client,
+    what: &str,
+    js: &str,
+    secs: u64,
+) -> Result<serde_json::Value, String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut last = serde_json::Value::Null;
     while Instant::now() < deadline {
-        last = c.execute(&format!("return ({js});"), vec![]).await.map_err(|e| format!("{what}: {e}"))?;
+        last = c
+            .execute(&format!("return ({js});"), vec![])
+            .await
+            .map_err(|e| format!("{what}: {e}"))?;
         let truthy = match &last {
             serde_json::Value::Null => false,
             serde_json::Value::Bool(b) => *b,
@@ -102,13 +127,23 @@ pub async fn wait_for(c: &Client, what: &str, js: &str, secs: u64) -> Result<ser
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(format!("timed out after {secs} s waiting for {what} (last value: {last})"))
+    Err(format!(
+        "timed out after {secs} s waiting for {what} (last value: {last})"
+    ))
 }
 
 /// The stand-in serving `roots`, its scripted agent paced for tests (milliseconds before it
 /// joins, before it types, before it answers).
-pub async fn standin_with_agent(roots: standin::Roots, join_ms: u64, typing_ms: u64, reply_ms: u64) -> standin::Running {
-    assert!(roots.dist.join("webchatservice.min.js").exists(), "dist/ is not built: run scripts/build.sh (scripts/test.sh does)");
+pub async fn standin_with_agent(
+    roots: standin::Roots,
+    join_ms: u64,
+    typing_ms: u64,
+    reply_ms: u64,
+) -> standin::Running {
+    assert!(
+        roots.dist.join("webchatservice.min.js").exists(),
+        "dist/ is not built: run scripts/build.sh (scripts/test.sh does)"
+    );
     let server = standin::start(0, roots).await.expect("stand-in starts");
     {
         let mut w = standin::world::lock(&server.world);
