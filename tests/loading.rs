@@ -45,3 +45,66 @@ async fn lazy_loading_and_a_taken_name() {
     let _ = client.close().await;
     outcome.expect("drop-in loading works");
 }
+
+/// A stand-in whose `/dist/` holds the built script and, as `webchatservice_bg.wasm`,
+/// `wasm` (None: no .wasm at all, so it 404s).
+async fn standin_with_wasm(case: &str, wasm: Option<&[u8]>) -> standin::Running {
+    let repo = standin::Roots::of_repo();
+    let script = repo.dist.join("webchatservice.min.js");
+    assert!(script.exists(), "dist/ is not built: run scripts/build.sh");
+    let dist = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("loading").join(case);
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(&dist).expect("a scratch dist/");
+    std::fs::copy(&script, dist.join("webchatservice.min.js")).expect("the script copied");
+    if let Some(bytes) = wasm {
+        std::fs::write(dist.join("webchatservice_bg.wasm"), bytes).expect("the .wasm written");
+    }
+    standin::start(0, standin::Roots { dist, ..repo }).await.expect("stand-in starts")
+}
+
+/// Opens `test/no-wasm.html` and returns what its buffered `startChat` and its later
+/// `sendMessage` settled with, each within a few seconds.
+async fn settled_without_wasm(server: &standin::Running) -> Result<(String, String, String), String> {
+    let driver = start_driver()?;
+    let c = browser(&driver).await?;
+    let outcome = async {
+        c.goto(&format!("{}/test/no-wasm.html", server.url())).await.map_err(|e| e.to_string())?;
+        let pending = "document.getElementById('{id}').textContent !== 'pending' && document.getElementById('{id}').textContent";
+        let start = wait_for(&c, "the startChat sent before the failure", &pending.replace("{id}", "out"), 8).await?;
+        let later = wait_for(&c, "the sendMessage sent after it", &pending.replace("{id}", "later"), 8).await?;
+        let wasm_url = c.execute("return location.origin + '/dist/webchatservice_bg.wasm';", vec![]).await.map_err(|e| e.to_string())?;
+        Ok((start.as_str().unwrap_or_default().to_owned(), later.as_str().unwrap_or_default().to_owned(), wasm_url.as_str().unwrap_or_default().to_owned()))
+    }
+    .await;
+    let _ = c.close().await;
+    outcome
+}
+
+fn expect_refused(case: &str, (start, later, url): (String, String, String)) {
+    let want = format!("rejected {}", serde_json::json!(format!("WebChatService could not load: {url}")));
+    assert_eq!(start, want, "{case}: the startChat buffered before the failure");
+    assert_eq!(later, want, "{case}: a command sent after the failure");
+}
+
+/// A .wasm that 404s: a startChat sent at once, and a command sent later, reject "WebChatService could not load: <url>".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_wasm_refuses_every_command() {
+    let server = standin_with_wasm("missing", None).await;
+    expect_refused("404", settled_without_wasm(&server).await.expect("the page answers"));
+}
+
+/// A .wasm that is garbage (served as application/wasm): every command rejects with the could-not-load text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_garbage_wasm_refuses_every_command() {
+    let server = standin_with_wasm("garbage", Some(b"\0asm this is not a WebAssembly module")).await;
+    expect_refused("garbage", settled_without_wasm(&server).await.expect("the page answers"));
+}
+
+/// The loader's fallback list of command names is the plugin's (COMMAND_NAMES), so no command is left unanswered.
+#[test]
+fn the_loader_refuses_every_command_the_plugin_answers() {
+    let loader = include_str!("../www/loader.js");
+    let list = loader.split("var COMMANDS = [").nth(1).and_then(|s| s.split("];").next()).expect("the loader's COMMANDS list");
+    let names: Vec<&str> = list.split(',').map(|n| n.trim().trim_matches('\'')).collect();
+    assert_eq!(names, webchatservice::engine::command::COMMAND_NAMES);
+}

@@ -29,10 +29,35 @@
       return;
     }
     wasm_bindgen({ module_or_path: wasmUrl }).then(function () {
-      wasm_bindgen.start(plugin, (window._genesys && window._genesys.widgets) || undefined, helpers);
+      try {
+        wasm_bindgen.start(plugin, (window._genesys && window._genesys.widgets) || undefined, helpers);
+      } catch (err) {
+        unavailable(plugin, err);
+      }
     }, function (err) {
-      console.error('WebChatService (wasm): could not load ' + wasmUrl + ': ' + err);
+      unavailable(plugin, err);
     });
+  }
+
+  // Every command name the plugin answers (COMMAND_NAMES in src/engine/command.rs; a test
+  // keeps the two lists equal).
+  var COMMANDS = ['configure', 'startChat', 'endChat', 'sendMessage', 'sendCustomNotice',
+    'sendTyping', 'sendFilteredMessage', 'addPrefilter', 'registerPreProcessor',
+    'registerTypingPreviewInput', 'updateUserData', 'poll', 'startPoll', 'stopPoll',
+    'pausePoll', 'resetPollExceptions', 'restore', 'asyncRestore', 'getTranscript',
+    'getAgents', 'getStats', 'getSessionData', 'verifySession', 'sleep', 'wake',
+    'fetchHistory', 'getFileLimits', 'sendFile', 'downloadFile', 'updateInteractionData'];
+
+  // The .wasm is missing, unreadable or does not start: every command, the ones the bus
+  // buffered until now and any later one, is refused with a text that says so, instead of
+  // waiting forever.
+  function unavailable(plugin, err) {
+    var text = 'WebChatService could not load: ' + wasmUrl;
+    console.error('WebChatService (wasm): could not load ' + wasmUrl + ' (' + err + '); every command is refused.');
+    COMMANDS.forEach(function (name) {
+      plugin.registerCommand(name, function (e) { e.deferred.reject(text); });
+    });
+    plugin.ready();
   }
 
   // A bus defined by a script after this one: register the moment `window.CXBus` is
