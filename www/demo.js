@@ -48,25 +48,69 @@
     li.appendChild(t);
     if (prepend) {
       $('transcript').insertBefore(li, $('transcript').firstChild);
-      return;
+      return li;
     }
     $('transcript').appendChild(li);
-    $('transcript').scrollTop = $('transcript').scrollHeight;
+    scrollDown();
+    return li;
   }
-  function render(m) {
+  function scrollDown() { $('transcript').scrollTop = $('transcript').scrollHeight; }
+  // The images a message carries (Nexus v3: `content` items of type image, fetched by the
+  // service and handed over as data URLs).
+  function images(m) {
+    return (Array.isArray(m.content) ? m.content : []).filter(function (c) {
+      return c && c.type === 'image' && typeof c.url === 'string' && /^data:image\//.test(c.url);
+    }).map(function (c) { return c.url; });
+  }
+  // Names by participant id, from agentConnected's `agents` and from messages: guest
+  // chat's join and leave frames name only their sender's id (in originalMessages).
+  var names = {};
+  // Whether a join (true) or a leave (false) was shown last for a name: guest chat reports
+  // a join twice (the member look-up, with a name, and the frame, with an id).
+  var present = {};
+  function learnNames(agents) {
+    Object.keys(agents || {}).forEach(function (id) {
+      if (agents[id] && agents[id].name) { names[id] = agents[id].name; }
+    });
+  }
+  function nameOf(m, original) {
+    if (m.from && m.from.name) { return m.from.name; }
+    var id = (m.from && (m.from.id || m.from.participantId)) || (original && original.sender && original.sender.id);
+    return (id && names[id]) || '';
+  }
+  function joinOrLeave(m, original) {
+    var joined = m.type === 'ParticipantJoined';
+    var type = (m.from && m.from.type) || '';
+    var who = nameOf(m, original);
+    // Nobody to name (a guest frame of a member not known yet): its member look-up names it.
+    if (!who && !type) { return; }
+    who = who || someone(type);
+    if (!prepend) {
+      if (present[who] === joined) { return; }
+      present[who] = joined;
+    }
+    line('system', who + (joined ? ' joined the chat' : ' left the chat'), m.index);
+  }
+  function render(m, original) {
     var name = (m.from && m.from.name) || '';
     var type = (m.from && m.from.type) || '';
     switch (m.type) {
       case 'Message':
       case 'PushUrl':
         // A Nexus image arrives as a message with `content` and maybe no text.
-        line('msg msg-' + type, m.text || (m.content && m.content.length ? 'sent an image' : ''), m.index, name);
+        var pics = images(m);
+        var li = line('msg msg-' + type, m.text || (!pics.length && m.content && m.content.length ? 'sent an image' : ''), m.index, name);
+        pics.forEach(function (src) {
+          var img = document.createElement('img');
+          img.alt = 'an image from ' + (name || 'the chat');
+          if (!prepend) { img.addEventListener('load', scrollDown); }
+          img.src = src;
+          li.appendChild(img);
+        });
         break;
       case 'ParticipantJoined':
-        line('system', (name || someone(type)) + ' joined the chat', m.index);
-        break;
       case 'ParticipantLeft':
-        line('system', (name || someone(type)) + ' left the chat', m.index);
+        joinOrLeave(m, original);
         break;
       case 'Notice':
       case 'CustomNotice':
@@ -139,7 +183,10 @@
   }
 
   var restored = false;
-  var transportType = (window._genesys.widgets.webchat.transport || {}).type;
+  var transport = window._genesys.widgets.webchat.transport || {};
+  var transportType = transport.type;
+  // The name typed last, kept for the next chat (also after a reload).
+  try { $('nickname').value = localStorage.getItem('demo.nickname') || ''; } catch (e) { /* no storage */ }
   $('transport').textContent = transportType === 'purecloud-v2-sockets' ? '(Genesys Cloud guest chat)' : transportType === 'pureengage-v3-rest' ? '(Nexus v3)' : '(GMS)';
   // Guest chat has no file transfer; Nexus v3 takes images only.
   $('attach').hidden = transportType === 'purecloud-v2-sockets';
@@ -157,6 +204,8 @@
   });
   ui.subscribe('WebChatService.started', function () {
     state = { chatting: true, ended: false, agent: null, agentLeft: false, offline: '' };
+    paging.restored = false;
+    older();
     showError('');
     $('start').disabled = false;
     refresh();
@@ -164,15 +213,34 @@
   });
   ui.subscribe('WebChatService.restored', function () {
     restored = true;
-    state = { chatting: true, ended: false, agent: state.agent, agentLeft: false, offline: '' };
+    state = { chatting: true, ended: false, agent: state.agent, agentLeft: state.agentLeft, offline: '' };
+    paging.restored = true;
+    older();
     showError('');
     line('system', 'Your chat was restored.');
     refresh();
     show(true);
+    // The restored page of the transcript may not show the agent's join (Nexus async mode
+    // shows the newest page): ask the service who is connected.
+    ui.command('WebChatService.getAgents').done(function (r) {
+      var agents = (r && r.agents) || {};
+      learnNames(agents);
+      var here = Object.keys(agents).filter(function (id) { return agents[id] && agents[id].connected && !agents[id].supervisor; });
+      if (here.length && !state.agent && !state.agentLeft && state.chatting && !state.ended) {
+        state.agent = agents[here[0]].name || 'an agent';
+        refresh();
+      }
+    });
   });
+  // The agent's name as each transport gives it: the join entry's `from.name` (GMS,
+  // Nexus v3) or the member's `displayName` (guest chat).
+  function agentName(d) {
+    var m = (d && d.message) || {};
+    return (m.from && (m.from.name || m.from.nickname)) || m.displayName || '';
+  }
   ui.subscribe('WebChatService.agentConnected', function (e) {
-    var from = e.data && e.data.message && e.data.message.from;
-    state.agent = (from && from.name) || 'an agent';
+    learnNames(e.data && e.data.agents);
+    state.agent = agentName(e.data) || state.agent || 'an agent';
     state.agentLeft = false;
     refresh();
   });
@@ -186,25 +254,35 @@
   ui.subscribe('WebChatService.messageReceived', function (e) {
     // A history page comes newest first: each one goes on top of the previous.
     prepend = !!e.data.oldMessages;
+    var originals = e.data.originalMessages || [];
     e.data.messages.forEach(function (m) {
-      render(m);
+      var id = m.from && (m.from.id || m.from.participantId);
+      if (id && m.from.name) { names[id] = m.from.name; }
+    });
+    e.data.messages.forEach(function (m, i) {
+      render(m, originals[i]);
       if (m.from && (m.from.type === 'Client' || m.from.type === 'Customer')) { echoed(m.text); }
-      // A restored chat learns who is there from its transcript.
+      // A restored chat learns who is there from its transcript: a join, a leave, or (when
+      // the join is on an older page) a message of the agent.
       if (m.from && m.from.type === 'Agent' && !prepend) {
-        if (m.type === 'ParticipantJoined') { state.agent = m.from.name || 'an agent'; state.agentLeft = false; }
+        if (m.type === 'ParticipantJoined') { state.agent = m.from.name || state.agent || 'an agent'; state.agentLeft = false; }
         if (m.type === 'ParticipantLeft') { state.agent = null; state.agentLeft = true; }
+        if (m.type === 'Message' && !state.agent && !state.agentLeft) { state.agent = m.from.name || 'an agent'; }
       }
     });
     prepend = false;
     refresh();
   });
-  // Async mode pages back through the history (Nexus v3 with transport.async).
-  var noOlder = false;
-  ui.subscribe('WebChatService.capabilitiesChanged', function (e) { $('older').hidden = noOlder || !(e.data && e.data.pagination); });
+  // Async mode pages back through the history (Nexus v3 with transport.async): of a chat
+  // restored on this page (one started here has all its messages shown already).
+  var asyncMode = transportType === 'pureengage-v3-rest' && !!(transport.async && transport.async.enabled);
+  var paging = { restored: false, pagination: false, done: false };
+  function older() { $('older').hidden = !(asyncMode && paging.restored && paging.pagination && !paging.done); }
+  ui.subscribe('WebChatService.capabilitiesChanged', function (e) { paging.pagination = !!(e.data && e.data.pagination); older(); });
   $('older').addEventListener('click', function () {
     showError('');
     ui.command('WebChatService.fetchHistory').fail(function (err) {
-      if (err === 'No more messages to fetch') { noOlder = true; $('older').hidden = true; return; }
+      if (err === 'No more messages to fetch') { paging.done = true; older(); return; }
       showError(describe(err));
     });
   });
@@ -239,7 +317,8 @@
   $('start-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     showError('');
-    noOlder = false;
+    paging.done = false;
+    present = {};
     $('transcript').textContent = '';
     $('pending').textContent = '';
     $('message').disabled = false;
@@ -249,6 +328,7 @@
     // Both shapes, as the Genesys WebChat UI sends them: the flat fields (GMS reads
     // these) and `form` (guest chat reads that).
     var form = { nickname: $('nickname').value, email: $('email').value, subject: $('subject').value };
+    try { localStorage.setItem('demo.nickname', form.nickname); } catch (e) { /* no storage */ }
     // One start at a time: a second click would be refused while the first one works.
     $('start').disabled = true;
     status('connecting…');
