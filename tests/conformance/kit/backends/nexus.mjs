@@ -72,6 +72,7 @@ export class Backend {
     this.tokens = new Map(); // clientToken -> { sessionId, transportId }
     this.images = new Map(); // name -> { mime, data }
     this.current = null;
+    this.late = null;
   }
 
   state() {
@@ -94,7 +95,22 @@ export class Backend {
     return `${method.toLowerCase()}.${what}`;
   }
 
+  // `lateNext` (control): the next `count` requests of `op` ('poll': a plain GET of
+  // messages, 'send': a Text POST) are processed (the cursor moves, the message is stored)
+  // and answered only after `delayMs`: an answer lost or late after the server acted.
   handle(method, pathname, searchParams, body, headers) {
+    const late = this.late;
+    const isPoll = method === 'GET' && /\/messages$/.test(pathname) && !searchParams.has('count');
+    const isSend = method === 'POST' && /\/messages$/.test(pathname) && ((body.fields || {}).data || {}).type === 'Text';
+    const out = this.route(method, pathname, searchParams, body, headers);
+    if (late && late.count > 0 && ((late.op === 'poll' && isPoll) || (late.op === 'send' && isSend))) {
+      late.count -= 1;
+      out.delayMs = late.delayMs;
+    }
+    return out;
+  }
+
+  route(method, pathname, searchParams, body, headers) {
     const fields = body.fields || {};
     const opId = method === 'GET' ? searchParams.get('operationId') : fields.operationId;
     if (fields.operationId !== undefined) fields.operationId = '<operationId>';
@@ -222,6 +238,7 @@ export class Backend {
   control(action, body) {
     const s = this.current;
     if (action === 'reset') { this.reset(); return { ok: true }; }
+    if (action === 'lateNext') { this.late = { op: body.op, delayMs: body.delayMs || 10000, count: body.count || 1 }; return { ok: true }; }
     if (!s) return { ok: false, error: 'no nexus session' };
     switch (action) {
       case 'agentJoin': {
