@@ -404,6 +404,7 @@ fn nexus_sends_that_fail_in_transit_are_retried_not_rejected() {
     p.respond(&poll, 200, &nexus_messages("", false));
     let again = p.take("/s-1/messages");
     assert_eq!(Page::field(&again, "data[text]").as_deref(), Some("first"));
+    assert_eq!(Page::field(&again, "operationId"), Page::field(&send, "operationId"), "the same operationId: a server may keep it once");
     // The server took it, the answer is lost, the copy comes in the next poll.
     p.no_answer(&again, NetError::Timeout);
     let poll = nexus_next_poll(&mut p);

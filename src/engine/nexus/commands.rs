@@ -354,12 +354,16 @@ impl Session {
         if self.outbox.is_full() {
             return self.out.resolve(id, obj([("statusCode", Value::int(1))]));
         }
-        self.outbox.push(id, message.to_js_string(), kind);
+        // The operationId is chosen once per message: a send tried again carries the same
+        // one, so a server that reads it as an idempotency key keeps the message once.
+        let op = self.operation_id();
+        self.next_request += 1;
+        self.outbox.push(id, message.to_js_string(), (kind, op));
         self.pump_outbox(host);
     }
 
-    pub(super) fn post_message(&mut self, kind: Value, text: Value, host: &mut dyn Host) -> crate::engine::RequestId {
-        let body = Body::Form(vec![("operationId".into(), self.operation_id()), ("data[type]".into(), kind.to_js_string()), ("data[text]".into(), text.to_js_string())]);
+    pub(super) fn post_message(&mut self, kind: Value, text: Value, op: String, host: &mut dyn Host) -> crate::engine::RequestId {
+        let body = Body::Form(vec![("operationId".into(), op), ("data[type]".into(), kind.to_js_string()), ("data[text]".into(), text.to_js_string())]);
         let url = self.session_url("/messages", &[]);
         let headers = self.headers(host);
         self.request("POST", url, headers, body, true, Pending::Send)

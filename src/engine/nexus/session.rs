@@ -143,8 +143,8 @@ pub struct Session {
     /// Deliberate (README): the visitor's messages go out one at a time, in order; while
     /// the connection is down they wait (the shipped one resolves `{statusCode: 1}` and
     /// drops them); a send that got no answer is sent again only when a later poll shows
-    /// it did not arrive. The meta is the message's `data[type]`.
-    pub(super) outbox: Outbox<Value>,
+    /// it did not arrive. The meta is the message's `data[type]` and its `operationId`.
+    pub(super) outbox: Outbox<(Value, String)>,
     /// The last poll failed: the next one asks from the last index this page has seen,
     /// since a lost answer may have moved the server's cursor past messages never shown.
     pub(super) resume_from_own: bool,
@@ -588,8 +588,8 @@ impl Session {
             return;
         }
         let Some(head) = self.outbox.ready() else { return };
-        let (kind, text) = (head.meta.clone(), Value::String(head.text.clone()));
-        let rid = self.post_message(kind, text, host);
+        let ((kind, op), text) = (head.meta.clone(), Value::String(head.text.clone()));
+        let rid = self.post_message(kind, text, op, host);
         self.outbox.sent(rid);
     }
 
