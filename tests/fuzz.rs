@@ -62,7 +62,7 @@ fn odd_scalar(r: &mut Rng) -> Value {
         9 => Value::Bool(r.chance(50)),
         10 => Value::str("12abc"),
         11 => Value::Array(vec![Value::int(1), Value::object()]),
-        12 => Value::str(&"x".repeat(r.below(5000))),
+        12 => Value::str("x".repeat(r.below(5000))),
         _ => Value::int(r.next() as i64 % 1000),
     }
 }

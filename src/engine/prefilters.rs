@@ -37,29 +37,29 @@ pub fn as_resolution(filters: &FilterSet) -> Value {
     Value::Object(m)
 }
 
-/// Adds filters and writes the cookie. `Err` (already logged) when a pattern cannot run
+/// Adds filters and writes the cookie. `false` (already logged) when a pattern cannot run
 /// on the linear-time engine or the set would grow past its bounds.
-pub fn add(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn Host, specs: &[RegexSpec], what: &str) -> Result<(), ()> {
+pub fn add(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn Host, specs: &[RegexSpec], what: &str) -> bool {
     let mut candidate = filters.clone();
     if let Err(e) = candidate.add(specs, &HostCases(&*host)) {
         out.log(LogLevel::Warn, format!("WebChatService: {what} refused {e}. Filters run on a linear-time regex engine, which has no look-around or back-references."));
-        return Err(());
+        return false;
     }
     let cookie = candidate.to_cookie();
     if candidate.custom_len() > MAX_FILTERS || cookie.len() > MAX_COOKIE {
         out.log(LogLevel::Warn, format!("WebChatService: {what} refused: at most {MAX_FILTERS} filters fit in the filters cookie (4 KB)."));
-        return Err(());
+        return false;
     }
     *filters = candidate;
     host.storage_set(keys::FILTERS, &cookie);
-    Ok(())
+    true
 }
 
 /// `addPrefilter`: adds, saves and resolves with every custom filter; a missing, empty
 /// or unusable list rejects with the shipped text.
 pub fn add_prefilter(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn Host, id: CommandId, data: &Value) {
     match filters_of(data) {
-        Some(specs) if add(out, filters, host, &specs, "addPrefilter").is_ok() => {
+        Some(specs) if add(out, filters, host, &specs, "addPrefilter") => {
             out.resolve(id, as_resolution(filters));
         }
         Some(_) => out.reject_text(id, texts::INVALID_FILTERS),
@@ -77,7 +77,7 @@ pub fn add_prefilter(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn 
 /// this alike); the command resolves with no value, or rejects when the filter is refused.
 pub fn send_filtered(out: &mut Emitter, filters: &mut FilterSet, host: &mut dyn Host, id: CommandId, data: &Value) {
     if let (Value::String(message), Value::RegExp(re)) = (data.get("message"), data.get("regex")) {
-        if add(out, filters, host, std::slice::from_ref(re), "sendFilteredMessage").is_err() {
+        if !add(out, filters, host, std::slice::from_ref(re), "sendFilteredMessage") {
             return out.reject_text(id, texts::INVALID_FILTERS);
         }
         out.command_with("WebChatService.sendMessage", super::json::obj([("message", Value::str(message.as_str()))]));

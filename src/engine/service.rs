@@ -29,7 +29,7 @@ impl Service {
     /// Starts the controller for `webchat` (the page's `_genesys.widgets.webchat`).
     /// `seed` feeds the reconnect jitter.
     pub fn boot(webchat: &Value, app_present: bool, seed: u64, host: &mut dyn Host) -> Service {
-        let engine = if !webchat.as_object().is_some_and(|m| !m.is_empty()) {
+        let engine = if webchat.as_object().is_none_or(|m| m.is_empty()) {
             let mut out = Emitter::default();
             // One line for the one mistake, naming what is missing.
             let line = if webchat.is_object() {

@@ -53,8 +53,11 @@ pub struct Shell {
     queue: RefCell<VecDeque<Input>>,
     busy: Cell<bool>,
     /// Bus callbacks (command handlers, subscriptions), owned for the plugin's life.
-    pub handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    pub handlers: RefCell<Vec<BusCallback>>,
 }
+
+/// A bus callback (a command handler or a subscription) as the page calls it.
+pub type BusCallback = Closure<dyn FnMut(JsValue)>;
 
 pub type Shared = Rc<Shell>;
 

@@ -110,6 +110,9 @@ struct Typing {
     fields: Vec<(String, String)>,
 }
 
+/// A restore's refresh to send again: the command it settles and its fields.
+type RestoreAgain = (Option<CommandId>, Vec<(String, String)>);
+
 /// The deadline of a request configured with none (`ajaxTimeout: 0`).
 const NO_DEADLINE_MS: u64 = 60_000;
 /// The deadline of an upload configured with none (the default `fileUploadTimeout`).
@@ -165,7 +168,7 @@ pub struct Session {
     /// A restore's refresh that failed transiently is sent again (`retry.rs`), with these
     /// fields, for this command.
     restore_retry: crate::engine::retry::Retry,
-    restore_again: Option<(Option<CommandId>, Vec<(String, String)>)>,
+    restore_again: Option<RestoreAgain>,
     /// Whether our own session cookie reads back (cross-tab end detection needs it).
     cookies_work: bool,
     async_mode: bool,

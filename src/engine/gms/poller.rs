@@ -153,6 +153,6 @@ mod tests {
             last_gap = next - at;
             at = next;
         }
-        assert!(last_gap >= 7_500 && last_gap <= OUTAGE_CAP_MS + 250, "{last_gap}");
+        assert!((7_500..=OUTAGE_CAP_MS + 250).contains(&last_gap), "{last_gap}");
     }
 }

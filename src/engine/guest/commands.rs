@@ -137,7 +137,7 @@ impl Session {
     }
 
     fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
-        if !v.as_object().is_some_and(|m| !m.is_empty()) {
+        if v.as_object().is_none_or(|m| m.is_empty()) {
             return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
         }
         config::user_data(v, &mut self.cfg_user_data);
@@ -284,11 +284,11 @@ impl Session {
             info.insert("displayName", Value::str(nickname));
         }
         if let Value::String(k) = data.get("deploymentKey") {
-            s.as_object_mut().map(|m| m.insert("deploymentId", Value::str(k.as_str())));
+            if let Some(m) = s.as_object_mut() { m.insert("deploymentId", Value::str(k.as_str())) }
         }
         if data.get("organizationId").as_str().is_some() || data.get("orgGuid").as_str().is_some() {
             let org = if data.get("organizationId").truthy() { data.get("organizationId") } else { data.get("orgGuid") };
-            s.as_object_mut().map(|m| m.insert("organizationId", org.clone()));
+            if let Some(m) = s.as_object_mut() { m.insert("organizationId", org.clone()) }
         }
         let mut interaction = if self.interaction.is_empty() { None } else { Some(Value::Object(self.interaction.clone())) };
         if data.get("interactionData").as_object().is_some_and(|m| !m.is_empty()) {

@@ -54,7 +54,7 @@ fn state_of(kind: &str) -> Value {
 /// Epoch ms of an ISO time (`new Date(x).getTime()`; NaN when unreadable).
 pub fn time_of(v: &Value) -> Value {
     match v {
-        Value::String(s) => iso_to_millis(s).map(|t| Value::int(t)).unwrap_or(Value::num(f64::NAN)),
+        Value::String(s) => iso_to_millis(s).map(Value::int).unwrap_or(Value::num(f64::NAN)),
         Value::Number(n) => Value::num(n.get()),
         _ => Value::num(f64::NAN),
     }

@@ -503,15 +503,12 @@ impl Map {
             }
             return;
         }
-        match from {
-            Value::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    if !v.is_undefined() {
-                        self.insert(i.to_string(), v.clone());
-                    }
+        if let Value::Array(items) = from {
+            for (i, v) in items.iter().enumerate() {
+                if !v.is_undefined() {
+                    self.insert(i.to_string(), v.clone());
                 }
             }
-            _ => {}
         }
     }
     /// Deep `$.extend(true, this, from)`: plain objects merge key by key, everything else

@@ -216,7 +216,7 @@ pub fn number_text(n: &Number) -> String {
     }
     let neg = v < 0.0;
     let a = v.abs();
-    if a >= 1e21 || a < 1e-6 {
+    if !(1e-6..1e21).contains(&a) {
         // JavaScript's exponent form, to 15 significant digits. The exponent is found by
         // comparing with powers of ten (no `log10` in the wasm for this rare path).
         let mut e = 0i32;

@@ -171,7 +171,7 @@ impl Session {
     }
 
     fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
-        if !v.as_object().is_some_and(|m| !m.is_empty()) {
+        if v.as_object().is_none_or(|m| m.is_empty()) {
             return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
         }
         if let Value::Object(_) = v.get("userData") {
