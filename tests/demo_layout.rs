@@ -197,16 +197,7 @@ async fn guest(c: &Client, base: &str) -> Result<(), String> {
 /// Guest chat at 375 and 900 px: no Attach, no Older messages, the agent named in the join and the status, the composer inside the card, the name kept after New chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_chat_on_a_phone_and_a_desktop() {
-    let server =
-        support::webdriver::standin_with_agent(standin::Roots::of_repo(), 300, 100, 300).await;
-    let driver = start_driver().expect("chromedriver starts");
-    let client = browser(&driver).await.expect("a browser session opens");
-    let outcome = guest(&client, &server.url()).await;
-    if outcome.is_err() {
-        let _ = screenshot(&client, "guest-failed").await;
-    }
-    let _ = client.close().await;
-    outcome.expect("the guest chat page looks right");
+    in_browser("guest", async |c, s| guest(c, &s.url()).await).await;
 }
 
 async fn gms(c: &Client, base: &str) -> Result<(), String> {
@@ -288,16 +279,7 @@ async fn gms(c: &Client, base: &str) -> Result<(), String> {
 /// GMS at 375 and 900 px: Attach shown, the composer and End chat inside the card, on one line when wide; the name kept after a reload and New chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gms_chat_on_a_phone_and_a_desktop() {
-    let server =
-        support::webdriver::standin_with_agent(standin::Roots::of_repo(), 300, 100, 300).await;
-    let driver = start_driver().expect("chromedriver starts");
-    let client = browser(&driver).await.expect("a browser session opens");
-    let outcome = gms(&client, &server.url()).await;
-    if outcome.is_err() {
-        let _ = screenshot(&client, "gms-failed").await;
-    }
-    let _ = client.close().await;
-    outcome.expect("the GMS chat page looks right");
+    in_browser("gms", async |c, s| gms(c, &s.url()).await).await;
 }
 
 async fn nexus_async(c: &Client, server: &standin::Running) -> Result<(), String> {
@@ -414,14 +396,21 @@ async fn nexus_async(c: &Client, server: &standin::Running) -> Result<(), String
 /// Nexus v3 async mode: a sent image shows as an <img>, Older messages only on a restored chat, the agent still named after a reload without cookies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nexus_async_chat_shows_images_and_the_agent_after_a_reload() {
-    let server =
-        support::webdriver::standin_with_agent(standin::Roots::of_repo(), 300, 100, 300).await;
+    in_browser("nexus", async |c, s| nexus_async(c, s).await).await;
+}
+
+/// Runs `walk` on the demo in a fresh browser against a stand-in with a quick agent;
+/// a failure leaves `target/demo-states/<name>-failed.png`.
+async fn in_browser(name: &str, walk: impl AsyncFnOnce(&Client, &standin::Running) -> Result<(), String>) {
+    let server = support::webdriver::standin_with_agent(standin::Roots::of_repo(), 300, 100, 300).await;
     let driver = start_driver().expect("chromedriver starts");
     let client = browser(&driver).await.expect("a browser session opens");
-    let outcome = nexus_async(&client, &server).await;
+    let outcome = walk(&client, &server).await;
     if outcome.is_err() {
-        let _ = screenshot(&client, "nexus-failed").await;
+        let _ = screenshot(&client, &format!("{name}-failed")).await;
     }
     let _ = client.close().await;
-    outcome.expect("the Nexus async chat page looks right");
+    if let Err(e) = outcome {
+        panic!("the {name} demo page: {e}");
+    }
 }
