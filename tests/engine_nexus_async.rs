@@ -247,7 +247,8 @@ fn async_without_the_functions_keeps_cookies() {
 }
 
 /// Deliberate: a history page with nothing new (an empty page, or a server that ignores
-/// `index`) is the start: the next fetchHistory rejects instead of asking again forever.
+/// `index`, asked again by `count` alone) is the start: the next fetchHistory rejects
+/// instead of asking again forever.
 #[test]
 fn a_history_page_with_nothing_new_is_the_start() {
     for answer in [messages(&[]), messages(&[18, 19])] {
@@ -255,6 +256,11 @@ fn a_history_page_with_nothing_new_is_the_start() {
         let id = p.cmd("fetchHistory", "{}");
         let page = p.take("/s-1/messages?index=18&count=20");
         p.respond(&page, 200, &answer);
+        if p.has_request("/s-1/messages?count=22") {
+            // The page held what is shown and nothing older: by count now.
+            let page = p.take("/s-1/messages?count=22");
+            p.respond(&page, 200, &answer);
+        }
         assert!(p.outcome(id).is_some_and(|o| o.ok));
         assert!(p.has_request("/s-1/messages?operationId="), "the poll goes on");
         let id = p.cmd("fetchHistory", "{}");
@@ -319,4 +325,43 @@ fn a_refused_poll_waits_from_the_answer_that_asked_for_it() {
     p.respond(&create, 200, &created());
     assert!(p.http.is_empty(), "refused while another tab polls");
     assert_eq!(p.s.poll_timeout(), Some(p.now + 1000), "the retry is one pollTimeout after the answer");
+}
+
+/// A server that ignores `index` on history pages (answers the newest page): the history
+/// is fetched by a growing `count` instead, and the older messages arrive as history.
+#[test]
+fn a_server_that_ignores_the_history_index_is_paged_by_count() {
+    let mut p = restored(&[18, 19]);
+    let id = p.cmd("fetchHistory", "{}");
+    let page = p.take("/s-1/messages?index=18&count=20");
+    p.respond(&page, 200, &messages(&[18, 19]));
+    assert!(p.outcome(id).is_none(), "asked again by count");
+    let page = p.take("/s-1/messages?count=22");
+    p.mark();
+    p.respond(&page, 200, &messages(&(1..=19).collect::<Vec<_>>()));
+    assert!(p.outcome(id).is_some_and(|o| o.ok));
+    let m = p.event("messageReceived");
+    assert_eq!(m.get("oldMessages"), &Value::Bool(true));
+    assert_eq!(m.get("messages").as_array().map(Vec::len), Some(17), "1..17, the older ones, once");
+}
+
+/// A poll of a server without a per-transport cursor (it answers the whole transcript)
+/// after an async restore: the messages older than the restored page are left for
+/// fetchHistory, not shown as new after the newest ones.
+#[test]
+fn a_poll_bringing_older_messages_leaves_them_for_history() {
+    let mut p = restored(&[18, 19]);
+    p.mark();
+    while !p.has_request("/s-1/messages?operationId=") {
+        assert!(p.tick_until(u64::MAX), "a poll is planned");
+    }
+    let poll = p.take("/s-1/messages?operationId=");
+    p.respond(&poll, 200, &messages(&(1..=20).collect::<Vec<_>>()));
+    let got: Vec<Value> = p.seen_events("messageReceived").iter().flat_map(|e| e.get("messages").as_array().cloned().unwrap_or_default()).collect();
+    assert_eq!(got.len(), 1, "only 20 is new: {got:?}");
+    let id = p.cmd("fetchHistory", "{}");
+    let page = p.take("/s-1/messages?index=18&count=20");
+    p.respond(&page, 200, &messages(&(1..=18).collect::<Vec<_>>()));
+    assert!(p.outcome(id).is_some_and(|o| o.ok));
+    assert_eq!(p.event("messageReceived").get("messages").as_array().map(Vec::len), Some(17), "1..17 as history");
 }

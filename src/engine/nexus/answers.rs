@@ -186,6 +186,14 @@ impl Session {
                 }
                 let mut e = e;
                 let mut list = messages_mut(&mut e).map(std::mem::take).unwrap_or_default();
+                let older = list.iter().any(|m| self.older_than_shown(&sanitized_index(m.get("index"))));
+                let newer = list.iter().any(|m| self.newer_than_start(&sanitized_index(m.get("index"))));
+                if !self.history_by_count && newer && !older {
+                    // Deliberate: the page holds what is shown and nothing older, so the
+                    // server ignored `index`: page back by a growing `count` instead.
+                    self.history_by_count = true;
+                    return self.history_page_by_count(cmd, host);
+                }
                 let published = (!list.is_empty()).then(|| {
                     self.set_previous_index(&list, host);
                     self.take_messages(&mut list, Batch::History, now, host)
@@ -381,6 +389,13 @@ impl Session {
             let Some(m) = item.as_object_mut() else { continue };
             let index = sanitized_index(m.get("index").unwrap_or(&Value::Undefined));
             m.insert("iTempIndex", Value::str(index.as_str()));
+            // Deliberate: a poll of a server that answers with more than what is new (no
+            // cursor, or a cursor a re-attach did not move) brings messages older than the
+            // pages shown; they are left for fetchHistory, not shown as new after the
+            // newest ones.
+            if batch_kind == Batch::Poll && self.older_than_shown(&index) {
+                continue;
+            }
             if !self.seen.insert(&index) {
                 continue;
             }
@@ -579,6 +594,39 @@ pub(super) enum Batch {
 }
 
 impl Session {
+    /// Whether a message's (sanitised) index is older than the oldest one a restore or
+    /// history page has shown, while older pages remain to be fetched.
+    pub(super) fn older_than_shown(&self, index: &str) -> bool {
+        if self.all_received || !self.previous_start.truthy() {
+            return false;
+        }
+        let number = |s: &str| crate::engine::json::js_decimal(s);
+        match (number(index), number(&sanitized_index(&self.previous_start))) {
+            (Some(i), Some(start)) => i < start,
+            _ => false,
+        }
+    }
+
+    /// Whether a message's index is newer than the oldest one shown (a history page of a
+    /// server that reads `index` never holds one).
+    fn newer_than_start(&self, index: &str) -> bool {
+        let number = |s: &str| crate::engine::json::js_decimal(s);
+        match (number(index), number(&sanitized_index(&self.previous_start))) {
+            (Some(i), Some(start)) => self.previous_start.truthy() && i > start,
+            _ => false,
+        }
+    }
+
+    /// A history page for a server that ignores `index`: the newest messages, as many as
+    /// were seen plus one page, so that the page's older part is what comes next.
+    pub(super) fn history_page_by_count(&mut self, cmd: crate::engine::CommandId, host: &mut dyn Host) {
+        let count = (self.seen.len() + self.cfg.max_page as usize).min(10_000);
+        let q = [("count", count.to_string()), ("operationId", self.operation_id())];
+        let url = self.session_url("/messages", &q);
+        let headers = self.headers(host);
+        self.request("GET", url, headers, Body::None, true, Pending::History { cmd });
+    }
+
     /// The shipped `setPreviousIndex` on a restore or history page: a page of the one
     /// message asked from means nothing is older (the poll goes on); otherwise its first
     /// message is where the next page ends.

@@ -497,6 +497,9 @@ impl Session {
             return self.out.reject_text(id, texts::NO_MORE_MESSAGES);
         }
         self.pause_poll(host);
+        if self.history_by_count {
+            return self.history_page_by_count(id, host);
+        }
         let q = [("index", self.previous_start.to_js_string()), ("count", self.cfg.max_page.to_string()), ("operationId", self.operation_id())];
         let url = self.session_url("/messages", &q);
         let headers = self.headers(host);

@@ -135,6 +135,9 @@ pub struct Session {
     /// before one), and whether the server said there is nothing older.
     pub(super) previous_start: Value,
     pub(super) all_received: bool,
+    /// The server answered a history page as if it had no `index` (nothing older than
+    /// what is shown): later pages are asked for by a growing `count`.
+    pub(super) history_by_count: bool,
     /// The time of the input being handled (a refused poll is retried from it).
     pub(super) clock: Millis,
     pub(super) flag_refusals: u8,
@@ -199,6 +202,7 @@ impl Session {
             original_index: Value::int(0),
             previous_start: Value::int(0),
             all_received: false,
+            history_by_count: false,
             clock: 0,
             flag_refusals: 0,
             agents: Map::new(),
@@ -566,6 +570,7 @@ impl Session {
         self.poll = PollLoop::Off;
         self.previous_start = Value::int(0);
         self.all_received = false;
+        self.history_by_count = false;
         self.active = false;
         self.session_data = Map::new();
         self.session_data_missing = false;
