@@ -224,6 +224,26 @@ pub async fn guest_heartbeats(State(world): State<Shared>, Json(body): Json<Valu
     StatusCode::NO_CONTENT
 }
 
+/// `GET /control/nexus/variant`: how the Nexus stand-in reads the protocol's inferred
+/// parts (`crate::nexus_variant`).
+pub async fn nexus_variant(State(world): State<Shared>) -> Json<Value> {
+    Json(json!(lock(&world).nexus.variant))
+}
+
+/// `POST /control/nexus/variant` with the knobs to set, e.g. `{"cursor": "none",
+/// "index_base": 0}`: the variant becomes exactly that (knobs left out take their
+/// defaults; `{}` restores them all) and the answer is the variant now in force. An
+/// unknown knob or value is refused with 400 and nothing changes.
+pub async fn set_nexus_variant(State(world): State<Shared>, Json(body): Json<Value>) -> Response {
+    match serde_json::from_value::<crate::nexus_variant::Variant>(body) {
+        Ok(v) => {
+            lock(&world).nexus.variant = v;
+            Json(json!(v)).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, format!("bad Nexus variant: {e}")).into_response(),
+    }
+}
+
 pub async fn nexus_sessions(State(world): State<Shared>) -> Json<Value> {
     let w = lock(&world);
     Json(json!({"sessions": w.nexus.sessions.values().collect::<Vec<_>>()}))

@@ -18,6 +18,7 @@ pub mod guest_agent;
 pub mod guest_world;
 pub mod netfault;
 pub mod nexus;
+pub mod nexus_variant;
 pub mod world;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -92,6 +93,7 @@ pub fn router(world: Shared, roots: Roots) -> Router {
         .route(&format!("{}/{{id}}/participants/{{pid}}", nexus::SESSIONS), delete(nexus::leave))
         .route("/nexus/v3/chat/images/{name}", get(nexus::image))
         .route("/control/nexus", get(control::nexus_sessions))
+        .route("/control/nexus/variant", get(control::nexus_variant).post(control::set_nexus_variant))
         .route("/control/nexus/{id}/act", post(control::nexus_act))
         .route("/control/guest", get(control::guest_conversations))
         .route("/control/guest/{conv}/act", post(control::guest_act))
@@ -120,6 +122,17 @@ pub struct Running {
 impl Running {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How the Nexus v3 stand-in reads the protocol's inferred parts from now on
+    /// (`nexus_variant`; the same as `POST /control/nexus/variant`).
+    pub fn set_nexus_variant(&self, variant: nexus_variant::Variant) {
+        world::lock(&self.world).nexus.variant = variant;
+    }
+
+    /// The Nexus variant in force.
+    pub fn nexus_variant(&self) -> nexus_variant::Variant {
+        world::lock(&self.world).nexus.variant
     }
 }
 

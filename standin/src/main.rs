@@ -1,10 +1,12 @@
-//! `standin [--port N] [--port-file PATH] [--exit-after SECONDS]`: serves the stand-in
-//! backends, the demo page and the built plugin on 127.0.0.1.
+//! `standin [--port N] [--port-file PATH] [--exit-after SECONDS] [--nexus-variant JSON]`:
+//! serves the stand-in backends, the demo page and the built plugin on 127.0.0.1. The
+//! Nexus variant (`standin::nexus_variant`, e.g. `'{"cursor":"none"}'`) can also be set
+//! later with `POST /control/nexus/variant`.
 
 use std::time::Duration;
 
 fn usage() -> ! {
-    eprintln!("usage: standin [--port N] [--port-file PATH] [--exit-after SECONDS]");
+    eprintln!("usage: standin [--port N] [--port-file PATH] [--exit-after SECONDS] [--nexus-variant JSON]");
     std::process::exit(2)
 }
 
@@ -13,6 +15,7 @@ async fn main() {
     let mut port: u16 = 8765;
     let mut port_file = None;
     let mut exit_after = None;
+    let mut variant = standin::nexus_variant::Variant::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
@@ -20,6 +23,12 @@ async fn main() {
             "--port" => port = value().parse().unwrap_or_else(|_| usage()),
             "--port-file" => port_file = Some(value()),
             "--exit-after" => exit_after = Some(value().parse::<u64>().unwrap_or_else(|_| usage())),
+            "--nexus-variant" => {
+                variant = serde_json::from_str(&value()).unwrap_or_else(|e| {
+                    eprintln!("standin: bad --nexus-variant: {e}");
+                    usage()
+                })
+            }
             _ => usage(),
         }
     }
@@ -30,6 +39,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    running.set_nexus_variant(variant);
     if let Some(f) = port_file {
         if let Err(e) = std::fs::write(&f, running.addr.port().to_string()) {
             eprintln!("standin: cannot write {f}: {e}");

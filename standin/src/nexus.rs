@@ -11,17 +11,24 @@
 //! Here `S` is `/nexus/v3/chat/sessions`. Every call but the attachment carries an
 //! `operationId`.
 //!
-//! The choices where the notes say **[inferred]** are the same as in the oracle's Nexus
-//! stand-in (`tests/conformance/kit/backends/nexus.mjs`):
+//! By default the choices where the notes say **[inferred]** are the same as in the
+//! oracle's Nexus stand-in (`tests/conformance/kit/backends/nexus.mjs`):
 //!
 //! - envelopes `{status:{code:0}, data}` and `{status:{code:"<STRING>", message}}`;
 //! - a JWT `clientToken` whose payload `{sessionId, transportId, participantId}` is standard
 //!   base64 without padding;
 //! - string indexes, 1-based;
 //! - a plain poll returns what this transport has not been given yet. `index=i` returns from
-//!   i on; `count=n` returns the newest n. `index=i&count=n` returns the n ending at i.
+//!   i on; `count=n` returns the newest n. `index=i&count=n` returns the n ending at i;
+//! - after the visitor left, calls answer `chatEnded: true`.
+//!
+//! Each of these has other plausible readings, chosen per stand-in with a
+//! [`crate::nexus_variant::Variant`] (`POST /control/nexus/variant`; the knobs and why each
+//! reading is plausible are in that module). Messages are kept with the default index
+//! (`"1"`, `"2"`, ...) and written out in the variant's form when served.
 
 use crate::form;
+use crate::nexus_variant::{self, Variant};
 use crate::world::{lock, Shared};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -60,9 +67,13 @@ pub struct NexusSession {
     pub customer: Party,
     pub agent: Option<Party>,
     pub messages: Vec<Value>,
-    /// Per transport (the token's `transportId`): how many messages it was given.
+    /// Per transport (the token's `transportId`), or one for the session with a shared
+    /// cursor: how many messages it was given.
     pub cursors: BTreeMap<String, usize>,
     pub ended: bool,
+    /// The visitor left (its own DELETE); with `ended_on_leave_poll: invalid_session`
+    /// every later call answers 404 `INVALID_SESSION`.
+    pub left: bool,
     /// Forgotten by the server: every call answers 404 `INVALID_SESSION`.
     pub lost: bool,
     pub user_data: BTreeMap<String, Value>,
@@ -106,6 +117,8 @@ pub struct NexusWorld {
     pub images: BTreeMap<String, Image>,
     /// When set, `x-api-key` must equal it.
     pub api_key: Option<String>,
+    /// How the inferred parts of the protocol are read (`crate::nexus_variant`).
+    pub variant: Variant,
     next: u64,
 }
 
@@ -119,8 +132,9 @@ impl NexusWorld {
     /// A new client token for a session (a new transport of it).
     fn issue(&mut self, session_id: &str, participant_id: &str) -> String {
         let transport_id = self.id("transport");
-        let payload = json!({"sessionId": session_id, "transportId": transport_id, "participantId": participant_id}).to_string();
-        let token = format!("{}.{}.sig{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(payload.as_bytes()), self.next);
+        let v = self.variant;
+        let payload = v.token_payload(session_id, &transport_id, participant_id);
+        let token = format!("{}.{}.sig{}", v.encode(br#"{"alg":"HS256","typ":"JWT"}"#), v.encode(payload.as_bytes()), self.next);
         if let Some(s) = self.sessions.get_mut(session_id) {
             s.cursors.insert(transport_id.clone(), 0);
         }
@@ -146,8 +160,23 @@ fn ok(data: Value) -> Response {
     Json(json!({"status": {"code": 0}, "data": data})).into_response()
 }
 
-fn fail(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"status": {"code": code, "message": message}}))).into_response()
+/// An error answer, its code written as the variant writes codes.
+fn fail(v: &Variant, status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"status": {"code": v.code(status.as_u16(), code), "message": message}}))).into_response()
+}
+
+/// The variant in force.
+fn variant(world: &Shared) -> Variant {
+    lock(world).nexus.variant
+}
+
+/// A stored message as served: its index written in the variant's form.
+fn served(v: &Variant, pos: usize, m: &Value) -> Value {
+    let mut m = m.clone();
+    if let Value::Object(o) = &mut m {
+        o.insert("index".into(), v.index_of(pos));
+    }
+    m
 }
 
 fn header_of(headers: &HeaderMap, name: &str) -> String {
@@ -171,14 +200,15 @@ fn data_of(body: &form::Form) -> (BTreeMap<String, String>, BTreeMap<String, Val
 
 /// Checks the api key and the fault queue; `Err` is the answer to give instead.
 async fn gate(world: &Shared, headers: &HeaderMap, op: &str) -> Result<(), Response> {
-    let fault = {
+    let (fault, v) = {
         let mut w = lock(world);
+        let v = w.nexus.variant;
         if let Some(k) = &w.nexus.api_key {
             if &header_of(headers, "x-api-key") != k {
-                return Err(fail(StatusCode::UNAUTHORIZED, "INVALID_CONTACT_CENTER", "x-api-key missing or wrong"));
+                return Err(fail(&v, StatusCode::UNAUTHORIZED, "INVALID_CONTACT_CENTER", "x-api-key missing or wrong"));
             }
         }
-        w.take_fault(op)
+        (w.take_fault(op), v)
     };
     match fault {
         Some(f) if f.kind == "slow" => {
@@ -186,24 +216,26 @@ async fn gate(world: &Shared, headers: &HeaderMap, op: &str) -> Result<(), Respo
             Ok(())
         }
         Some(f) if f.kind == "http" => Err((StatusCode::from_u16(f.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "stand-in fault").into_response()),
-        Some(f) if f.kind == "errors" => Err(fail(StatusCode::from_u16(f.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "INTERNAL_ERROR", "stand-in fault")),
+        Some(f) if f.kind == "errors" => Err(fail(&v, StatusCode::from_u16(f.status.unwrap_or(500)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "INTERNAL_ERROR", "stand-in fault")),
         _ => Ok(()),
     }
 }
 
 /// The session a client key is for, or the answer that refuses the call.
-fn session_for<'a>(w: &'a mut crate::world::World, id: &str, headers: &HeaderMap) -> Result<(&'a mut NexusSession, String), Response> {
+fn session_for<'a>(w: &'a mut crate::world::World, id: &str, headers: &HeaderMap) -> Result<(&'a mut NexusSession, String), Box<Response>> {
     let key = header_of(headers, "x-nexus-client-key");
     let transport = match w.nexus.tokens.get(&key) {
         Some((sid, tid)) if sid == id => Some(tid.clone()),
         _ => None,
     };
+    let v = w.nexus.variant;
+    let gone_when_left = v.ended_on_leave_poll == crate::nexus_variant::AfterLeave::InvalidSession;
     match w.nexus.sessions.get_mut(id) {
-        Some(s) if !s.lost => match transport {
+        Some(s) if !(s.lost || (s.left && gone_when_left)) => match transport {
             Some(t) => Ok((s, t)),
-            None => Err(fail(StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "x-nexus-client-key missing or not for this session")),
+            None => Err(Box::new(fail(&v, StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "x-nexus-client-key missing or not for this session"))),
         },
-        _ => Err(fail(StatusCode::NOT_FOUND, "INVALID_SESSION", "session not found")),
+        _ => Err(Box::new(fail(&v, StatusCode::NOT_FOUND, "INVALID_SESSION", "session not found"))),
     }
 }
 
@@ -211,12 +243,13 @@ pub async fn create(State(world): State<Shared>, headers: HeaderMap, req: Reques
     if let Err(r) = gate(&world, &headers, "nexus.create").await {
         return r;
     }
+    let v = variant(&world);
     let body = match form::read(req).await {
         Ok(f) => f,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
+        Err(e) => return fail(&v, StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
     };
     if body.get("operationId").is_none_or(str::is_empty) {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_OPERATION", "operationId is required");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_OPERATION", "operationId is required");
     }
     let (data, user_data) = data_of(&body);
     let stored = header_of(&headers, "x-nexus-client-key");
@@ -224,26 +257,26 @@ pub async fn create(State(world): State<Shared>, headers: HeaderMap, req: Reques
     if !stored.is_empty() {
         // Async restore: the stored key attaches a new transport to a live session.
         let Some((sid, _)) = w.nexus.tokens.get(&stored).cloned() else {
-            return fail(StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "the stored client key is unknown");
+            return fail(&v, StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "the stored client key is unknown");
         };
         let pid = match w.nexus.sessions.get(&sid) {
             Some(s) if !s.ended && !s.lost => s.customer.participant_id.clone(),
-            _ => return fail(StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "the session of this client key is over"),
+            _ => return fail(&v, StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "the session of this client key is over"),
         };
         let token = w.nexus.issue(&sid, &pid);
         return ok(json!({"clientToken": token, "selfUri": format!("{SESSIONS}/{sid}")}));
     }
     if data.get("endpoint").is_none_or(|e| e.is_empty()) {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_ENDPOINT", "endpoint is required");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_ENDPOINT", "endpoint is required");
     }
     let first = data.get("firstName").cloned().unwrap_or_default();
     let nickname = data.get("nickname").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| first.clone());
     if nickname.is_empty() {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_NICKNAME", "first name is required");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_NICKNAME", "first name is required");
     }
     let session_id = w.nexus.id("session");
     let customer = Party { nickname, first_name: first, last_name: data.get("lastName").cloned().unwrap_or_default(), kind: "Customer".into(), participant_id: w.nexus.id("participant") };
-    let mut s = NexusSession { session_id: session_id.clone(), customer: customer.clone(), agent: None, messages: Vec::new(), cursors: BTreeMap::new(), ended: false, lost: false, user_data, form: data };
+    let mut s = NexusSession { session_id: session_id.clone(), customer: customer.clone(), agent: None, messages: Vec::new(), cursors: BTreeMap::new(), ended: false, left: false, lost: false, user_data, form: data };
     s.say(&customer, "ParticipantJoined", None);
     w.nexus.sessions.insert(session_id.clone(), s);
     let token = w.nexus.issue(&session_id, &customer.participant_id);
@@ -256,35 +289,42 @@ pub async fn messages(State(world): State<Shared>, Path(id): Path<String>, Query
     if let Err(r) = gate(&world, &headers, "nexus.poll").await {
         return r;
     }
+    let v = variant(&world);
     if q.get("operationId").is_none_or(|o| o.is_empty()) {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_OPERATION", "operationId is required");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_OPERATION", "operationId is required");
     }
     let mut w = lock(&world);
     let (s, transport) = match session_for(&mut w, &id, &headers) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    let num = |k: &str| q.get(k).and_then(|v| v.trim().trim_start_matches('-').parse::<usize>().ok());
+    let count = q.get("count").and_then(|c| c.trim().trim_start_matches('-').parse::<usize>().ok());
+    // An index this server does not write is taken as none, or refused by a server with
+    // structured (dashed) ids.
+    let index = match q.get("index").map(|i| (i, v.position(i))) {
+        Some((_, Some(p))) => Some(p),
+        Some((raw, None)) if v.refuses_bad_index() => {
+            return fail(&v, StatusCode::BAD_REQUEST, "INVALID_INDEX", &format!("index {raw:?} is not one of this session's indexes"));
+        }
+        _ => None,
+    };
+    let asked = match (index, count) {
+        (Some(i), Some(n)) => nexus_variant::Query::Page(i, n),
+        (Some(i), None) => nexus_variant::Query::From(i),
+        (None, Some(n)) => nexus_variant::Query::Newest(n),
+        (None, None) => nexus_variant::Query::Plain,
+    };
     let len = s.messages.len();
-    let list: Vec<Value> = match (num("index"), num("count")) {
-        (Some(i), Some(n)) => {
-            let end = i.min(len);
-            s.messages[end.saturating_sub(n)..end].to_vec()
+    let key = v.cursor_key(&transport);
+    let cursor = key.as_ref().map(|k| s.cursors.get(k).copied().unwrap_or(0));
+    let chosen = v.select(len, asked, cursor);
+    if chosen.moves_cursor {
+        if let Some(k) = key {
+            s.cursors.insert(k, len);
         }
-        (Some(i), None) => {
-            s.cursors.insert(transport, len);
-            s.messages[i.saturating_sub(1).min(len)..].to_vec()
-        }
-        (None, Some(n)) => {
-            s.cursors.insert(transport, len);
-            s.messages[len.saturating_sub(n)..].to_vec()
-        }
-        (None, None) => {
-            let from = s.cursors.get(&transport).copied().unwrap_or(0).min(len);
-            s.cursors.insert(transport, len);
-            s.messages[from..].to_vec()
-        }
-    };
+    }
+    let first = chosen.range.start;
+    let list: Vec<Value> = s.messages.get(chosen.range).unwrap_or_default().iter().enumerate().map(|(i, m)| served(&v, first + i, m)).collect();
     ok(json!({"chatEnded": s.ended, "messages": list}))
 }
 
@@ -292,22 +332,23 @@ pub async fn post_message(State(world): State<Shared>, Path(id): Path<String>, h
     if let Err(r) = gate(&world, &headers, "nexus.send").await {
         return r;
     }
+    let v = variant(&world);
     let body = match form::read(req).await {
         Ok(f) => f,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
+        Err(e) => return fail(&v, StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
     };
     let (data, _) = data_of(&body);
     let mut w = lock(&world);
     let (s, _) = match session_for(&mut w, &id, &headers) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if s.ended {
         return ok(json!({"chatEnded": true}));
     }
     let text = data.get("text").cloned().unwrap_or_default();
     match data.get("type").map(String::as_str).unwrap_or("Text") {
-        "Text" if text.trim().is_empty() => return fail(StatusCode::BAD_REQUEST, "INVALID_MESSAGE", "text is required"),
+        "Text" if text.trim().is_empty() => return fail(&v, StatusCode::BAD_REQUEST, "INVALID_MESSAGE", "text is required"),
         "Text" => {
             let who = s.customer.clone();
             s.say(&who, "Text", Some(&text));
@@ -315,7 +356,7 @@ pub async fn post_message(State(world): State<Shared>, Path(id): Path<String>, h
             on_visitor_text(world, id, text);
         }
         "TypingStarted" | "TypingStopped" => {}
-        other => return fail(StatusCode::BAD_REQUEST, "INVALID_MESSAGE_TYPE", &format!("type {other} is not supported")),
+        other => return fail(&v, StatusCode::BAD_REQUEST, "INVALID_MESSAGE_TYPE", &format!("type {other} is not supported")),
     }
     ok(json!({"chatEnded": false}))
 }
@@ -324,35 +365,37 @@ pub async fn post_image(State(world): State<Shared>, Path(id): Path<String>, hea
     if let Err(r) = gate(&world, &headers, "nexus.images").await {
         return r;
     }
+    let v = variant(&world);
     let body = match form::read(req).await {
         Ok(f) => f,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
+        Err(e) => return fail(&v, StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
     };
     if body.cut_short {
-        return fail(StatusCode::BAD_REQUEST, "LIMIT_FILE_SIZE", &format!("at most {MAX_IMAGE_BYTES} bytes"));
+        return fail(&v, StatusCode::BAD_REQUEST, "LIMIT_FILE_SIZE", &format!("at most {MAX_IMAGE_BYTES} bytes"));
     }
     let mut w = lock(&world);
     let name = format!("img-{}", w.seq());
     let (s, _) = match session_for(&mut w, &id, &headers) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(part) = body.files.into_iter().find(|p| p.field == "file") else {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_FILE_TYPE", "a file part named file is required");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_FILE_TYPE", "a file part named file is required");
     };
     if !part.content_type.starts_with("image/") {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_FILE_TYPE", "only images can be sent");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_FILE_TYPE", "only images can be sent");
     }
     if part.size > MAX_IMAGE_BYTES {
-        return fail(StatusCode::BAD_REQUEST, "LIMIT_FILE_SIZE", &format!("at most {MAX_IMAGE_BYTES} bytes"));
+        return fail(&v, StatusCode::BAD_REQUEST, "LIMIT_FILE_SIZE", &format!("at most {MAX_IMAGE_BYTES} bytes"));
     }
     let pid = s.customer.participant_id.clone();
     let sent = s.messages.iter().filter(|m| m.get("content").is_some() && m["from"]["participantId"] == json!(pid)).count();
     if sent >= MAX_IMAGES {
-        return fail(StatusCode::BAD_REQUEST, "LIMIT_FILE_COUNT", &format!("at most {MAX_IMAGES} images"));
+        return fail(&v, StatusCode::BAD_REQUEST, "LIMIT_FILE_COUNT", &format!("at most {MAX_IMAGES} images"));
     }
     let from = s.customer.from();
-    let index = s.push(json!({"type": "Text", "text": "", "from": from, "content": [{"type": "image", "mime": part.content_type, "url": format!("/images/{name}")}]}));
+    s.push(json!({"type": "Text", "text": "", "from": from, "content": [{"type": "image", "mime": part.content_type, "url": format!("/images/{name}")}]}));
+    let index = v.index_of(s.messages.len().saturating_sub(1));
     w.nexus.images.insert(name, Image { mime: part.content_type, data: part.data });
     ok(json!({"index": index}))
 }
@@ -361,18 +404,19 @@ pub async fn put_user_data(State(world): State<Shared>, Path(id): Path<String>, 
     if let Err(r) = gate(&world, &headers, "nexus.userdata").await {
         return r;
     }
+    let v = variant(&world);
     let body = match form::read(req).await {
         Ok(f) => f,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
+        Err(e) => return fail(&v, StatusCode::BAD_REQUEST, "INVALID_REQUEST", &e),
     };
     let (data, _) = data_of(&body);
     let mut w = lock(&world);
     let (s, _) = match session_for(&mut w, &id, &headers) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    for (k, v) in data {
-        s.user_data.insert(k, json!(v));
+    for (k, value) in data {
+        s.user_data.insert(k, json!(value));
     }
     ok(json!({}))
 }
@@ -381,30 +425,33 @@ pub async fn leave(State(world): State<Shared>, Path((id, pid)): Path<(String, S
     if let Err(r) = gate(&world, &headers, "nexus.leave").await {
         return r;
     }
+    let v = variant(&world);
     let mut w = lock(&world);
     let (s, _) = match session_for(&mut w, &id, &headers) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if pid != s.customer.participant_id {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_PARTICIPANT", "not the visitor of this session");
+        return fail(&v, StatusCode::BAD_REQUEST, "INVALID_PARTICIPANT", "not the visitor of this session");
     }
     if !s.ended {
         let who = s.customer.clone();
         s.say(&who, "ParticipantLeft", None);
         s.ended = true;
     }
+    s.left = true;
     ok(json!({"chatEnded": true}))
 }
 
 pub async fn image(State(world): State<Shared>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     let w = lock(&world);
+    let v = w.nexus.variant;
     if !w.nexus.tokens.contains_key(&header_of(&headers, "x-nexus-client-key")) {
-        return fail(StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "x-nexus-client-key required");
+        return fail(&v, StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "x-nexus-client-key required");
     }
     match w.nexus.images.get(&name) {
         Some(img) => ([(header::CONTENT_TYPE, img.mime.clone())], img.data.clone()).into_response(),
-        None => fail(StatusCode::NOT_FOUND, "NOT_FOUND", "no such image"),
+        None => fail(&v, StatusCode::NOT_FOUND, "NOT_FOUND", "no such image"),
     }
 }
 
