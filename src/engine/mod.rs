@@ -35,6 +35,7 @@ pub mod sort;
 pub mod texts;
 pub mod time;
 pub mod typing;
+pub mod webmsg;
 pub mod xhr;
 
 pub use command::{Command, FileInfo, PageEvent, PageInfo};
