@@ -595,9 +595,10 @@ pub(super) enum Batch {
 
 impl Session {
     /// Whether a message's (sanitised) index is older than the oldest one a restore or
-    /// history page has shown, while older pages remain to be fetched.
+    /// history page has shown, while older pages remain to be fetched (async mode: only
+    /// there does fetchHistory bring them; elsewhere they are shown as they come).
     pub(super) fn older_than_shown(&self, index: &str) -> bool {
-        if self.all_received || !self.previous_start.truthy() {
+        if !self.cfg.async_mode || self.all_received || !self.previous_start.truthy() {
             return false;
         }
         let number = |s: &str| crate::engine::json::js_decimal(s);
