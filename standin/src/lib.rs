@@ -1,6 +1,7 @@
 //! A local stand-in for the backends WebChatService talks to, for the demo page and the
 //! tests: Genesys Engage GMS Chat API v2 (`/genesys/2/chat/{service}`), Genesys Cloud
-//! guest chat (`/api/v2/webchat/guest/conversations` + its WebSocket event stream) and
+//! guest chat (`/api/v2/webchat/guest/conversations` + its WebSocket event stream), Genesys
+//! Cloud Web Messaging (the `/v1` WebSocket, history, deployment config; `webmsg`) and
 //! Genesys Multicloud CX Nexus v3 chat (`/nexus/v3/chat/sessions`), with a
 //! scripted agent, a control API (`/control/...`) for injecting agent actions and faults, CORS for
 //! any origin, and the demo page and built plugin as static files.
@@ -19,6 +20,8 @@ pub mod guest_world;
 pub mod netfault;
 pub mod nexus;
 pub mod nexus_variant;
+pub mod webmsg;
+pub mod webmsg_agent;
 pub mod world;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -105,6 +108,14 @@ pub fn router(world: Shared, roots: Roots) -> Router {
         .route("/control/agent", put(control::set_agent))
         .route("/control/apikey", put(control::set_apikey))
         .route("/control/reset", post(control::reset))
+        .route("/v1", get(webmsg::socket))
+        .route("/api/v2/webmessaging/messages", get(webmsg::history))
+        .route("/webdeployments/v1/deployments/{id}/config.json", get(webmsg::config))
+        .route("/webmsg/upload/{id}", put(webmsg::upload).layer(uploads))
+        .route("/webmsg/download/{id}", get(webmsg::download))
+        .route("/control/webmsg", get(webmsg::control_sessions))
+        .route("/control/webmsg/act", post(webmsg::control_act_global))
+        .route("/control/webmsg/{token}/act", post(webmsg::control_act))
         .fallback(move |uri| files::serve(roots.clone(), uri))
         // Inside CORS: a fault's answer carries the CORS headers, so the page sees its status.
         .layer(middleware::from_fn_with_state(world.clone(), netfault::layer))

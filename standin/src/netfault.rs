@@ -1,7 +1,7 @@
-//! Network faults for every transport's API (GMS, guest chat, Nexus v3), applied by one
+//! Network faults for every transport's API (GMS, guest chat, Nexus v3, Web Messaging), applied by one
 //! middleware in front of all their routes, so a fault means the same on each of them.
 //!
-//! A fault is picked by `transport` (`gms`, `guest`, `nexus`), `op` (the operation, see
+//! A fault is picked by `transport` (`gms`, `guest`, `nexus`, `webmsg`), `op` (the operation, see
 //! [`classify`]; `send` or `guest.send` alike), `method` and a `path` substring of the path
 //! and query, each optional, and applies to the next `count` requests that match. Kinds:
 //!
@@ -139,7 +139,9 @@ fn target(transport: &'static str, op: &str) -> Option<Target> {
 /// - `guest`: `create`, `members`, `member`, `leave`, `send`, `typing`, `messages`, and
 ///   `stream` (the event stream's WebSocket upgrade);
 /// - `nexus`: `create`, `poll` (GET messages), `send` (POST messages: text and typing),
-///   `images`, `userdata`, `leave`, `image` (an attachment's bytes).
+///   `images`, `userdata`, `leave`, `image` (an attachment's bytes);
+/// - `webmsg` (Web Messaging, `crate::webmsg`): `socket` (the `/v1` WebSocket upgrade),
+///   `history`, `config`, `upload` (the presigned `PUT`), `download`.
 ///
 /// Any other path under a transport's prefix is its `other`.
 pub fn classify(method: &Method, path: &str) -> Option<Target> {
@@ -186,7 +188,14 @@ pub fn classify(method: &Method, path: &str) -> Option<Target> {
         };
         return target("nexus", op);
     }
-    None
+    match path {
+        "/v1" => target("webmsg", "socket"),
+        "/api/v2/webmessaging/messages" => target("webmsg", "history"),
+        p if p.starts_with("/webdeployments/v1/deployments/") => target("webmsg", "config"),
+        p if p.starts_with("/webmsg/upload/") => target("webmsg", "upload"),
+        p if p.starts_with("/webmsg/download/") => target("webmsg", "download"),
+        _ => None,
+    }
 }
 
 impl NetFault {

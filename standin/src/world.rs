@@ -131,6 +131,8 @@ pub struct World {
     /// Network faults for every transport's API (`crate::netfault`), and those applied.
     pub net_faults: VecDeque<crate::netfault::NetFault>,
     pub net_applied: Vec<crate::netfault::Applied>,
+    /// Genesys Cloud Web Messaging sessions, uploads and upgrade faults.
+    pub webmsg: crate::webmsg::WmWorld,
     next_id: u64,
 }
 
