@@ -551,3 +551,48 @@ fn nexus_a_restore_that_meets_a_503_is_tried_again() {
     assert!(p.events().contains(&"restored"));
     assert!(p.s.is_active());
 }
+
+/// Guest chat: the chat ended while the restore's page waited to be fetched again: the
+/// restore command settles (it was dropped with the retry, never answered).
+#[test]
+fn guest_a_restore_waiting_for_its_retry_settles_when_the_chat_ends() {
+    let mut host = MemoryHost::default();
+    for (k, v) in [("jwt", "jwt-1"), ("conversationId", "conv-1"), ("memberId", ME), ("WebSocketUrl", "wss://stream.test/s")] {
+        let name = webchatservice::engine::guest::cookies::ALL.iter().find(|(_, key)| *key == k).map(|(n, _)| *n).expect("a cookie for the key");
+        host.store.insert(name.into(), v.into());
+    }
+    let mut p = Page::boot(&guest_config(), host);
+    let restore = p.cmd("restore", "{}");
+    let me = p.take(&format!("/members/{ME}"));
+    p.respond(&me, 200, &member(ME, "Jane", "CUSTOMER"));
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Opened);
+    let page = p.take("/conversations/conv-1/messages");
+    p.respond(&page, 503, "");
+    let end = p.cmd("endChat", "{}");
+    let delete = p.take(&format!("/members/{ME}"));
+    p.respond(&delete, 200, "");
+    assert!(p.outcome(end).is_some());
+    let waiting: Vec<u64> = [2, restore].into_iter().filter(|id| p.outcome(*id).is_none()).collect();
+    assert!(waiting.is_empty(), "restore commands left unsettled: {waiting:?}");
+    p.advance(60_000);
+    assert!(!p.has_request("/conversations/conv-1/messages"), "no page for the ended chat");
+}
+
+/// Nexus: endChat while the restore's page waited to be fetched again: the ended chat is
+/// not restored when the retry comes due (it was: `restored` after `ended`).
+#[test]
+fn nexus_a_restore_waiting_for_its_retry_does_not_outlive_the_end() {
+    let mut host = MemoryHost::default();
+    host.store.insert(webchatservice::engine::nexus::cookies::KEYS.into(), TOKEN.into());
+    host.store.insert(webchatservice::engine::nexus::cookies::SESSION.into(), "s-1".into());
+    let mut p = Page::boot(&nexus_config(""), host);
+    let r = p.take("/s-1/messages?count=");
+    p.respond(&r, 503, "");
+    let end = p.cmd("endChat", "{}");
+    assert!(p.outcome(end).is_some());
+    p.mark();
+    p.advance(60_000);
+    assert!(!p.has_request("/s-1/messages?count="), "no restore of the ended chat");
+    assert!(!p.events().contains(&"restored"), "{:?}", p.events());
+}

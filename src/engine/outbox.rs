@@ -40,8 +40,6 @@ pub struct Outgoing<M> {
     pub state: SendState,
     /// Its own copy came back while it was in flight: the server has it.
     pub seen: bool,
-    /// How many times it went out without a final answer (the retry delay grows with it).
-    pub attempts: u32,
 }
 
 /// What a send that failed comes to.
@@ -80,7 +78,7 @@ impl<M> Outbox<M> {
         self.queue.len() >= MAX_QUEUED
     }
     pub fn push(&mut self, cmd: CommandId, text: String, meta: M) {
-        self.queue.push_back(Outgoing { cmd, text, meta, state: SendState::Waiting, seen: false, attempts: 0 });
+        self.queue.push_back(Outgoing { cmd, text, meta, state: SendState::Waiting, seen: false });
     }
     /// The head, when it is ready to go out (nothing in flight or uncertain before it).
     pub fn ready(&mut self) -> Option<&mut Outgoing<M>> {
@@ -98,12 +96,7 @@ impl<M> Outbox<M> {
     pub fn sent(&mut self, request: RequestId) {
         if let Some(h) = self.queue.front_mut() {
             h.state = SendState::InFlight(request);
-            h.attempts = h.attempts.saturating_add(1);
         }
-    }
-    /// How many attempts the head has had (0 when nothing waits).
-    pub fn attempts(&self) -> u32 {
-        self.queue.front().map_or(0, |h| h.attempts)
     }
     /// Whether `request` is the head's send (answers to anything else are stale).
     pub fn is_head(&self, request: RequestId) -> bool {
@@ -254,7 +247,6 @@ mod tests {
         assert!(o.uncertain());
         assert!(o.checked(6));
         o.sent(7);
-        assert_eq!(o.attempts(), 2);
         assert!(matches!(o.failed(5, true, 8), Failed::Stale));
         assert!(matches!(o.failed(7, true, 8), Failed::Refused(h) if h.cmd == 1));
     }

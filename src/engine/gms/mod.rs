@@ -446,6 +446,12 @@ impl Session {
         self.settle_verify_waiters();
         self.fail_outbox();
         self.probe_at = None;
+        // A restore waiting to be tried again holds its command: it settles here.
+        if self.restore_retry.at.is_some() {
+            if let Some((Some(cmd), _)) = self.restore_again.take() {
+                self.out.reject_text(cmd, super::texts::NOTHING_TO_RESTORE);
+            }
+        }
         self.restore_retry.reset();
         self.restore_again = None;
     }

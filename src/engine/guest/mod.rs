@@ -566,8 +566,11 @@ impl Session {
         self.gap_after = None;
         self.catch_up_at = None;
         self.catch_up_failures = 0;
+        // A restore waiting to be tried again holds its command: it settles here.
+        if let Some((r, _)) = self.restore_again.take().filter(|_| self.restore_retry.at.is_some()) {
+            self.restore_reject(r, super::texts::NO_CONVERSATION_STATE);
+        }
         self.restore_retry.reset();
-        self.restore_again = None;
         self.end_at = None;
         self.last_id = last_id::LastIdWrite::Idle;
         self.lost = false;

@@ -295,7 +295,7 @@ impl Session {
     /// same point, later each time (1 s, 2 s, ... at most 30 s), while the stream is up.
     pub(super) fn catch_up_failed(&mut self, now: Millis) {
         self.catch_up_failures = self.catch_up_failures.saturating_add(1);
-        let delay = 1000u64.saturating_mul(1 << self.catch_up_failures.min(5).saturating_sub(1)).min(30_000);
+        let delay = (1000u64 << self.catch_up_failures.clamp(1, 6).saturating_sub(1)).min(30_000);
         self.catch_up_at = Some(now.saturating_add(delay));
     }
 

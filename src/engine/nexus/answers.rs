@@ -598,24 +598,23 @@ impl Session {
     /// history page has shown, while older pages remain to be fetched (async mode: only
     /// there does fetchHistory bring them; elsewhere they are shown as they come).
     pub(super) fn older_than_shown(&self, index: &str) -> bool {
-        if !self.cfg.async_mode || self.all_received || !self.previous_start.truthy() {
-            return false;
-        }
-        let number = |s: &str| crate::engine::json::js_decimal(s);
-        match (number(index), number(&sanitized_index(&self.previous_start))) {
-            (Some(i), Some(start)) => i < start,
-            _ => false,
-        }
+        self.cfg.async_mode && !self.all_received && self.against_start(index) == Some(std::cmp::Ordering::Less)
     }
 
     /// Whether a message's index is newer than the oldest one shown (a history page of a
     /// server that reads `index` never holds one).
     fn newer_than_start(&self, index: &str) -> bool {
-        let number = |s: &str| crate::engine::json::js_decimal(s);
-        match (number(index), number(&sanitized_index(&self.previous_start))) {
-            (Some(i), Some(start)) => self.previous_start.truthy() && i > start,
-            _ => false,
+        self.against_start(index) == Some(std::cmp::Ordering::Greater)
+    }
+
+    /// A (sanitised) index against the oldest one a restore or history page has shown,
+    /// numerically; `None` before such a page or for an index that is no number.
+    fn against_start(&self, index: &str) -> Option<std::cmp::Ordering> {
+        if !self.previous_start.truthy() {
+            return None;
         }
+        let number = |s: &str| crate::engine::json::js_decimal(s);
+        number(index)?.partial_cmp(&number(&sanitized_index(&self.previous_start))?)
     }
 
     /// A history page for a server that ignores `index`: the newest messages, as many as

@@ -357,6 +357,7 @@ impl Session {
         // The operationId is chosen once per message: a send tried again carries the same
         // one, so a server that reads it as an idempotency key keeps the message once.
         let op = self.operation_id();
+        // `operation_id` derives from the request counter: the next message gets another.
         self.next_request += 1;
         self.outbox.push(id, message.to_js_string(), (kind, op));
         self.pump_outbox(host);

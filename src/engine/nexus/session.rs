@@ -582,6 +582,12 @@ impl Session {
         self.chat += 1;
         self.resume_from_own = false;
         self.stored_key_ended = true;
+        // A restore waiting to be tried again must not run for the ended chat; its
+        // command settles here.
+        if let Some((_, Pending::Restore { cmd: Some(c), .. })) = self.restore_request.take().filter(|_| self.restore_retry.at.is_some()) {
+            self.out.reject_text(c, crate::engine::texts::NOTHING_TO_RESTORE);
+        }
+        self.restore_retry.reset();
         for m in self.outbox.drain() {
             self.out.reject_text(m.cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
         }
