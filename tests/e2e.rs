@@ -302,3 +302,116 @@ async fn two_tabs_on_one_nexus_session_see_every_message_once() {
     let w = standin::world::lock(&server.world);
     assert_eq!(w.nexus.sessions.len(), 1, "the second tab restored the session instead of creating another");
 }
+
+/// The visitor's texts a web messaging session took, in order.
+fn webmsg_visitor_texts(w: &standin::world::World) -> Vec<String> {
+    let s = w.webmsg.sessions.values().next().map(|s| s.messages.clone()).unwrap_or_default();
+    s.iter()
+        .filter(|m| m["direction"] == "Inbound" && (m["type"] == "Text" || m["type"] == "Structured"))
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Web messaging on the demo page: the greeting, a message, a dropped socket while the
+/// agent says something, a reload, a second tab, a file, the end.
+async fn webmsg_chat(c: &Client, server: &standin::Running) -> Result<(), String> {
+    webmsg_visit(c, server).await?;
+    // What the server took, before the end clears the conversation.
+    webmsg_server_took(server)?;
+    end_chat(c).await?;
+    // Ending in one tab ends it in the other.
+    let handles = c.windows().await.map_err(|e| e.to_string())?;
+    let current = c.window().await.map_err(|e| e.to_string())?;
+    let other = handles.into_iter().find(|h| *h != current).ok_or("the second tab is gone")?;
+    c.switch_to_window(other).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the end in the other tab", &transcript_count("The chat has ended."), 15).await?;
+    if !standin::world::lock(&server.world).webmsg.sessions.is_empty() {
+        return Err("endChat left the conversation on the server".into());
+    }
+    Ok(())
+}
+
+/// One session on the server, each visitor message taken once, the file's bytes once.
+fn webmsg_server_took(server: &standin::Running) -> Result<(), String> {
+    let w = standin::world::lock(&server.world);
+    if w.webmsg.sessions.len() != 1 {
+        return Err(format!("{} sessions: the reload and the second tab must re-attach the one", w.webmsg.sessions.len()));
+    }
+    let texts = webmsg_visitor_texts(&w);
+    if texts != ["over web messaging", "after the drop", "from the second tab", ""] {
+        return Err(format!("the server took {texts:?}: each message once (the last carries the file)"));
+    }
+    if w.webmsg.uploads.values().filter(|u| u.data.as_deref() == Some(b"a file over web messaging\n".as_slice())).count() != 1 {
+        return Err("the file's bytes were not uploaded once".into());
+    }
+    Ok(())
+}
+
+async fn webmsg_visit(c: &Client, server: &standin::Running) -> Result<(), String> {
+    let base = server.url();
+    let url = format!("{base}/?transport=webmessaging");
+    start_chat(c, &url, "Wes").await?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello! I'm Anna"), 15).await?;
+    send(c, "over web messaging").await?;
+    wait_for(c, "the agent's answer", &transcript_count("You said: over web messaging"), 15).await?;
+
+    // The sockets drop and the agent speaks while the page is cut off: the plugin
+    // reconnects and reads what it missed from the history.
+    let token = standin::world::lock(&server.world).webmsg.sessions.keys().next().cloned().ok_or("no session")?;
+    let act = |body: serde_json::Value| standin::webmsg::act(&server.world, Some(&token), &body).map_err(|(_, e)| e);
+    act(serde_json::json!({"action": "drop"}))?;
+    act(serde_json::json!({"action": "agentSay", "text": "said while you were away"}))?;
+    wait_for(c, "the missed message after reconnecting", &transcript_count("said while you were away"), 30).await?;
+    send(c, "after the drop").await?;
+    wait_for(c, "the answer after the drop", &transcript_count("You said: after the drop"), 15).await?;
+
+    c.refresh().await.map_err(|e| e.to_string())?;
+    wait_for(c, "the restored transcript", &transcript_count("You said: after the drop"), 15).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    for (text, n) in [("Hello! I'm Anna", 1), ("You said: over web messaging", 1), ("said while you were away", 1), ("after the drop", 2)] {
+        if shown(c, text).await? != serde_json::json!(n) {
+            return Err(format!("after reload '{text}' appears {} times", shown(c, text).await?));
+        }
+    }
+
+    // A second tab on the same session: what one sends shows in both, once.
+    let first = c.window().await.map_err(|e| e.to_string())?;
+    let second = c.new_window(true).await.map_err(|e| e.to_string())?.handle;
+    c.switch_to_window(second.clone()).await.map_err(|e| e.to_string())?;
+    c.goto(&url).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the chat restored in the second tab", &transcript_count("You said: after the drop"), 15).await?;
+    send(c, "from the second tab").await?;
+    wait_for(c, "the answer in the second tab", &transcript_count("You said: from the second tab"), 15).await?;
+    c.switch_to_window(first.clone()).await.map_err(|e| e.to_string())?;
+    wait_for(c, "the second tab's message in the first", &transcript_count("You said: from the second tab"), 15).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    for text in ["from the second tab", "You said: from the second tab"] {
+        let want = if text.starts_with("from") { 2 } else { 1 };
+        if shown(c, text).await? != serde_json::json!(want) {
+            return Err(format!("the first tab shows '{text}' {} times", shown(c, text).await?));
+        }
+    }
+
+    // A file: the presigned upload, then the message carrying it.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/e2e-webmsg.txt");
+    std::fs::write(path, "a file over web messaging\n").map_err(|e| format!("writing {path}: {e}"))?;
+    let input = c.find(Locator::Id("file")).await.map_err(|e| format!("file input: {e}"))?;
+    input.send_keys(path).await.map_err(|e| format!("choosing the file: {e}"))?;
+    wait_for(c, "the file in the transcript", &transcript_count("e2e-webmsg.txt"), 15).await?;
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/target/e2e-webmsg.png"), png);
+    }
+    let _ = second;
+    Ok(())
+}
+
+/// A visitor on Web Messaging: a dropped socket, a reload and a second tab lose and double nothing; a file goes; the end reaches both tabs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_messaging_chat_survives_drops_reloads_and_two_tabs() {
+    let server = quick_standin().await;
+    let driver = start_driver().expect("chromedriver starts");
+    let client = browser(&driver).await.expect("a browser session opens");
+    let outcome = webmsg_chat(&client, &server).await;
+    let _ = client.close().await;
+    outcome.expect("the web messaging chat survives");
+}

@@ -7,12 +7,16 @@
  * chat (purecloud-v2-sockets); with ?transport=nexus: Genesys Multicloud CX Nexus v3
  * (pureengage-v3-rest); ?transport=nexus&async=1 adds async mode, the chat kept by the
  * integrator's functions below (here in localStorage) instead of cookies, and history
- * pages. Point dataURL at a real backend and nothing else changes.
+ * pages; with ?transport=webmessaging: Genesys Cloud Web Messaging (genesys-web-messaging;
+ * on Genesys Cloud, `domain: 'mypurecloud.com'` replaces the three URLs). Point dataURL
+ * (or the URLs) at a real backend and nothing else changes.
  */
 (function () {
   'use strict';
   var guest = /[?&]transport=guest/.test(location.search);
   var nexus = /[?&]transport=nexus/.test(location.search);
+  var webmessaging = /[?&]transport=webmessaging/.test(location.search);
+  var ws = location.origin.replace(/^http/, 'ws');
   var nexusAsync = nexus && /[?&]async=1/.test(location.search) ? {
     enabled: true,
     // Given {token, messageIndex} as the chat goes: keep it.
@@ -25,7 +29,16 @@
   window._genesys = {
     widgets: {
       main: {},
-      webchat: guest ? {
+      webchat: webmessaging ? {
+        userData: { demo: 'true' },
+        transport: {
+          type: 'genesys-web-messaging',
+          deploymentId: 'demo-deployment',
+          webSocketURL: ws + '/v1',
+          apiURL: location.origin,
+          deploymentConfigURL: location.origin + '/webdeployments/v1/deployments/demo-deployment/config.json'
+        }
+      } : guest ? {
         userData: { demo: 'true' },
         transport: {
           type: 'purecloud-v2-sockets',

@@ -99,7 +99,8 @@
       case 'PushUrl':
         // A Nexus image arrives as a message with `content` and maybe no text.
         var pics = images(m);
-        var li = line('msg msg-' + type, m.text || (!pics.length && m.content && m.content.length ? 'sent an image' : ''), m.index, name);
+        var attached = (Array.isArray(m.content) ? m.content : []).some(function (c) { return c && c.contentType === 'Attachment'; });
+        var li = line('msg msg-' + type, m.text || (attached ? 'sent a file: ' : !pics.length && m.content && m.content.length ? 'sent an image' : ''), m.index, name);
         pics.forEach(function (src) {
           var img = document.createElement('img');
           img.alt = 'an image from ' + (name || 'the chat');
@@ -107,6 +108,7 @@
           img.src = src;
           li.appendChild(img);
         });
+        richContent(li, m);
         break;
       case 'ParticipantJoined':
       case 'ParticipantLeft':
@@ -122,6 +124,29 @@
       default:
         break;
     }
+  }
+  // Web messaging keeps the message's `content` on it: attachments become links, a bot's
+  // quick replies buttons that answer with their text.
+  function richContent(li, m) {
+    (Array.isArray(m.content) ? m.content : []).forEach(function (c) {
+      if (c && c.contentType === 'Attachment' && c.attachment && /^https?:/.test(c.attachment.url || '')) {
+        var a = document.createElement('a');
+        a.href = c.attachment.url;
+        a.target = '_blank';
+        a.rel = 'noopener';
+        a.textContent = c.attachment.filename || 'a file';
+        li.appendChild(a);
+      } else if (c && c.contentType === 'QuickReply' && c.quickReply && !prepend) {
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'quick-reply';
+        b.textContent = c.quickReply.text || '';
+        b.addEventListener('click', function () {
+          ui.command('WebChatService.sendMessage', { message: c.quickReply.text || '' }).fail(function (err) { showError(describe(err)); });
+        });
+        li.appendChild(b);
+      }
+    });
   }
   // Who joined or left when the transport gives no name (guest chat members).
   function someone(type) { return type === 'Agent' ? 'An agent' : type === 'Client' || type === 'Customer' ? 'You' : 'Someone'; }
@@ -187,7 +212,7 @@
   var transportType = transport.type;
   // The name typed last, kept for the next chat (also after a reload).
   try { $('nickname').value = localStorage.getItem('demo.nickname') || ''; } catch (e) { /* no storage */ }
-  $('transport').textContent = transportType === 'purecloud-v2-sockets' ? '(Genesys Cloud guest chat)' : transportType === 'pureengage-v3-rest' ? '(Nexus v3)' : '(GMS)';
+  $('transport').textContent = transportType === 'purecloud-v2-sockets' ? '(Genesys Cloud guest chat)' : transportType === 'pureengage-v3-rest' ? '(Nexus v3)' : transportType === 'genesys-web-messaging' ? '(Genesys Cloud Web Messaging)' : '(GMS)';
   // Guest chat has no file transfer; Nexus v3 takes images only.
   $('attach').hidden = transportType === 'purecloud-v2-sockets';
   if (transportType === 'pureengage-v3-rest') { $('file').accept = 'image/*'; }

@@ -49,6 +49,9 @@ pub trait Host {
         None
     }
     fn set_poll_flag(&mut self, _value: &str) {}
+    /// Fills `buf` with random bytes (the browser's `crypto.getRandomValues`): session
+    /// tokens must not be guessable.
+    fn random_bytes(&mut self, buf: &mut [u8]);
     /// A character's simple lower and upper case, for prefilters with the `i` flag (see
     /// [`CaseMap`]). The default answers from Rust's tables; the browser shell asks the
     /// page's JavaScript so those tables stay out of the wasm.
@@ -90,6 +93,8 @@ pub struct MemoryHost {
     /// Synchronous `setSessionData` calls made.
     pub stored_reads: usize,
     pub poll_flag: Option<String>,
+    /// Feeds `random_bytes` (deterministic, different on every call).
+    pub random_state: u64,
 }
 
 impl Host for MemoryHost {
@@ -141,5 +146,11 @@ impl Host for MemoryHost {
     }
     fn set_poll_flag(&mut self, value: &str) {
         self.poll_flag = Some(value.to_owned());
+    }
+    fn random_bytes(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            self.random_state = self.random_state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            *b = (self.random_state >> 33) as u8;
+        }
     }
 }

@@ -178,6 +178,25 @@ impl<M> Outbox<M> {
             None => false,
         }
     }
+    /// The head, whatever its state.
+    pub fn head(&self) -> Option<&Outgoing<M>> {
+        self.queue.front()
+    }
+    /// The head's send is to go again later (the server asked to slow down): it waits.
+    pub fn again(&mut self) -> Option<&Outgoing<M>> {
+        let h = self.queue.front_mut().filter(|h| matches!(h.state, SendState::InFlight(_)))?;
+        h.state = SendState::Waiting;
+        Some(h)
+    }
+    /// The head, sent or uncertain, leaves the queue when `own` says this copy the server
+    /// sent back is the head's (transports whose copies carry the send's id).
+    pub fn settle_head(&mut self, own: impl FnOnce(&Outgoing<M>) -> bool) -> Option<Outgoing<M>> {
+        let h = self.queue.front()?;
+        if h.state == SendState::Waiting || !own(h) {
+            return None;
+        }
+        self.queue.pop_front()
+    }
     /// Every message still queued (the chat ended): the caller settles them.
     pub fn drain(&mut self) -> Vec<Outgoing<M>> {
         self.echoes.clear();

@@ -34,6 +34,8 @@ pub enum Action {
     SocketOpen { id: SocketId, url: String },
     /// Close that WebSocket; no more events from it are expected or used.
     SocketClose { id: SocketId },
+    /// Send a text frame on that WebSocket (web messaging); dropped when it is not open.
+    SocketSend { id: SocketId, text: String },
     /// Submit a form in a new window (`downloadFile`): the browser downloads the file.
     SubmitForm { url: String, fields: Vec<(String, String)> },
     /// Call one of the integrator's async-mode storage functions (Nexus v3
@@ -154,6 +156,8 @@ pub enum Body {
     Multipart { file: Option<FileRef>, fields: Vec<(String, String)> },
     /// A JSON document (`application/json`).
     Json(String),
+    /// The kept `File` of this `sendFile` command as the whole body (a presigned `PUT`).
+    File(FileRef),
 }
 
 /// An HTTP answer that arrived (any status).

@@ -8,7 +8,7 @@ use super::emitter::Emitter;
 use super::host::Host;
 use super::json::Value;
 use super::output::{Action, HttpResponse, LogLevel, NetError, SocketEvent, SocketId};
-use super::{gms, guest, nexus, texts, CommandId, Millis, RequestId};
+use super::{gms, guest, nexus, texts, webmsg, CommandId, Millis, RequestId};
 
 enum Engine {
     /// No usable `webchat` configuration: every command rejects (the shipped plugin then
@@ -17,6 +17,7 @@ enum Engine {
     Gms(Box<gms::Session>),
     Guest(Box<guest::Session>),
     Nexus(Box<nexus::Session>),
+    WebMsg(Box<webmsg::Session>),
 }
 
 pub struct Service {
@@ -44,6 +45,10 @@ impl Service {
             let mut s = nexus::Session::new();
             s.boot();
             Engine::Nexus(Box::new(s))
+        } else if webchat.get("transport").get("type").as_str() == Some(webmsg::TRANSPORT) {
+            let mut s = webmsg::Session::new(seed);
+            s.boot();
+            Engine::WebMsg(Box::new(s))
         } else if webchat.get("transport").get("type").truthy() {
             let mut s = guest::Session::new(seed);
             s.boot();
@@ -62,6 +67,7 @@ impl Service {
             Engine::Gms(s) => s.handle_command(id, cmd, now, host),
             Engine::Guest(s) => s.handle_command(id, cmd, now, host),
             Engine::Nexus(s) => s.handle_command(id, cmd, now, host),
+            Engine::WebMsg(s) => s.handle_command(id, cmd, now, host),
         }
     }
 
@@ -71,6 +77,7 @@ impl Service {
             Engine::Gms(s) => s.handle_page(event),
             Engine::Guest(s) => s.handle_page(event, host),
             Engine::Nexus(s) => s.handle_page(event),
+            Engine::WebMsg(s) => s.handle_page(event, host),
         }
     }
 
@@ -80,12 +87,15 @@ impl Service {
             Engine::Gms(s) => s.handle_http(id, result, now, host),
             Engine::Guest(s) => s.handle_http(id, result, now, host),
             Engine::Nexus(s) => s.handle_http(id, result, now, host),
+            Engine::WebMsg(s) => s.handle_http(id, result, now, host),
         }
     }
 
     pub fn handle_socket(&mut self, id: SocketId, event: SocketEvent, now: Millis, host: &mut dyn Host) {
-        if let Engine::Guest(s) = &mut self.engine {
-            s.handle_socket(id, event, now, host);
+        match &mut self.engine {
+            Engine::Guest(s) => s.handle_socket(id, event, now, host),
+            Engine::WebMsg(s) => s.handle_socket(id, event, now, host),
+            _ => {}
         }
     }
 
@@ -95,6 +105,7 @@ impl Service {
             Engine::Gms(s) => s.handle_timeout(now, host),
             Engine::Guest(s) => s.handle_timeout(now, host),
             Engine::Nexus(s) => s.handle_timeout(now, host),
+            Engine::WebMsg(s) => s.handle_timeout(now, host),
         }
     }
 
@@ -107,6 +118,7 @@ impl Service {
             Engine::Gms(s) => s.queued_actions(),
             Engine::Guest(s) => s.queued_actions(),
             Engine::Nexus(s) => s.queued_actions(),
+            Engine::WebMsg(s) => s.queued_actions(),
         }
     }
 
@@ -117,6 +129,7 @@ impl Service {
                 Engine::Gms(s) => s.poll_action(),
                 Engine::Guest(s) => s.poll_action(),
                 Engine::Nexus(s) => s.poll_action(),
+            Engine::WebMsg(s) => s.poll_action(),
             }?;
             match &a {
                 Action::Command { command, .. } if !self.app_present && command.starts_with("App.") => continue,
@@ -131,6 +144,7 @@ impl Service {
             Engine::Gms(s) => s.poll_timeout(),
             Engine::Guest(s) => s.poll_timeout(),
             Engine::Nexus(s) => s.poll_timeout(),
+            Engine::WebMsg(s) => s.poll_timeout(),
         }
     }
 
@@ -141,6 +155,7 @@ impl Service {
             Engine::Gms(s) => s.is_active(),
             Engine::Guest(s) => s.is_active(),
             Engine::Nexus(s) => s.is_active(),
+            Engine::WebMsg(s) => s.is_active(),
         }
     }
 
@@ -153,13 +168,14 @@ impl Service {
             Engine::Gms(s) => s.footprint(),
             Engine::Guest(s) => s.footprint(),
             Engine::Nexus(s) => s.footprint(),
+            Engine::WebMsg(s) => s.footprint(),
         }
     }
 
     /// The event names the chosen controller registers.
     pub fn event_names(&self) -> &'static [&'static str] {
         match &self.engine {
-            Engine::Guest(_) | Engine::Nexus(_) => super::command::GUEST_EVENT_NAMES,
+            Engine::Guest(_) | Engine::Nexus(_) | Engine::WebMsg(_) => super::command::GUEST_EVENT_NAMES,
             _ => super::command::GMS_EVENT_NAMES,
         }
     }

@@ -128,6 +128,13 @@ impl Host for BrowserHost {
     fn set_poll_flag(&mut self, value: &str) {
         storage::local_set(POLL_FLAG, value);
     }
+    fn random_bytes(&mut self, buf: &mut [u8]) {
+        // Every browser the plugin runs in has `crypto`; were it missing, the bytes stay
+        // as the caller seeded them rather than come from a guessable source.
+        if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+            let _ = c.get_random_values_with_u8_array(buf);
+        }
+    }
 
     /// The page's `toLowerCase`/`toUpperCase` (the same mappings JavaScript's own `i`
     /// flag builds on), so that Rust's Unicode case tables are not linked into the wasm.

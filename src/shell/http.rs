@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, RequestMode, Response};
 
-/// Sends `req`; `file` is the File of its multipart body, when it has one.
+/// Sends `req`; `file` is the File of its multipart or file body, when it has one.
 pub async fn send(req: HttpRequest, file: Option<web_sys::File>) -> Result<HttpResponse, NetError> {
     let window = web_sys::window().ok_or_else(|| NetError::Network("no window".into()))?;
     let init = RequestInit::new();
@@ -24,6 +24,11 @@ pub async fn send(req: HttpRequest, file: Option<web_sys::File>) -> Result<HttpR
         Body::None => {}
         Body::Form(fields) => init.set_body(&JsValue::from_str(&Body::form_encoded(fields))),
         Body::Json(s) => init.set_body(&JsValue::from_str(s)),
+        Body::File(_) => {
+            if let Some(f) = &file {
+                init.set_body(f);
+            }
+        }
         Body::Multipart { fields, .. } => {
             let form = web_sys::FormData::new().map_err(|e| NetError::Network(describe(&e)))?;
             if let Some(f) = &file {

@@ -264,7 +264,7 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
                     req.headers = std::mem::take(&mut req.headers).into_iter().filter_map(|(k, v)| if v == STORED_CLIENT_KEY { key.clone().map(|key| (k, key)) } else { Some((k, v)) }).collect();
                 }
                 let file = match &req.body {
-                    crate::engine::Body::Multipart { file: Some(f), .. } => shell.rt.borrow().host.helpers.file(f.0),
+                    crate::engine::Body::Multipart { file: Some(f), .. } | crate::engine::Body::File(f) => shell.rt.borrow().host.helpers.file(f.0),
                     _ => None,
                 };
                 let shell2 = shell.clone();
@@ -336,6 +336,11 @@ fn execute(shell: &Shared, execs: Vec<Exec>) {
                         let shell2 = shell.clone();
                         Timeout::new(0, move || feed(&shell2, Input::Socket { id, event: SocketEvent::Closed })).forget();
                     }
+                }
+            }
+            Action::SocketSend { id, text } => {
+                if let Some((_, socket)) = shell.rt.borrow().sockets.iter().find(|(i, _)| *i == id) {
+                    socket.send(&text);
                 }
             }
             Action::SocketClose { id } => {

@@ -31,6 +31,12 @@ impl Socket {
         ws.set_onclose(Some(closed.as_ref().unchecked_ref()));
         Ok(Socket { ws, _handlers: vec![opened, message, closed] })
     }
+
+    /// Sends a text frame; one sent before the socket opened or after it closed is lost
+    /// (the engine only sends on an open, configured socket).
+    pub fn send(&self, text: &str) {
+        let _ = self.ws.send_with_str(text);
+    }
 }
 
 impl Drop for Socket {

@@ -52,6 +52,8 @@ pub struct Page {
     pub sockets: Vec<(SocketId, String)>,
     /// Sockets that reported `open`.
     pub opened: Vec<SocketId>,
+    /// Text frames sent on sockets (web messaging), in order.
+    pub frames: Vec<(SocketId, String)>,
     pub ready: bool,
     /// Where the readers start.
     pub mark: usize,
@@ -87,6 +89,7 @@ impl Page {
             sent: Vec::new(),
             sockets: Vec::new(),
             opened: Vec::new(),
+            frames: Vec::new(),
             ready: false,
             mark: 0,
             idle_ticks: 0,
@@ -125,6 +128,7 @@ impl Page {
                 }
                 Action::SocketOpen { id, url } => self.sockets.push((id, url)),
                 Action::SocketClose { id } => self.sockets.retain(|(i, _)| *i != id),
+                Action::SocketSend { id, text } => self.frames.push((id, text)),
                 // Recorded as the page receives them: shared text read back into trees.
                 Action::Publish { event, data, .. } => {
                     self.seen.push(Seen::Event(event, data.unshared()))

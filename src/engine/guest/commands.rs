@@ -185,7 +185,7 @@ impl Session {
         self.out.data("sessionActive", Value::Bool(self.ctrl_active));
         if self.transport_type.as_deref() != Some(TRANSPORT) {
             let name = self.transport_type.clone().unwrap_or_default();
-            self.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, '{TRANSPORT}' and '{}'). Every command rejects with 'Invalid transport configuration'.", crate::engine::nexus::TRANSPORT));
+            self.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, '{TRANSPORT}', '{}' and '{}'). Every command rejects with 'Invalid transport configuration'.", crate::engine::nexus::TRANSPORT, crate::engine::webmsg::TRANSPORT));
             self.invalid = Some(texts::INVALID_TRANSPORT);
             self.out.reject_text(id, texts::INVALID_TRANSPORT);
             // Deliberate: the shipped plugin never goes ready then (commands wait forever).

@@ -72,6 +72,8 @@ pub struct Message {
     pub tracing_id: Option<String>,
     /// `metadata.readOnly`: the conversation can no longer take messages.
     pub read_only: bool,
+    /// The body as the server sent it (published as the original message).
+    pub raw: Value,
 }
 
 /// An event of a `StructuredMessage`.
@@ -143,7 +145,8 @@ fn session(b: &Value) -> SessionInfo {
     }
 }
 
-fn message(b: &Value, tracing_id: Option<String>) -> Message {
+/// A `StructuredMessage` body (a frame's, or a history entity).
+pub fn message(b: &Value, tracing_id: Option<String>) -> Message {
     let from = b.path("channel.from");
     let first_last = [string(from.get("firstName")), string(from.get("lastName"))].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
     let name = string(from.get("nickname")).filter(|s| !s.is_empty()).unwrap_or(first_last);
@@ -165,6 +168,7 @@ fn message(b: &Value, tracing_id: Option<String>) -> Message {
         custom_id: string(b.path("metadata.customMessageId")),
         tracing_id,
         read_only: flag(b.path("metadata.readOnly")),
+        raw: b.clone(),
     }
 }
 

@@ -58,3 +58,4 @@ pub fn set_sleeping(out: &mut Emitter, enabled: bool, active: bool, sleeping: &m
     out.data("sleeping", Value::Bool(asleep));
     true
 }
+pub mod controller;
