@@ -592,3 +592,35 @@ fn no_answer_to_history_is_tried_again_and_a_cut_read_does_not_lose_the_restore(
     assert_eq!(texts_published(&p), vec!["kept"]);
     assert!(p.s.is_active());
 }
+
+#[test]
+fn a_jwt_that_never_comes_does_not_stall_the_chat() {
+    let (mut p, _) = started();
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    let queued = p.cmd("sendMessage", r#"{"message":"waiting"}"#);
+    p.advance(60_000);
+    configure(&mut p, false);
+    assert_eq!(sent(&p, "getJwt").len(), 1);
+    p.advance(20_000);
+    assert_eq!(sent(&p, "getJwt").len(), 2, "an unanswered getJwt is asked again");
+    answer_history(&mut p, &[&[]]);
+    let t = last(&p).get("tracingId").to_js_string();
+    push(&mut p, &echo("c1", "waiting", Some(&t), 9));
+    assert!(p.outcome(queued).unwrap().ok, "the queued message went once the read was done");
+}
+
+#[test]
+fn a_drop_while_the_restored_history_is_read_reconnects_and_reads_it_again() {
+    let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
+    configure(&mut p, false);
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    assert_eq!(p.count("restoreFailed"), 0, "the chat is not given up for one drop");
+    p.advance(60_000);
+    configure(&mut p, false);
+    answer_history(&mut p, &[&[&agent_text("m1", "kept", 1)]]);
+    assert_eq!(p.count("restored"), 1);
+    assert_eq!(texts_published(&p), vec!["kept"]);
+    assert!(p.s.is_active());
+}

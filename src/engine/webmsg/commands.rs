@@ -31,7 +31,7 @@ impl Session {
             Command::EndChat => self.end_chat(id, host),
             Command::AsyncRestore { .. } => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, host),
             Command::Restore(_) => self.restore(RestoreCmd { cmd: Some(id), asynchronous: false }, host),
-            Command::FetchHistory => self.fetch_history(id),
+            Command::FetchHistory => self.fetch_history(id, now),
             Command::GetSessionData => self.ctrl.out.resolve(id, self.session_data()),
             Command::VerifySession => {
                 if matches!(self.chat, Chat::Restoring { .. }) {
@@ -245,7 +245,7 @@ impl Session {
         self.chat = Chat::Restoring { r, conv: Box::new(Conversation::new(token, name, false, Link::Opening { id: socket })) };
     }
 
-    fn fetch_history(&mut self, id: CommandId) {
+    fn fetch_history(&mut self, id: CommandId, now: Millis) {
         if !self.cfg.pagination {
             return self.ctrl.out.reject_text(id, texts::HISTORY_NOT_ENABLED);
         }
@@ -253,7 +253,7 @@ impl Session {
             Some(c) if !c.all_received && c.reading.is_none() => c.older_page,
             _ => return self.ctrl.out.reject_text(id, texts::NO_MORE_MESSAGES),
         };
-        self.read_history(Purpose::Older { cmd: id }, page, Vec::new());
+        self.read_history(Purpose::Older { cmd: id }, page, Vec::new(), now);
     }
 
     /// Deliberate (README): guest chat refuses `updateUserData` during a chat; web

@@ -14,7 +14,7 @@ use crate::engine::{texts, Millis, RequestId};
 
 impl Session {
     /// Starts (or goes on with) a history read: the JWT first, when none is known.
-    pub(super) fn read_history(&mut self, purpose: Purpose, page: u32, acc: Vec<Value>) {
+    pub(super) fn read_history(&mut self, purpose: Purpose, page: u32, acc: Vec<Value>, now: Millis) {
         let Some(c) = self.conv_mut() else { return };
         c.reading = Some(purpose);
         match c.jwt.clone() {
@@ -25,6 +25,7 @@ impl Session {
             }
             None => {
                 c.jwt_wait = Some((purpose, page, acc));
+                c.jwt_due = Some(now.saturating_add(JWT_WAIT_MS));
                 let frame = requests::get_jwt(&c.token);
                 if !self.send_frame(frame) {
                     // The socket is down: a restore or catch-up starts again once it
@@ -41,15 +42,22 @@ impl Session {
         }
     }
 
+    /// The JWT was refused or never came: the read failed (and is tried again).
+    pub(super) fn jwt_failed(&mut self, now: Millis, host: &mut dyn Host) {
+        let Some((purpose, _, _)) = self.conv_mut().and_then(|c| c.jwt_wait.take()) else { return };
+        self.history_failed(purpose, true, now, host);
+    }
+
     /// `JwtResponse`.
-    pub(super) fn jwt(&mut self, jwt: String) {
+    pub(super) fn jwt(&mut self, jwt: String, now: Millis) {
         let Some(c) = self.conv_mut() else { return };
         if jwt.is_empty() {
             return;
         }
         c.jwt = Some(jwt);
+        c.jwt_due = None;
         if let Some((purpose, page, acc)) = c.jwt_wait.take() {
-            self.read_history(purpose, page, acc);
+            self.read_history(purpose, page, acc, now);
         }
     }
 
@@ -70,7 +78,7 @@ impl Session {
                         // The JWT expired: a new one, once.
                         if let Some(c) = self.conv_mut().filter(|c| c.jwt.is_some()) {
                             c.jwt = None;
-                            return self.read_history(purpose, page, acc);
+                            return self.read_history(purpose, page, acc, now);
                         }
                     }
                     return self.history_failed(purpose, status == 0 || status == 408 || status == 429 || status >= 500, now, host);
@@ -93,7 +101,7 @@ impl Session {
                         Purpose::Older { .. } => false,
                     };
                 if go_on {
-                    return self.read_history(purpose, page + 1, acc);
+                    return self.read_history(purpose, page + 1, acc, now);
                 }
                 if let Some(c) = self.conv_mut() {
                     if !matches!(purpose, Purpose::CatchUp) {
@@ -161,10 +169,11 @@ impl Session {
 
     /// A history read failed. `transient`: tried again (1, 2, 4, 8, 16 s) for a restore
     /// or a catch-up.
-    fn history_failed(&mut self, purpose: Purpose, transient: bool, now: Millis, host: &mut dyn Host) {
+    pub(super) fn history_failed(&mut self, purpose: Purpose, transient: bool, now: Millis, host: &mut dyn Host) {
         let Some(c) = self.conv_mut() else { return };
         c.reading = None;
         c.jwt_wait = None;
+        c.jwt_due = None;
         match purpose {
             Purpose::Older { cmd } => self.ctrl.out.reject_text(cmd, HISTORY_FAILED),
             _ if transient && c.is_up() && c.retry.failed(now) => c.retry_purpose = Some(purpose),
@@ -233,6 +242,9 @@ impl Session {
         self.ctrl.change_capability("fileUpload", Value::Bool(!self.deployment.file_types.is_empty()));
     }
 }
+
+/// How long a `getJwt` may go unanswered before the read counts as failed.
+const JWT_WAIT_MS: Millis = 15_000;
 
 /// `fetchHistory` when the history could not be read.
 pub const HISTORY_FAILED: &str = "The chat history could not be read; try again.";

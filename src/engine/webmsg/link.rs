@@ -110,11 +110,15 @@ impl Session {
                 }
                 conv.link = Link::Up { id, health: fresh_health(now) };
                 conv.max_custom_bytes = info.max_custom_data_bytes;
+                conv.open_failures = 0;
                 self.chat = Chat::Restoring { r, conv };
                 self.backoff.reset();
-                self.ctrl.out.publish("restored", Value::Undefined);
-                self.ctrl.activate();
-                self.read_history(Purpose::Restore { all: !self.cfg.pagination }, 1, Vec::new());
+                // Once, also when a drop during the history read re-attached it again.
+                if !self.ctrl.active {
+                    self.ctrl.out.publish("restored", Value::Undefined);
+                    self.ctrl.activate();
+                }
+                self.read_history(Purpose::Restore { all: !self.cfg.pagination }, 1, Vec::new(), now);
             }
             Chat::Live(mut conv) => {
                 if info.new_session || !info.connected {
@@ -132,7 +136,7 @@ impl Session {
                     self.ctrl.out.publish("reconnected", Value::Undefined);
                 }
                 if gap {
-                    self.read_history(Purpose::CatchUp, 1, Vec::new());
+                    self.read_history(Purpose::CatchUp, 1, Vec::new(), now);
                 } else {
                     self.pump(now);
                 }
@@ -209,10 +213,15 @@ impl Session {
                 self.start_refused(texts::SOCKET_FAILED.to_owned(), host);
             }
             Chat::Restoring { conv, .. } => {
+                // Deliberate: a restore whose socket cannot be opened is tried again a
+                // few times (a reload during a network blip keeps its chat); one that
+                // was re-attached and drops while its history is read reconnects and
+                // reads it again, as a running chat does.
                 conv.open_failures += 1;
-                if configured || conv.open_failures >= RESTORE_OPENS {
-                    // Deliberate: a restore whose socket cannot be opened is tried again
-                    // a few times (a reload during a network blip keeps its chat).
+                conv.reading = None;
+                conv.jwt_wait = None;
+                conv.jwt_due = None;
+                if !configured && !self.ctrl.active && conv.open_failures >= RESTORE_OPENS {
                     return self.restore_failed(host);
                 }
                 let delay = self.backoff.next_delay();
@@ -285,7 +294,7 @@ impl Session {
             Frame::Session(info) => self.session_response(info, now, host),
             Frame::Message(m) => self.message(*m, now, host),
             Frame::HealthCheck | Frame::Other => {}
-            Frame::Jwt { jwt } => self.jwt(jwt),
+            Frame::Jwt { jwt } => self.jwt(jwt, now),
             Frame::UploadUrl { attachment_id, url, headers } => self.upload_url(&attachment_id, url, headers),
             Frame::Uploaded { attachment_id, .. } => self.uploaded(&attachment_id, now),
             Frame::UploadFailed { attachment_id, code, text } => self.upload_failed(&attachment_id, code, &text),
@@ -328,6 +337,10 @@ impl Session {
         }
         if text.contains("Conversation Clear") {
             return;
+        }
+        if self.conv().is_some_and(|c| c.jwt_wait.is_some()) {
+            // An error while a JWT is awaited answers the `getJwt`.
+            return self.jwt_failed(now, host);
         }
         self.ctrl.out.log(LogLevel::Warn, format!("WebChatService: web messaging error {code}: {text}"));
     }

@@ -181,6 +181,8 @@ struct Conversation {
     /// The JWT for the history API, once asked for; and the read waiting for it.
     jwt: Option<String>,
     jwt_wait: Option<(Purpose, u32, Vec<Value>)>,
+    /// The `getJwt` counts as unanswered then.
+    jwt_due: Option<Millis>,
 }
 
 impl Conversation {
@@ -212,6 +214,7 @@ impl Conversation {
             open_failures: 0,
             jwt: None,
             jwt_wait: None,
+            jwt_due: None,
         }
     }
 
@@ -342,6 +345,7 @@ impl Session {
             at.push(c.agent_typing.as_ref().map(|t| t.1));
             at.push(c.send_at);
             at.push(c.retry.at);
+            at.push(c.jwt_due);
             at.push(match &c.link {
                 Link::Down { retry_at } => Some(*retry_at),
                 Link::Up { health, .. } => Some(link::health_deadline(health)),
@@ -368,8 +372,11 @@ impl Session {
         let Some(c) = self.conv_mut() else { return };
         if c.retry.due(now) {
             if let Some(p) = c.retry_purpose.take() {
-                self.read_history(p, 1, Vec::new());
+                self.read_history(p, 1, Vec::new(), now);
             }
+        }
+        if self.conv().and_then(|c| c.jwt_due).is_some_and(|at| at <= now) {
+            self.jwt_failed(now, host);
         }
         self.link_timeout(now, host);
     }
