@@ -165,6 +165,16 @@ async fn the_demo_on_nexus_runs_under_a_strict_policy() {
     .await;
 }
 
+/// The demo page on Web Messaging (socket, history, deployment config) chats under the strict policy without a violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_on_web_messaging_runs_under_a_strict_policy() {
+    with_browser(|c, base| async move {
+        let r = demo_chat(&c, &base, "transport=webmessaging&csp=1", "Wes").await;
+        (c, r)
+    })
+    .await;
+}
+
 /// A plain integrator page (scripts in files only) chats under the strict policy without a violation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_page_runs_under_a_strict_policy() {

@@ -194,6 +194,33 @@ async fn guest(c: &Client, base: &str) -> Result<(), String> {
     Ok(())
 }
 
+async fn webmsg(c: &Client, base: &str) -> Result<(), String> {
+    width(c, 375).await?;
+    start(c, &format!("{base}/?transport=webmessaging"), "Wes").await?;
+    wait_for(c, "the agent named in the status", &status_is("chatting with Anna"), 15).await?;
+    wait_for(c, "the agent's greeting", &count("Hello Wes! I'm Anna"), 10).await?;
+    expect(c, "the join names the agent, once", &format!("{} === 1", count("Anna joined the chat"))).await?;
+    expect(c, "an Attach control (the deployment takes files)", &displayed("attach")).await?;
+    // A bot's quick replies are buttons in the transcript.
+    let input = c.find(fantoccini::Locator::Id("message")).await.map_err(|e| e.to_string())?;
+    input.send_keys("/bot").await.map_err(|e| e.to_string())?;
+    click(c, "send").await?;
+    wait_for(c, "the quick replies", "document.querySelectorAll('#transcript .quick-reply').length === 2", 10).await?;
+    expect(c, "the composer fits the card at 375 px", FITS).await?;
+    expect(c, "no button text wraps at 375 px", NO_WRAPPED_BUTTON).await?;
+    screenshot(c, "webmsg-375").await?;
+    width(c, 900).await?;
+    expect(c, "the composer on one line at 900 px", ONE_LINE).await?;
+    screenshot(c, "webmsg-900").await?;
+    Ok(())
+}
+
+/// Web Messaging at 375 and 900 px: the agent named, Attach shown, a bot's quick replies as buttons, the composer inside the card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_messaging_chat_on_a_phone_and_a_desktop() {
+    in_browser("webmsg", async |c, s| webmsg(c, &s.url()).await).await;
+}
+
 /// Guest chat at 375 and 900 px: no Attach, no Older messages, the agent named in the join and the status, the composer inside the card, the name kept after New chat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_chat_on_a_phone_and_a_desktop() {

@@ -351,7 +351,7 @@ async fn webmsg_visit(c: &Client, server: &standin::Running) -> Result<(), Strin
     let base = server.url();
     let url = format!("{base}/?transport=webmessaging");
     start_chat(c, &url, "Wes").await?;
-    wait_for(c, "the agent's greeting", &transcript_count("Hello! I'm Anna"), 15).await?;
+    wait_for(c, "the agent's greeting", &transcript_count("Hello Wes! I'm Anna"), 15).await?;
     send(c, "over web messaging").await?;
     wait_for(c, "the agent's answer", &transcript_count("You said: over web messaging"), 15).await?;
 
@@ -368,7 +368,7 @@ async fn webmsg_visit(c: &Client, server: &standin::Running) -> Result<(), Strin
     c.refresh().await.map_err(|e| e.to_string())?;
     wait_for(c, "the restored transcript", &transcript_count("You said: after the drop"), 15).await?;
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    for (text, n) in [("Hello! I'm Anna", 1), ("You said: over web messaging", 1), ("said while you were away", 1), ("after the drop", 2)] {
+    for (text, n) in [("Hello Wes! I'm Anna", 1), ("You said: over web messaging", 1), ("said while you were away", 1), ("after the drop", 2)] {
         if shown(c, text).await? != serde_json::json!(n) {
             return Err(format!("after reload '{text}' appears {} times", shown(c, text).await?));
         }

@@ -624,3 +624,11 @@ fn a_drop_while_the_restored_history_is_read_reconnects_and_reads_it_again() {
     assert_eq!(texts_published(&p), vec!["kept"]);
     assert!(p.s.is_active());
 }
+
+#[test]
+fn a_bot_answer_ends_the_typing_indicator() {
+    let (mut p, _) = started();
+    push(&mut p, &agent_event("t1", TYPING, "", 1));
+    push(&mut p, r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b1","direction":"Outbound","type":"Structured","text":"Pick","originatingEntity":"Bot","channel":{"time":"2026-12-08T10:00:02.000Z"}}}"#);
+    assert_eq!(p.count("agentTypingStopped"), 1);
+}

@@ -220,8 +220,15 @@ struct Conn {
 
 /// What the agent script is to do after a visitor's action.
 pub enum Trigger {
-    Start,
+    /// The conversation started; the visitor's name when the custom attributes gave one.
+    Start(Option<String>),
     Reply(String),
+}
+
+/// The visitor's name in a message's custom attributes (`nickname`, else `firstName`).
+fn visitor_name(msg: &Value) -> Option<String> {
+    let a = msg.pointer("/channel/metadata/customAttributes")?;
+    ["nickname", "firstName"].iter().find_map(|k| a.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned))
 }
 
 /// `GET /v1?deploymentId=`: the Web Messaging socket.
@@ -472,7 +479,7 @@ fn on_message(w: &mut World, token: &str, req: &Value, tracing: Option<&str>) ->
                 return (vec![], None);
             }
             s.agent_started = true;
-            (vec![], Some(Trigger::Start))
+            (vec![], Some(Trigger::Start(visitor_name(&msg))))
         }
         "Text" | "Structured" => {
             let text = msg.get("text").and_then(Value::as_str).unwrap_or("").to_owned();
@@ -498,7 +505,7 @@ fn on_message(w: &mut World, token: &str, req: &Value, tracing: Option<&str>) ->
                 (vec![], Some(Trigger::Reply(text)))
             } else {
                 s.agent_started = true;
-                (vec![], Some(Trigger::Start))
+                (vec![], Some(Trigger::Start(visitor_name(&msg))))
             }
         }
         _ => (vec![error(4020, "Missing or unknown message.type", tracing)], None),

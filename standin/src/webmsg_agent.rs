@@ -78,7 +78,7 @@ pub fn on_visitor(world: Shared, token: String, trigger: Trigger) {
     }
     tokio::spawn(async move {
         match trigger {
-            Trigger::Start => {
+            Trigger::Start(visitor) => {
                 tokio::time::sleep(Duration::from_millis(script.join_delay_ms)).await;
                 if !join(&world, &token) {
                     return;
@@ -88,7 +88,8 @@ pub fn on_visitor(world: Shared, token: String, trigger: Trigger) {
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(script.reply_delay_ms)).await;
-                say(&world, &token, &format!("Hello! I'm {}. How can I help you?", script.name));
+                let hello = visitor.map_or("Hello!".to_owned(), |v| format!("Hello {v}!"));
+                say(&world, &token, &format!("{hello} I'm {}. How can I help you?", script.name));
             }
             Trigger::Reply(text) => {
                 if lock(&world).webmsg.sessions.get(&token).is_none_or(|s| !s.agent_joined) {

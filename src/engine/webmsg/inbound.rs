@@ -188,6 +188,8 @@ impl Session {
                         let c = self.conv();
                         obj([("id", Value::str(c.map_or("", |c| c.token.as_str()))), ("name", Value::str(c.map_or("", |c| c.name.as_str()))), ("type", Value::str("Client"))])
                     } else if m.bot {
+                        // The typing indicator was the conversation's, whoever answers.
+                        agent_spoke = true;
                         let name = if m.from_name.is_empty() { "Bot" } else { m.from_name.as_str() };
                         obj([("id", Value::str(name)), ("name", Value::str(name)), ("type", Value::str("Bot"))])
                     } else {
