@@ -36,7 +36,7 @@ impl Session {
                         self.open_socket(Opening::Start { cmd });
                     } else {
                         self.opening = false;
-                        self.out.reject_text(cmd, texts::NO_CREATE_DATA);
+                        self.ctrl.out.reject_text(cmd, texts::NO_CREATE_DATA);
                         self.publish_error(e);
                     }
                 }
@@ -46,8 +46,8 @@ impl Session {
                     let x = Value::Xhr(Box::new(x));
                     let url = self.url("/api/v2/webchat/guest/conversations", &[]);
                     let to = crate::engine::diagnostics::StartTarget { url: &url, url_option: "webchat.transport.dataURL", key_option: "webchat.transport.deploymentKey and orgGuid" };
-                    crate::engine::diagnostics::start_failed(&mut self.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
-                    self.out.reject(cmd, x.clone());
+                    crate::engine::diagnostics::start_failed(&mut self.ctrl.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
+                    self.ctrl.out.reject(cmd, x.clone());
                     self.handle_error(&x);
                 }
             },
@@ -60,7 +60,7 @@ impl Session {
                     (MePurpose::AfterCatchUp, Answer::Done { data, .. }) => {
                         let me = self.me_known(&data);
                         if self.active && me.get("state").as_str() == Some("DISCONNECTED") {
-                            self.chat_ended(host);
+                            self.ctrl.chat_ended(host);
                             self.terminate(host);
                             return;
                         }
@@ -108,7 +108,7 @@ impl Session {
                         if let Some(m) = self.outbox.answered(id, true) {
                             self.session_data.insert("lastMessageId", data.get("id").clone());
                             self.write_cookies(host);
-                            self.out.resolve(m.cmd, Value::Undefined);
+                            self.ctrl.out.resolve(m.cmd, Value::Undefined);
                         }
                     }
                     Answer::Fail(mut x) => {
@@ -118,12 +118,12 @@ impl Session {
                         // reason (the shipped one rejects with nothing).
                         let status = x.get("status").and_then(Value::as_f64).unwrap_or(0.0);
                         match self.outbox.failed(id, xhr::refused_for_good(status), self.next_request) {
-                            Failed::Delivered(m) => self.out.resolve(m.cmd, Value::Undefined),
+                            Failed::Delivered(m) => self.ctrl.out.resolve(m.cmd, Value::Undefined),
                             Failed::Refused(m) => {
                                 let reason = refusal_reason(&x);
                                 x.insert("errorReason", Value::str("MessageFailed"));
                                 self.handle_error(&Value::Xhr(Box::new(x)));
-                                self.out.reject(m.cmd, reason);
+                                self.ctrl.out.reject(m.cmd, reason);
                             }
                             Failed::Uncertain | Failed::Stale => {}
                         }
@@ -133,9 +133,9 @@ impl Session {
                 self.pump_outbox(now);
             }
             Pending::Typing { cmd } => match answer {
-                Answer::Done { data, .. } if data.truthy() => self.out.resolve(cmd, Value::Undefined),
-                Answer::Done { .. } => self.out.reject_text(cmd, texts::TYPING_NO_DATA),
-                Answer::Fail(x) => self.out.reject(cmd, Value::Xhr(Box::new(x))),
+                Answer::Done { data, .. } if data.truthy() => self.ctrl.out.resolve(cmd, Value::Undefined),
+                Answer::Done { .. } => self.ctrl.out.reject_text(cmd, texts::TYPING_NO_DATA),
+                Answer::Fail(x) => self.ctrl.out.reject(cmd, Value::Xhr(Box::new(x))),
             },
             Pending::Delete { .. } => {}
             Pending::Page(kind) => match answer {
@@ -215,7 +215,7 @@ impl Session {
                                     self.restoring = false;
                                     self.restore_resolved(r);
                                 }
-                                PageKind::History { cmd } => self.out.resolve(cmd, Value::Undefined),
+                                PageKind::History { cmd } => self.ctrl.out.resolve(cmd, Value::Undefined),
                             }
                         }
                         None => self.page_failed(kind, answer.into_value()),
@@ -249,7 +249,7 @@ impl Session {
 
     fn page_failed(&mut self, kind: PageKind, value: Value) {
         match kind {
-            PageKind::History { cmd } => self.out.reject(cmd, value),
+            PageKind::History { cmd } => self.ctrl.out.reject(cmd, value),
             PageKind::Restore(r) => {
                 // Deliberate: shipped, the restore never settles when its page fails.
                 self.restoring = false;
@@ -265,9 +265,9 @@ impl Session {
             Ok(r) if ok => {
                 let x = xhr::done_xhr(r.status, &r.status_text, &r.body);
                 if self.active {
-                    self.chat_ended(host);
+                    self.ctrl.chat_ended(host);
                 }
-                self.out.resolve(cmd, x);
+                self.ctrl.out.resolve(cmd, x);
             }
             other => {
                 // jQuery's `always` passes the error text for an HTTP error, the jqXHR
@@ -279,7 +279,7 @@ impl Session {
                     Err(e) => (xhr::read(Err(e), Reading::Auto).into_value(), Value::str("")),
                 };
                 self.publish_error(obj([("code", code), ("message", Value::str(""))]));
-                self.out.reject(cmd, reason);
+                self.ctrl.out.reject(cmd, reason);
                 // As shipped, the session is over here without `ended` (the rejection and
                 // sessionActive false say it); what waited is settled.
             }
@@ -299,8 +299,8 @@ impl Session {
         };
         if let Some(cmd) = cmd {
             match xhr::read(result, Reading::Json) {
-                Answer::Done { .. } => self.out.resolve(cmd, Value::Undefined),
-                fail => self.out.reject(cmd, fail.into_value()),
+                Answer::Done { .. } => self.ctrl.out.resolve(cmd, Value::Undefined),
+                fail => self.ctrl.out.reject(cmd, fail.into_value()),
             }
         }
     }

@@ -8,16 +8,17 @@ use crate::engine::command::{Command, PageEvent, PageInfo};
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Map, Value};
 use crate::engine::output::{Action, Body, LogLevel};
-use crate::engine::{prefilters, texts, CommandId, Millis};
+use crate::engine::{texts, CommandId, Millis};
 
 
 impl Session {
     pub fn handle_command(&mut self, id: CommandId, cmd: Command, now: Millis, host: &mut dyn Host) {
         if let Some(text) = self.invalid {
             if !matches!(cmd, Command::Configure(_)) {
-                return self.out.reject_text(id, text);
+                return self.ctrl.out.reject_text(id, text);
             }
         }
+        let Some(cmd) = self.ctrl.common(id, cmd, &self.agents, host) else { return };
         match cmd {
             Command::Configure(v) => self.configure(id, &v, host),
             Command::StartChat { data, page } => self.start_chat(id, &data, &page),
@@ -31,12 +32,12 @@ impl Session {
                     // ended, App.deregisterAutoLoad) and clears its cookies; the command's
                     // rejection reaches the bus after that. A UI that resets on `ended`
                     // relies on this.
-                    self.chat_ended(host);
+                    self.ctrl.chat_ended(host);
                     self.terminate(host);
-                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                    self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
-                self.ctrl_active = false;
-                self.out.data("sessionActive", Value::Bool(false));
+                self.ctrl.active = false;
+                self.ctrl.out.data("sessionActive", Value::Bool(false));
             }
             Command::AsyncRestore { .. } => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, host),
             Command::Restore(_) => self.restore(RestoreCmd { cmd: Some(id), asynchronous: false }, host),
@@ -44,206 +45,87 @@ impl Session {
                 if self.cfg.pagination {
                     self.next_page(PageKind::History { cmd: id });
                 } else {
-                    self.out.reject_text(id, texts::HISTORY_NOT_ENABLED);
+                    self.ctrl.out.reject_text(id, texts::HISTORY_NOT_ENABLED);
                 }
             }
-            Command::GetSessionData => self.out.resolve(id, Value::Object(self.session_data.clone())),
-            Command::StartPoll | Command::PausePoll => {
-                if !self.ctrl_active {
-                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
-                }
-                self.out.reject_text(id, texts::transport_lacks("polling"));
-            }
-            Command::StopPoll => self.out.reject_text(id, texts::transport_lacks("polling")),
-            Command::Poll { commander } => {
-                let text = if commander == crate::engine::gms::OWN_NAME { texts::transport_lacks("polling") } else { texts::ACCESS_DENIED.into() };
-                self.out.reject_text(id, text);
-            }
-            Command::ResetPollExceptions => self.out.reject_text(id, texts::transport_lacks("resetPollExceptions command")),
-            Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
-            Command::GetTranscript => self.out.resolve(id, crate::engine::nextgen::transcript(self.ctrl_active, &self.transcript, &self.originals, &self.saved)),
-            Command::GetStats => self.out.resolve(id, crate::engine::nextgen::stats(&self.transcript, &self.agents)),
-            Command::GetFileLimits => self.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
-            Command::SendCustomNotice(_) => self.out.reject_text(id, texts::transport_lacks("sendCustomNotice command")),
-            Command::DownloadFile(_) => self.out.reject_text(id, texts::transport_lacks("file download")),
-            Command::SendFile(_) => self.out.reject_text(id, texts::transport_lacks("file uploads")),
-            Command::AddPrefilter(data) => prefilters::add_prefilter(&mut self.out, &mut self.filters, host, id, &data),
-            Command::SendFilteredMessage(data) => {
-                if !self.ctrl_active {
-                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_FILTERED);
-                }
-                prefilters::send_filtered(&mut self.out, &mut self.filters, host, id, &data);
-            }
+            Command::GetSessionData => self.ctrl.out.resolve(id, Value::Object(self.session_data.clone())),
+            Command::GetFileLimits => self.ctrl.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
+            Command::DownloadFile(_) => self.ctrl.out.reject_text(id, texts::transport_lacks("file download")),
+            Command::SendFile(_) => self.ctrl.out.reject_text(id, texts::transport_lacks("file uploads")),
             Command::VerifySession => {
                 self.read_cookies(host);
-                if self.restoring && self.verify_waiters.len() < 1000 {
-                    self.verify_waiters.push(id);
-                } else {
+                if !(self.restoring && self.ctrl.wait_verify(id)) {
                     let conversation = self.sd("conversationId");
                     let valid = !conversation.is_empty() && self.failed_restore.as_deref() != Some(conversation.as_str());
-                    self.out.resolve(id, obj([("sessionActive", Value::Bool(valid))]));
+                    self.ctrl.out.resolve(id, obj([("sessionActive", Value::Bool(valid))]));
                 }
             }
             Command::UpdateUserData(data) => {
-                // Merged into the object the bus holds, in place, then into `oUserData`.
-                let mut target = self.bus_user_data().clone();
-                target.deep_assign(&data);
-                if self.bus_user_data.is_some() {
-                    self.bus_user_data = Some(target.clone());
-                }
-                self.out.data_in_place("userData", Value::Object(target.clone()));
-                self.cfg_user_data.deep_assign(&Value::Object(target));
-                if self.ctrl_active {
-                    self.out.reject_text(id, texts::transport_lacks("updating userData during an active chat session"));
+                self.ctrl.merge_user_data(&data);
+                if self.ctrl.active {
+                    self.ctrl.out.reject_text(id, texts::transport_lacks("updating userData during an active chat session"));
                 } else {
-                    self.out.resolve(id, Value::Object(self.cfg_user_data.clone()));
-                }
-            }
-            Command::UpdateInteractionData(data) => {
-                self.interaction.deep_assign(&data);
-                self.out.data_in_place("interactionData", Value::Object(self.interaction.clone()));
-                if self.ctrl_active {
-                    self.out.reject_text(id, texts::transport_lacks("updating interactionData during an active chat session"));
-                } else {
-                    self.out.resolve(id, Value::Object(self.interaction.clone()));
+                    self.ctrl.out.resolve(id, Value::Object(self.ctrl.user_data.clone()));
                 }
             }
             Command::SendTyping(_) => self.send_typing(id, now),
-            Command::Sleep => {
-                crate::engine::nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, true);
-                self.out.resolve_empty(id);
-            }
-            Command::Wake(_) => {
-                crate::engine::nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, false);
-                self.out.resolve_empty(id);
-            }
+            // Answered by the controller.
+            _ => self.ctrl.out.resolve_empty(id),
         }
     }
 
     pub fn handle_page(&mut self, event: PageEvent, host: &mut dyn Host) {
         match event {
             PageEvent::Leaving if self.last_id.flush() => self.write_last_id(host),
-            PageEvent::Focus(v) | PageEvent::Hidden { hidden: v, .. } if self.sleep_enabled && self.ctrl_active => {
-                // As shipped, pageFocus and pageHidden are read the same way round.
-                match v {
-                    Value::Bool(false) => self.out.command("WebChatService.sleep"),
-                    Value::Bool(true) => self.out.command("WebChatService.wake"),
-                    _ => {}
-                }
-            }
-            PageEvent::WebChatClosed => self.saved = (Vec::new(), Vec::new()),
-            _ => {}
+            event => self.ctrl.page(&event),
         }
     }
 
     fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
-        if v.as_object().is_none_or(|m| m.is_empty()) {
-            return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
+        if !self.ctrl.configure(v) {
+            return self.ctrl.out.reject_text(id, texts::INVALID_CONFIGURATION);
         }
-        config::user_data(v, &mut self.cfg_user_data);
-        let t = v.get("transport");
-        if let Value::Object(_) = t {
-            // As shipped, a configure without a transport (say, only userData) keeps the
-            // transport of the earlier one, and one without a type keeps the type.
-            self.options.insert("transport", t.clone());
-            if let Some(ty) = t.get("type").as_str() {
-                self.transport_type = Some(ty.to_owned());
-            }
-        }
-        if let Value::Number(_) = v.get("ajaxTimeout") {
-            self.options.insert("ajaxTimeout", v.get("ajaxTimeout").clone());
-        }
-        let new_interaction = if let Value::Object(i) = t.get("interactionData") {
-            self.interaction = i.clone();
-            true
-        } else {
-            false
-        };
-        if let Some(b) = t.get("sleepEnabled").as_bool() {
-            self.sleep_enabled = b;
-        }
-        // The shipped controller sets its own `oUserData` object each time (and its
-        // `oInteractionData`, a new object only when the transport brings one): once the
-        // bus holds that object, setting it again publishes nothing.
-        let user = Value::Object(self.cfg_user_data.clone());
-        if self.configured && self.bus_user_data.is_none() {
-            self.out.data_in_place("userData", user);
-        } else {
-            self.out.data("userData", user);
-        }
-        self.bus_user_data = None;
-        let interaction = Value::Object(self.interaction.clone());
-        if self.configured && !new_interaction {
-            self.out.data_in_place("interactionData", interaction);
-        } else {
-            self.out.data("interactionData", interaction);
-        }
-        self.configured = true;
-        if self.sleep_enabled {
-            self.out.data("sleeping", Value::Bool(false));
-        }
-        self.out.data("sessionActive", Value::Bool(self.ctrl_active));
-        if self.transport_type.as_deref() != Some(TRANSPORT) {
-            let name = self.transport_type.clone().unwrap_or_default();
-            self.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, '{TRANSPORT}', '{}' and '{}'). Every command rejects with 'Invalid transport configuration'.", crate::engine::nexus::TRANSPORT, crate::engine::webmsg::TRANSPORT));
+        if self.ctrl.transport_type.as_deref() != Some(TRANSPORT) {
+            let name = self.ctrl.transport_type.clone().unwrap_or_default();
+            self.ctrl.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, '{TRANSPORT}', '{}' and '{}'). Every command rejects with 'Invalid transport configuration'.", crate::engine::nexus::TRANSPORT, crate::engine::webmsg::TRANSPORT));
             self.invalid = Some(texts::INVALID_TRANSPORT);
-            self.out.reject_text(id, texts::INVALID_TRANSPORT);
+            self.ctrl.out.reject_text(id, texts::INVALID_TRANSPORT);
             // Deliberate: the shipped plugin never goes ready then (commands wait forever).
-            self.out.push(Action::Ready);
+            self.ctrl.out.push(Action::Ready);
             return;
         }
         let mut warnings = Vec::new();
-        self.cfg = config::parse(&Value::Object(self.options.clone()), &mut warnings);
+        self.cfg = config::parse(&Value::Object(self.ctrl.options.clone()), &mut warnings);
         for w in warnings {
-            self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
+            self.ctrl.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
         }
         if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
+            self.ctrl.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
         }
         // Each configure makes the shipped controller a new transport, whose new
         // capabilities object the bus publishes again at its next restore.
-        self.capabilities_set = false;
-        self.capabilities.insert("pagination", Value::Bool(self.cfg.pagination));
-        self.capabilities.insert("fileUpload", Value::Bool(false));
-        prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
-        self.out.resolve_empty(id);
-        self.out.push(Action::Yield);
-        self.out.push(Action::Ready);
-        self.out.command("WebChatService.asyncRestore");
+        self.ctrl.capabilities.insert("pagination", Value::Bool(self.cfg.pagination));
+        self.ctrl.capabilities.insert("fileUpload", Value::Bool(false));
+        self.ctrl.configured(id, host);
     }
 
     fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo) {
-        if self.ctrl_active {
-            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
+        if self.ctrl.active {
+            return self.ctrl.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
-        if self.sleep_enabled {
-            self.out.command("WebChatService.wake");
-        }
-        if data.get("userData").truthy() {
-            let mut fresh = Map::new();
-            fresh.deep_assign(&Value::Object(self.bus_user_data().clone()));
-            fresh.deep_assign(data.get("userData"));
-            self.bus_user_data = Some(fresh.clone());
-            self.out.data("userData", Value::Object(fresh));
-        }
-        if data.get("interactionData").truthy() {
-            // Merged into the object the bus holds, in place.
-            self.interaction.deep_assign(data.get("interactionData"));
-            self.out.data_in_place("interactionData", Value::Object(self.interaction.clone()));
-        }
+        self.ctrl.start_keys(data);
         if self.active || self.opening {
             // Deliberate: the shipped transport leaves this start pending forever.
-            self.out.reject_text(id, texts::ALREADY_ACTIVE);
+            self.ctrl.out.reject_text(id, texts::ALREADY_ACTIVE);
         } else if !self.cfg.missing.is_empty() {
             // Named once, when configured (not again on every start).
-            self.out.reject_text(id, texts::INVALID_TRANSPORT);
+            self.ctrl.out.reject_text(id, texts::INVALID_TRANSPORT);
         } else {
             let body = self.create_body(data, page);
             self.opening = true;
             let url = self.url("/api/v2/webchat/guest/conversations", &[]);
             self.request("POST", url, Body::Json(body.to_json()), false, Pending::Create { cmd: id });
         }
-        self.saved = (Vec::new(), Vec::new());
     }
 
     /// The create request: the configured template, the form (as the shipped
@@ -256,7 +138,7 @@ impl Session {
             r.insert("firstName", form.get("firstname").clone());
             r.insert("lastName", form.get("lastname").clone());
             r.insert("nickname", form.get("nickname").clone());
-            let mut m = self.cfg_user_data.clone();
+            let mut m = self.ctrl.user_data.clone();
             m.insert("_genesys_source", Value::str(if page.mobile { "mobile" } else { "web" }));
             m.insert("_genesys_referrer", Value::str(page.referrer.as_str()));
             m.insert("_genesys_url", Value::str(page.url.as_str()));
@@ -290,7 +172,7 @@ impl Session {
             let org = if data.get("organizationId").truthy() { data.get("organizationId") } else { data.get("orgGuid") };
             if let Some(m) = s.as_object_mut() { m.insert("organizationId", org.clone()) }
         }
-        let mut interaction = if self.interaction.is_empty() { None } else { Some(Value::Object(self.interaction.clone())) };
+        let mut interaction = if self.ctrl.interaction.is_empty() { None } else { Some(Value::Object(self.ctrl.interaction.clone())) };
         if data.get("interactionData").as_object().is_some_and(|m| !m.is_empty()) {
             interaction = Some(data.get("interactionData").clone());
         }
@@ -309,22 +191,22 @@ impl Session {
     }
 
     fn send_message(&mut self, id: CommandId, data: &Value, now: Millis) {
-        if self.typing.close() {
-            self.out.publish("clientTypingStopped", Value::Undefined);
+        if self.ctrl.typing.close() {
+            self.ctrl.out.publish("clientTypingStopped", Value::Undefined);
         }
         let text = match data.get("message") {
             Value::String(s) if !s.trim().is_empty() => s.clone(),
-            _ => return self.out.reject_text(id, texts::NO_MESSAGE_TEXT),
+            _ => return self.ctrl.out.reject_text(id, texts::NO_MESSAGE_TEXT),
         };
-        if self.sleep_enabled {
-            self.out.command("WebChatService.wake");
+        if self.ctrl.sleep_enabled {
+            self.ctrl.out.command("WebChatService.wake");
         }
         if !self.active {
-            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
+            return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
         }
         if self.outbox.is_full() {
-            self.out.log(LogLevel::Warn, "WebChatService: too many messages are waiting for the connection; this one was refused.");
-            return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
+            self.ctrl.out.log(LogLevel::Warn, "WebChatService: too many messages are waiting for the connection; this one was refused.");
+            return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
         }
         // Deliberate: while the stream is down the shipped transport publishes
         // MessageFailed and rejects; here the message waits and goes out in order.
@@ -351,27 +233,27 @@ impl Session {
     }
 
     fn send_typing(&mut self, id: CommandId, now: Millis) {
-        if self.typing.is_open() {
-            self.typing.touch(now);
-            return self.out.resolve_empty(id);
+        if self.ctrl.typing.is_open() {
+            self.ctrl.typing.touch(now);
+            return self.ctrl.out.resolve_empty(id);
         }
         if !self.active {
             // As shipped: the controller opens its typing window whatever the transport
             // answers, so clientTypingStarted (and, when the window closes,
             // clientTypingStopped) are published around the rejection.
-            self.out.publish("clientTypingStarted", Value::Undefined);
-            self.typing.touch(now);
-            return self.out.reject_text(id, texts::TYPING_WHILE_INACTIVE);
+            self.ctrl.out.publish("clientTypingStarted", Value::Undefined);
+            self.ctrl.typing.touch(now);
+            return self.ctrl.out.reject_text(id, texts::TYPING_WHILE_INACTIVE);
         }
         let url = self.url(&self.me_path("/typing"), &[]);
         self.request("POST", url, Body::None, true, Pending::Typing { cmd: id });
-        self.out.publish("clientTypingStarted", Value::Undefined);
-        self.typing.touch(now);
+        self.ctrl.out.publish("clientTypingStarted", Value::Undefined);
+        self.ctrl.typing.touch(now);
     }
 
     /// The transport's `restore` (for `restore` and `asyncRestore`).
     fn restore(&mut self, r: RestoreCmd, host: &mut dyn Host) {
-        self.publish_capabilities();
+        self.ctrl.publish_capabilities();
         if self.restoring {
             return self.restore_reject(r, texts::ALREADY_RESTORING);
         }
@@ -389,20 +271,10 @@ impl Session {
     /// Settles a restore with the transport's text (`asyncRestore` rejects with no value).
     pub(super) fn restore_reject(&mut self, r: RestoreCmd, text: &str) {
         match r.cmd {
-            Some(cmd) if r.asynchronous => self.out.reject_empty(cmd),
-            Some(cmd) => self.out.reject_text(cmd, text),
+            Some(cmd) if r.asynchronous => self.ctrl.out.reject_empty(cmd),
+            Some(cmd) => self.ctrl.out.reject_text(cmd, text),
             None => {}
         }
-    }
-
-    /// Capabilities as the controller merges them (the data key is the same object each
-    /// time, so the bus publishes it once; the event every time).
-    fn publish_capabilities(&mut self) {
-        if !self.capabilities_set {
-            self.capabilities_set = true;
-            self.out.data("capabilities", Value::Object(self.capabilities.clone()));
-        }
-        self.out.publish("capabilitiesChanged", Value::Object(self.capabilities.clone()));
     }
 
     /// The shipped `getNextHundredMessages`.
@@ -410,7 +282,7 @@ impl Session {
         let conversation = self.sd("conversationId");
         if self.all_received || conversation.is_empty() {
             return match kind {
-                PageKind::History { cmd } => self.out.reject_text(cmd, texts::NO_MORE_MESSAGES),
+                PageKind::History { cmd } => self.ctrl.out.reject_text(cmd, texts::NO_MORE_MESSAGES),
                 PageKind::Restore(r) => self.restore_reject(r, texts::NO_MORE_MESSAGES),
             };
         }
@@ -428,9 +300,7 @@ impl Session {
     pub(super) fn restore_failed(&mut self, data: Value, host: &mut dyn Host) {
         self.restoring = false;
         self.failed_restore = Some(self.sd("conversationId"));
-        self.ctrl_reset();
-        host.storage_remove(crate::engine::keys::FILTERS);
-        self.out.publish("restoreFailed", data);
+        self.ctrl.restore_failed(data, host);
     }
 
     /// Opens the event stream.
@@ -439,7 +309,7 @@ impl Session {
         self.next_socket += 1;
         let url = self.sd("WebSocketUrl");
         self.socket = Some(super::Socket { id, open: false, purpose });
-        self.out.push(Action::SocketOpen { id, url });
+        self.ctrl.out.push(Action::SocketOpen { id, url });
     }
 }
 

@@ -84,7 +84,7 @@ impl Session {
                                 let format = self.agent_format.clone();
                                 self.post_synthetic(format, now, host);
                                 let message = with_last_event(a.clone(), a.get("state"));
-                                self.out.publish("agentConnected", obj([("message", message), ("agents", Value::Object(self.agents.clone()))]));
+                                self.ctrl.out.publish("agentConnected", obj([("message", message), ("agents", Value::Object(self.agents.clone()))]));
                             }
                         }
                         (Some("WORKFLOW"), Some("CONNECTED")) => {
@@ -142,7 +142,7 @@ impl Session {
                                     let format = self.agent_format.clone();
                                     self.post_synthetic(format, now, host);
                                     let message = with_last_event(a.clone(), a.get("state"));
-                                    self.out.publish("agentDisconnected", obj([("message", message), ("agents", Value::Object(self.cache_agents.clone()))]));
+                                    self.ctrl.out.publish("agentDisconnected", obj([("message", message), ("agents", Value::Object(self.cache_agents.clone()))]));
                                 }
                             }
                         }
@@ -186,7 +186,7 @@ impl Session {
         item.push("timestamp", Value::int(now as i64));
         item.push("from", obj([("type", Value::str("Bot"))]));
         self.post_synthetic(item, now, host);
-        self.out.publish(event, obj([("message", member.clone()), ("agents", Value::Object(self.agents.clone()))]));
+        self.ctrl.out.publish(event, obj([("message", member.clone()), ("agents", Value::Object(self.agents.clone()))]));
     }
 
     /// Our own member answered (`getMe`): it is known as a client from now on.

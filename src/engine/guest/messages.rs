@@ -29,12 +29,6 @@ impl Kind {
     }
 }
 
-/// The text a prefilter is matched against (`text || ""`).
-fn text_of(v: &Value) -> String {
-    let t = v.get("text");
-    if t.truthy() { t.to_js_string() } else { String::new() }
-}
-
 fn body_type_name(t: &Value) -> &'static str {
     match t.as_str() {
         Some("member-join") => "ParticipantJoined",
@@ -254,9 +248,9 @@ impl Session {
                 }
                 let payload = obj([("message", e.clone()), ("agents", Value::Object(snapshot))]);
                 match role.as_str() {
-                    "AGENT" if self.event_changed(&g, &state) => self.out.publish("agentConnected", payload),
-                    "CUSTOMER" if self.event_changed(&g, &state) => self.out.publish("clientConnected", payload),
-                    "WORKFLOW" if self.cfg.bot_events && self.event_changed(&g, &state) => self.out.publish("botConnected", payload),
+                    "AGENT" if self.event_changed(&g, &state) => self.ctrl.out.publish("agentConnected", payload),
+                    "CUSTOMER" if self.event_changed(&g, &state) => self.ctrl.out.publish("clientConnected", payload),
+                    "WORKFLOW" if self.cfg.bot_events && self.event_changed(&g, &state) => self.ctrl.out.publish("botConnected", payload),
                     _ => {}
                 }
             }
@@ -278,11 +272,11 @@ impl Session {
                     // this one carries the message and the agents snapshot, and UIs built
                     // on the shipped service read either.
                     "AGENT" => {
-                        self.out.publish("agentDisconnected", payload.clone());
-                        self.out.publish("agentTypingStopped", payload);
+                        self.ctrl.out.publish("agentDisconnected", payload.clone());
+                        self.ctrl.out.publish("agentTypingStopped", payload);
                     }
-                    "CUSTOMER" => self.out.publish("clientDisconnected", payload),
-                    "WORKFLOW" if self.cfg.bot_events => self.out.publish("botDisconnected", payload),
+                    "CUSTOMER" => self.ctrl.out.publish("clientDisconnected", payload),
+                    "WORKFLOW" if self.cfg.bot_events => self.ctrl.out.publish("botDisconnected", payload),
                     _ => {}
                 }
             }
@@ -323,78 +317,22 @@ impl Session {
 
     /// The shipped `postMessageWithTimestamp`: a synthetic item, stamped now.
     /// Returns the item as the preprocessors left it (the object later events carry).
-    pub(super) fn post_synthetic(&mut self, mut item: Map, now: Millis, host: &mut dyn Host) -> Value {
-        item.insert("timestamp", Value::int(now as i64));
-        item.insert("index", Value::int(now as i64));
-        let v = Value::Object(item);
-        let (left, result) = if self.filters.matches(&text_of(&v)) { (v.clone(), v.clone()) } else { host.preprocess_shared(v.clone()) };
-        let restoring = self.restoring;
-        self.publish(vec![left.clone()], vec![v], Some(vec![result]), restoring, Value::Undefined, host);
-        left
+    pub(super) fn post_synthetic(&mut self, item: Map, now: Millis, host: &mut dyn Host) -> Value {
+        self.ctrl.post_synthetic(item, now, self.restoring, host)
     }
 
-    /// The controller's `onMessageReceived`: prefilters, preprocessors, the transcript,
-    /// `messageReceived`.
+    /// The controller's `onMessageReceived`; the visitor's own messages settle the sends
+    /// whose copies they are, before the event.
     fn received(&mut self, originals: Vec<Value>, messages: Vec<Value>, restoring: bool, old: Value, host: &mut dyn Host) {
-        self.publish(originals, messages, None, restoring, old, host);
-    }
-
-    /// `processed`: the messages already through the preprocessors (a synthetic item).
-    fn publish(&mut self, originals: Vec<Value>, messages: Vec<Value>, processed: Option<Vec<Value>>, restoring: bool, old: Value, host: &mut dyn Host) {
-        let kept: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
-        let count = kept.len();
-        let messages = match processed {
-            Some(p) if count == p.len() => p,
-            Some(_) => Vec::new(),
-            None => {
-                let processed = if count > 0 { host.preprocess_normalized(kept.clone()) } else { Vec::new() };
-                if processed.len() == count { processed } else { kept }
-            }
-        };
-        // Published and kept as shared text: the payload and the transcript hold one copy.
-        let originals: Vec<Value> = originals
-            .into_iter()
-            .filter(|o| {
-                let b = o.get("body");
-                let t = if b.truthy() { b.to_js_string() } else { text_of(o) };
-                !self.filters.matches(&t)
-            })
-            .map(Value::shared)
-            .collect();
-        let mut shared = Vec::with_capacity(messages.len());
-        for m in messages {
+        let outbox = &mut self.outbox;
+        self.ctrl.publish(originals, messages, None, restoring, old, host, &mut |m, out| {
             if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
                 if let Some(text) = m.get("text").as_str() {
-                    if let Some(sent) = self.outbox.saw_own(text) {
-                        self.out.resolve(sent.cmd, Value::Undefined);
+                    if let Some(sent) = outbox.saw_own(text) {
+                        out.resolve(sent.cmd, Value::Undefined);
                     }
                 }
             }
-            let m = m.shared();
-            if self.keep_transcript {
-                self.keep(m.clone());
-            }
-            shared.push(m);
-        }
-        let messages = shared;
-        for o in originals.iter().filter(|_| self.keep_transcript) {
-            crate::engine::nextgen::keep(&mut self.originals, o.clone(), super::TRANSCRIPT_KEPT);
-        }
-        if !messages.is_empty() {
-            self.out.publish(
-                "messageReceived",
-                obj([
-                    ("originalMessages", Value::Array(originals)),
-                    ("messages", Value::Array(messages)),
-                    ("restoring", Value::Bool(restoring)),
-                    ("sessionData", Value::Undefined),
-                    ("oldMessages", old),
-                ]),
-            );
-        }
-    }
-
-    fn keep(&mut self, m: Value) {
-        crate::engine::nextgen::keep(&mut self.transcript, m, super::TRANSCRIPT_KEPT);
+        });
     }
 }

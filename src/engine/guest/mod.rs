@@ -22,14 +22,12 @@ mod messages;
 mod stream;
 
 use super::backoff::Backoff;
-use super::emitter::Emitter;
-use super::filter::FilterSet;
 use super::host::Host;
 use super::json::{obj, Map, Value};
 use super::outbox::Outbox;
 use super::output::{Action, Body, CommandData, HttpRequest, SocketId};
-use super::typing::TypingWindow;
 use super::{CommandId, Millis, RequestId};
+use super::nextgen::controller::Controller;
 use config::GuestConfig;
 use crate::engine::seen::SeenSet;
 use std::collections::VecDeque;
@@ -60,8 +58,6 @@ const CUSTOMER_GONE_MS: Millis = 1000;
 const MAX_PAGES: u32 = 50;
 /// Seen message ids kept for de-duplication (a bounded window).
 const SEEN_KEPT: usize = 20_000;
-/// Messages kept for `getTranscript`.
-const TRANSCRIPT_KEPT: usize = 10_000;
 /// Frames held while their sender is looked up, at most.
 const HELD_MAX: usize = 2_000;
 /// Members known at most (a conversation has a handful; beyond this, senders go
@@ -149,38 +145,15 @@ struct InFlight {
 
 pub struct Session {
     cfg: GuestConfig,
-    pub(crate) out: Emitter,
+    /// The nextgen controller: the bus side (sessionActive, transcript, data keys,
+    /// capabilities, prefilters, typing window, sleep).
+    pub(crate) ctrl: Controller,
     next_request: RequestId,
     requests: Vec<InFlight>,
     /// Bumped when a chat ends: later answers to its requests only settle commands.
     chat: u64,
     /// Configuration mistakes already named on the console.
     reported: crate::engine::diagnostics::Reported,
-    // The controller.
-    ctrl_active: bool,
-    transcript: VecDeque<Value>,
-    originals: VecDeque<Value>,
-    saved: (Vec<Value>, Vec<Value>),
-    verify_waiters: Vec<CommandId>,
-    typing: TypingWindow,
-    filters: FilterSet,
-    /// The transport's `oUserData` (config userData, merged over by updateUserData).
-    cfg_user_data: Map,
-    /// What the configure calls so far set, as the shipped controller keeps it: the
-    /// transport type (kept until a configure names another), and the `transport` and
-    /// `ajaxTimeout` options (each kept until a configure gives a new one).
-    transport_type: Option<String>,
-    options: Map,
-    /// A configure ran: the bus holds the controller's `userData`/`interactionData`.
-    configured: bool,
-    /// The `userData` data key, when startChat replaced it with a new object.
-    bus_user_data: Option<Map>,
-    /// The `interactionData` data key (the same object the transport routes with).
-    interaction: Map,
-    capabilities: Map,
-    capabilities_set: bool,
-    sleep_enabled: bool,
-    sleeping: bool,
     // The transport.
     session_data: Map,
     customer_id: String,
@@ -231,8 +204,6 @@ pub struct Session {
     /// The conversation whose restore failed: `verifySession` no longer offers it (the
     /// shipped one never answers after a failed restore).
     failed_restore: Option<String>,
-    /// Published messages join the transcript (not those that arrive as the chat ends).
-    keep_transcript: bool,
     /// When the `LastMsgId` cookie is next written (a burst writes it once per window).
     last_id: last_id::LastIdWrite,
 }
@@ -243,27 +214,10 @@ impl Session {
         Session {
             reported: Default::default(),
             cfg: config::parse(&Value::object(), &mut Vec::new()),
-            out: Emitter::default(),
+            ctrl: Controller::default(),
             next_request: 1,
             requests: Vec::new(),
             chat: 0,
-            ctrl_active: false,
-            transcript: VecDeque::new(),
-            originals: VecDeque::new(),
-            saved: (Vec::new(), Vec::new()),
-            verify_waiters: Vec::new(),
-            typing: TypingWindow::default(),
-            filters: FilterSet::default(),
-            cfg_user_data: Map::new(),
-            transport_type: None,
-            options: Map::new(),
-            configured: false,
-            bus_user_data: None,
-            interaction: Map::new(),
-            capabilities: crate::engine::nextgen::default_capabilities(),
-            capabilities_set: false,
-            sleep_enabled: false,
-            sleeping: false,
             session_data: initial_session_data(),
             customer_id: String::new(),
             active: false,
@@ -309,18 +263,17 @@ impl Session {
             last_id: last_id::LastIdWrite::Idle,
             invalid: None,
             failed_restore: None,
-            keep_transcript: true,
         }
     }
 
     /// What the shipped loader does: `configure` through the bus (the controller then
     /// loads the transport and goes ready).
     pub fn boot(&mut self) {
-        self.out.push(Action::Command { command: "WebChatService.configure", data: CommandData::WebchatConfig });
+        self.ctrl.out.push(Action::Command { command: "WebChatService.configure", data: CommandData::WebchatConfig });
     }
 
     pub fn is_active(&self) -> bool {
-        self.ctrl_active
+        self.ctrl.active
     }
 
     /// What this session holds, summed (see `Service::footprint`).
@@ -331,44 +284,38 @@ impl Session {
             + self.looking_up.len()
             + self.unresolvable.len()
             + self.seen.len()
-            + self.transcript.len()
-            + self.originals.len()
-            + self.saved.0.len()
+            + self.ctrl.footprint()
             + self.members.len()
             + self.agents.len()
             + self.cache_agents.len()
             + self.clients.len()
             + self.workflows.len()
             + self.presences.as_ref().map_or(0, Vec::len)
-            + self.verify_waiters.len()
-            + self.filters.custom_len()
-            + self.out.len()
     }
 
     pub fn queued_actions(&self) -> usize {
-        self.out.len()
+        self.ctrl.out.len()
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
         // The guest payloads are built with their final values; nothing is live.
-        self.out.pop().map(|(a, _)| a)
+        self.ctrl.out.pop().map(|(a, _)| a)
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.catch_up_at, self.restore_retry.at, self.end_at, self.last_id.deadline()]
+        [self.ctrl.typing.deadline(), self.agent_typing_until, self.watchdog_at, self.reconnect_at, self.probe_at, self.catch_up_at, self.restore_retry.at, self.end_at, self.last_id.deadline()]
             .into_iter()
             .flatten()
             .min()
     }
 
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
-        if self.typing.due(now) {
-            self.typing.close();
-            self.out.publish("clientTypingStopped", Value::Undefined);
+        if self.ctrl.typing.due(now) {
+            self.ctrl.typing_stopped();
         }
         if self.agent_typing_until.is_some_and(|at| at <= now) {
             self.agent_typing_until = None;
-            self.out.publish("agentTypingTimeout", Value::Undefined);
+            self.ctrl.out.publish("agentTypingTimeout", Value::Undefined);
         }
         if self.watchdog_at.is_some_and(|at| at <= now) {
             self.watchdog_at = None;
@@ -399,13 +346,13 @@ impl Session {
         if self.end_at.is_some_and(|at| at <= now) {
             self.end_at = None;
             if self.active {
-                self.chat_ended(host);
+                self.ctrl.chat_ended(host);
                 // What was held meanwhile arrives after `ended`, as with the shipped
                 // transport, and is not part of the ended chat's transcript.
-                self.keep_transcript = false;
+                self.ctrl.keep_transcript = false;
                 self.member_lookups = 0;
                 self.release_held(now, host);
-                self.keep_transcript = true;
+                self.ctrl.keep_transcript = true;
                 self.terminate(host);
             }
         }
@@ -448,7 +395,7 @@ impl Session {
         let id = self.next_request;
         self.next_request += 1;
         self.requests.push(InFlight { id, chat: self.chat, what });
-        self.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read: crate::engine::output::ReadBody::Text })));
+        self.ctrl.out.push(Action::Http(Box::new(HttpRequest { id, method, url, headers, body, timeout_ms, with_credentials: false, read: crate::engine::output::ReadBody::Text })));
         id
     }
 
@@ -490,13 +437,8 @@ impl Session {
         self.customer_id = self.sd("memberId");
     }
 
-    /// The `userData` data key's current object.
-    fn bus_user_data(&self) -> &Map {
-        self.bus_user_data.as_ref().unwrap_or(&self.cfg_user_data)
-    }
-
     fn publish_error(&mut self, error: Value) {
-        self.out.publish("error", obj([("errors", Value::Array(vec![error]))]));
+        self.ctrl.out.publish("error", obj([("errors", Value::Array(vec![error]))]));
     }
 
     /// The shipped `handleError`: `{code: errorReason || prefix + body.status, response}`.
@@ -518,28 +460,6 @@ impl Session {
         !self.seen.insert(&id.to_js_string())
     }
 
-    /// The controller's reset when the chat ends or a restore fails (`e()`).
-    fn ctrl_reset(&mut self) {
-        self.ctrl_active = false;
-        self.saved = (self.transcript.iter().cloned().collect(), self.originals.iter().cloned().collect());
-        self.out.data("sessionActive", Value::Bool(false));
-        self.transcript.clear();
-        self.originals.clear();
-        for id in std::mem::take(&mut self.verify_waiters) {
-            // Deliberate: the shipped reset drops them unanswered.
-            self.out.resolve(id, obj([("sessionActive", Value::Bool(false))]));
-        }
-    }
-
-    /// The shipped `onChatEnded`: the visitor is out of the chat.
-    fn chat_ended(&mut self, host: &mut dyn Host) {
-        self.ctrl_reset();
-        super::prefilters::clear(&mut self.filters, host);
-        self.out.publish("clientDisconnected", Value::Undefined);
-        self.out.publish("ended", Value::Undefined);
-        self.out.command("App.deregisterAutoLoad");
-    }
-
     /// The shipped `terminateChatSession`, plus (deliberately) closing the socket and
     /// settling what waited for it.
     fn terminate(&mut self, host: &mut dyn Host) {
@@ -548,7 +468,7 @@ impl Session {
         }
         self.active = false;
         if let Some(s) = self.socket.take() {
-            self.out.push(Action::SocketClose { id: s.id });
+            self.ctrl.out.push(Action::SocketClose { id: s.id });
         }
         self.watchdog_at = None;
         self.reconnect_at = None;
@@ -575,12 +495,10 @@ impl Session {
         self.last_id = last_id::LastIdWrite::Idle;
         self.lost = false;
         self.restoring = false;
-        for id in std::mem::take(&mut self.verify_waiters) {
-            self.out.resolve(id, obj([("sessionActive", Value::Bool(false))]));
-        }
+        self.ctrl.answer_verify(false);
         self.chat += 1;
         for m in self.outbox.drain() {
-            self.out.reject_text(m.cmd, super::texts::NO_ACTIVE_SESSION_DOT);
+            self.ctrl.out.reject_text(m.cmd, super::texts::NO_ACTIVE_SESSION_DOT);
         }
     }
 }
@@ -601,6 +519,6 @@ mod tests {
     fn a_fresh_session_has_the_shipped_session_data() {
         let s = Session::new(1);
         assert_eq!(Value::Object(s.session_data.clone()).write(), r#"{"jwt":"","conversationId":"","memberId":"","displayName":"","WebSocketUrl":"","nextMsgURL":"","lastMessageId":""}"#);
-        assert!(!s.capabilities.is_empty());
+        assert!(!s.ctrl.capabilities.is_empty());
     }
 }

@@ -33,26 +33,21 @@ impl Session {
         match purpose {
             Opening::Start { cmd } => {
                 self.write_cookies(host);
-                self.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
-                self.out.command("App.registerAutoLoad");
+                self.ctrl.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
+                self.ctrl.out.command("App.registerAutoLoad");
                 self.get_me(MePurpose::AfterStart);
-                self.out.publish_direct("ajaxResponse", Value::Undefined);
-                self.ctrl_active = true;
-                self.out.data("sessionActive", Value::Bool(true));
-                self.out.resolve(cmd, Value::Undefined);
+                self.ctrl.out.publish_direct("ajaxResponse", Value::Undefined);
+                self.ctrl.activate();
+                self.ctrl.out.resolve(cmd, Value::Undefined);
                 let started = started_item();
                 let item = self.post_synthetic(started, now, host);
-                self.out.publish("clientConnected", obj([("message", item), ("agents", Value::Object(self.agents.clone()))]));
+                self.ctrl.out.publish("clientConnected", obj([("message", item), ("agents", Value::Object(self.agents.clone()))]));
                 self.opening = false;
             }
             Opening::Restore(r) => {
                 self.lost = false;
-                self.out.publish("restored", Value::Undefined);
-                self.ctrl_active = true;
-                self.out.data("sessionActive", Value::Bool(true));
-                for id in std::mem::take(&mut self.verify_waiters) {
-                    self.out.resolve(id, obj([("sessionActive", Value::Bool(true))]));
-                }
+                self.ctrl.out.publish("restored", Value::Undefined);
+                self.ctrl.activate();
                 if self.cfg.pagination {
                     self.next_page(PageKind::Restore(r));
                 } else {
@@ -62,7 +57,7 @@ impl Session {
             Opening::Reconnect => {
                 if self.lost {
                     self.lost = false;
-                    self.out.publish("reconnected", Value::Undefined);
+                    self.ctrl.out.publish("reconnected", Value::Undefined);
                 }
                 self.opening = false;
                 if !self.sd("conversationId").is_empty() && (self.gap_after.is_some() || !self.sd("lastMessageId").is_empty()) {
@@ -84,7 +79,7 @@ impl Session {
                     self.socket_error();
                     self.opening = false;
                     self.active = false;
-                    return self.out.reject_text(cmd, texts::SOCKET_FAILED);
+                    return self.ctrl.out.reject_text(cmd, texts::SOCKET_FAILED);
                 }
                 Opening::Restore(r) => {
                     self.socket_error();
@@ -120,9 +115,9 @@ impl Session {
     pub(super) fn watchdog_fired(&mut self, now: Millis, host: &mut dyn Host) {
         if self.socket.as_ref().is_some_and(|s| s.open) {
             self.lost = true;
-            self.out.publish("disconnected", Value::Undefined);
+            self.ctrl.out.publish("disconnected", Value::Undefined);
             if let Some(s) = self.socket.as_ref() {
-                self.out.push(Action::SocketClose { id: s.id });
+                self.ctrl.out.push(Action::SocketClose { id: s.id });
             }
             self.socket_closed(now, host);
         }
@@ -151,7 +146,7 @@ impl Session {
                 if let Some(agent) = self.agents.get(&sender).cloned() {
                     let avatar = self.agent_format.get("avatar").cloned().unwrap_or(Value::Undefined);
                     let from = obj([("name", agent.get("name").clone()), ("id", Value::str(sender.as_str())), ("avatar", avatar)]);
-                    self.out.publish("agentTypingStarted", obj([("from", from)]));
+                    self.ctrl.out.publish("agentTypingStarted", obj([("from", from)]));
                     self.agent_typing_until = Some(now.saturating_add(AGENT_TYPING_MS));
                 }
             }
@@ -177,7 +172,7 @@ impl Session {
     pub(super) fn release_held(&mut self, now: Millis, host: &mut dyn Host) {
         // While the chat is about to end for us, everything waits for the end (as the
         // shipped transport's buffer does).
-        if (self.member_lookups > 0 || (self.end_at.is_some() && self.keep_transcript)) && self.held.len() < HELD_MAX {
+        if (self.member_lookups > 0 || (self.end_at.is_some() && self.ctrl.keep_transcript)) && self.held.len() < HELD_MAX {
             return;
         }
         let mut batch = Vec::new();
@@ -223,7 +218,7 @@ impl Session {
         if typing_stops > 0 {
             self.agent_typing_until = None;
             for _ in 0..typing_stops {
-                self.out.publish("agentTypingStopped", Value::Undefined);
+                self.ctrl.out.publish("agentTypingStopped", Value::Undefined);
             }
         }
         if !self.held.is_empty() {
@@ -268,11 +263,10 @@ impl Session {
 
     /// A restore finished: the controller marks the session active.
     pub(super) fn restore_resolved(&mut self, r: super::RestoreCmd) {
-        self.ctrl_active = true;
-        self.out.data("sessionActive", Value::Bool(true));
+        self.ctrl.activate();
         match r.cmd {
-            Some(cmd) if r.asynchronous => self.out.resolve_empty(cmd),
-            Some(cmd) => self.out.resolve(cmd, Value::Undefined),
+            Some(cmd) if r.asynchronous => self.ctrl.out.resolve_empty(cmd),
+            Some(cmd) => self.ctrl.out.resolve(cmd, Value::Undefined),
             None => {}
         }
     }

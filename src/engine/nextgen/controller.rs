@@ -329,13 +329,16 @@ impl Controller {
         item.insert("index", Value::int(now as i64));
         let v = Value::Object(item);
         let (left, result) = if self.filters.matches(&text_of(&v)) { (v.clone(), v.clone()) } else { host.preprocess_shared(v.clone()) };
-        self.publish(vec![left.clone()], vec![v], Some(vec![result]), restoring, Value::Undefined, host);
+        self.publish(vec![left.clone()], vec![v], Some(vec![result]), restoring, Value::Undefined, host, &mut |_, _| {});
         left
     }
 
     /// `onMessageReceived`: prefilters, preprocessors, the transcript, one
     /// `messageReceived`. `processed`: messages already through the preprocessors.
-    pub fn publish(&mut self, originals: Vec<Value>, messages: Vec<Value>, processed: Option<Vec<Value>>, restoring: bool, old: Value, host: &mut dyn Host) {
+    /// `each` sees every message about to be published (before the event: a transport
+    /// settles the sends whose copies they are, and the bus sees those settle first).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish(&mut self, originals: Vec<Value>, messages: Vec<Value>, processed: Option<Vec<Value>>, restoring: bool, old: Value, host: &mut dyn Host, each: &mut dyn FnMut(&Value, &mut Emitter)) {
         let kept: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
         let count = kept.len();
         let messages = match processed {
@@ -350,7 +353,18 @@ impl Controller {
                 }
             }
         };
-        let originals: Vec<Value> = originals.into_iter().filter(|o| !self.filters.matches(&text_of(o))).map(Value::shared).collect();
+        // An original is matched by its server text (`body` on guest chat).
+        let originals: Vec<Value> = originals
+            .into_iter()
+            .filter(|o| {
+                let b = o.get("body");
+                !self.filters.matches(&if b.truthy() { b.to_js_string() } else { text_of(o) })
+            })
+            .map(Value::shared)
+            .collect();
+        for m in &messages {
+            each(m, &mut self.out);
+        }
         let messages: Vec<Value> = messages.into_iter().map(Value::shared).collect();
         if self.keep_transcript {
             for m in &messages {

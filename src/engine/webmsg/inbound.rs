@@ -229,7 +229,7 @@ impl Session {
 
     fn flush(&mut self, originals: &mut Vec<Value>, items: &mut Vec<Value>, restoring: bool, old: &Value, host: &mut dyn Host) {
         if !items.is_empty() {
-            self.ctrl.publish(std::mem::take(originals), std::mem::take(items), None, restoring, old.clone(), host);
+            self.ctrl.publish(std::mem::take(originals), std::mem::take(items), None, restoring, old.clone(), host, &mut |_, _| {});
         }
     }
 
