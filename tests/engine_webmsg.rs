@@ -632,3 +632,26 @@ fn a_bot_answer_ends_the_typing_indicator() {
     push(&mut p, r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"b1","direction":"Outbound","type":"Structured","text":"Pick","originatingEntity":"Bot","channel":{"time":"2026-12-08T10:00:02.000Z"}}}"#);
     assert_eq!(p.count("agentTypingStopped"), 1);
 }
+
+#[test]
+fn fetch_history_while_the_socket_is_down_settles_and_nothing_spins() {
+    let (mut p, _) = started();
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    let id = p.cmd("fetchHistory", "{}");
+    assert!(p.rejected_text(id).contains("could not be read"));
+    // Found by the fuzz test (FUZZ_SEED=19): a JWT deadline left behind woke the engine
+    // for nothing, forever.
+    p.advance(120_000);
+}
+
+#[test]
+fn fetch_history_waiting_for_its_jwt_settles_when_the_socket_drops() {
+    let (mut p, _) = started();
+    let id = p.cmd("fetchHistory", "{}");
+    assert_eq!(last(&p).get("action").as_str(), Some("getJwt"));
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    assert!(p.rejected_text(id).contains("could not be read"), "it settles when the socket drops under it");
+    p.advance(120_000);
+}

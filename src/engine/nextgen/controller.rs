@@ -395,7 +395,16 @@ impl Controller {
         }
     }
 
-    pub fn set_sleeping(&mut self, asleep: bool) {
-        set_sleeping(&mut self.out, self.sleep_enabled, self.active, &mut self.sleeping, asleep);
+    /// `sleep` (`asleep`) or `wake`; says whether it changed anything.
+    pub fn set_sleeping(&mut self, asleep: bool) -> bool {
+        set_sleeping(&mut self.out, self.sleep_enabled, self.active, &mut self.sleeping, asleep)
+    }
+
+    /// A configure made a new transport (for a transport that sets the data keys its own
+    /// way): the bus holds `oUserData` itself again, and the next restore publishes the
+    /// capabilities data key again.
+    pub fn new_transport(&mut self) {
+        self.bus_user_data = None;
+        self.capabilities_set = false;
     }
 }

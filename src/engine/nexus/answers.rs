@@ -3,7 +3,7 @@
 //! answers turned into bus events (`messages.rs` has the per-message rules).
 
 use super::messages::{events, failure, normalized, sanitized_index, transform_original, Effect, Failure};
-use super::session::{Pending, PollLoop, Session, AGENT_TYPING_MS, TRANSCRIPT_KEPT};
+use super::session::{Pending, PollLoop, Session, AGENT_TYPING_MS};
 use super::{cookies, token};
 use crate::engine::emitter::Live;
 use crate::engine::host::Host;
@@ -30,7 +30,7 @@ impl Session {
                 Pending::Attachment { .. } | Pending::Recreate | Pending::Send => None,
             };
             if let Some(c) = cmd {
-                if ok { self.out.resolve(c, v) } else { self.out.reject(c, v) }
+                if ok { self.ctrl.out.resolve(c, v) } else { self.ctrl.out.reject(c, v) }
             }
             return;
         }
@@ -58,7 +58,7 @@ impl Session {
                 let token_text = e.path("data.clientToken").as_str().map(str::to_owned);
                 let payload = token_text.as_deref().and_then(token::payload).and_then(|p| p.as_object().cloned());
                 let (Some(t), Some(mut sd)) = (token_text, payload) else {
-                    self.out.reject(cmd, e.clone());
+                    self.ctrl.out.reject(cmd, e.clone());
                     return self.publish_error(e);
                 };
                 self.active = true;
@@ -66,13 +66,13 @@ impl Session {
                 self.session_data = sd;
                 self.session_data_missing = false;
                 self.keep_session(host);
-                self.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
-                self.out.command("App.registerAutoLoad");
+                self.ctrl.out.publish("started", obj([("data", Value::Object(self.session_data.clone()))]));
+                self.ctrl.out.command("App.registerAutoLoad");
                 self.poll_now(None, None, host);
-                self.out.publish_direct("ajaxResponse", e.clone());
-                self.ctrl_active = true;
-                self.out.data("sessionActive", Value::Bool(true));
-                self.out.resolve(cmd, e);
+                self.ctrl.out.publish_direct("ajaxResponse", e.clone());
+                self.ctrl.active = true;
+                self.ctrl.out.data("sessionActive", Value::Bool(true));
+                self.ctrl.out.resolve(cmd, e);
             }
             Pending::Recreate => {
                 let token_text = e.path("data.clientToken").as_str().map(str::to_owned);
@@ -97,7 +97,7 @@ impl Session {
             Pending::Restore { cmd, recreated } => {
                 if !e.get("data").truthy() {
                     if let Some(c) = cmd {
-                        self.out.reject(c, e.clone());
+                        self.ctrl.out.reject(c, e.clone());
                     }
                     self.restore_failed(e, host);
                     return self.terminate(host);
@@ -105,14 +105,14 @@ impl Session {
                 self.active = true;
                 host.set_poll_flag("false");
                 let asynchronous = self.cfg.async_mode || recreated;
-                self.out.publish("restored", obj([("async", Value::Bool(asynchronous))]));
+                self.ctrl.out.publish("restored", obj([("async", Value::Bool(asynchronous))]));
                 if asynchronous {
-                    self.out.data("WebChatService.mode", obj([("async", Value::Bool(true))]));
+                    self.ctrl.out.data("WebChatService.mode", obj([("async", Value::Bool(true))]));
                 }
-                self.ctrl_active = true;
-                self.out.data("sessionActive", Value::Bool(true));
+                self.ctrl.active = true;
+                self.ctrl.out.data("sessionActive", Value::Bool(true));
                 self.restoring = false;
-                self.settle_verify_waiters();
+                self.ctrl.answer_verify(self.ctrl.active);
                 let mut e = e;
                 let mut list = messages_mut(&mut e).map(std::mem::take).unwrap_or_default();
                 self.set_previous_index(&list, host);
@@ -122,7 +122,7 @@ impl Session {
                 }
                 self.poll_now(None, None, host);
                 if let Some(c) = cmd {
-                    self.out.resolve(c, e);
+                    self.ctrl.out.resolve(c, e);
                 }
                 self.publish_messages(published, host);
             }
@@ -142,17 +142,17 @@ impl Session {
                     }
                     self.server_ended(host);
                     if let Some(c) = cmd {
-                        self.out.resolve_empty(c);
+                        self.ctrl.out.resolve_empty(c);
                     }
                     return;
                 }
                 self.schedule_poll(now);
                 if self.disconnected {
                     self.disconnected = false;
-                    self.out.publish("reconnected", Value::Undefined);
+                    self.ctrl.out.publish("reconnected", Value::Undefined);
                 }
                 if let Some(c) = cmd {
-                    self.out.resolve_empty(c);
+                    self.ctrl.out.resolve_empty(c);
                 }
                 if let Some(p) = published {
                     self.publish_messages(p, host);
@@ -167,7 +167,7 @@ impl Session {
             }
             Pending::Send => {
                 if let Some(m) = self.outbox.answered(rid, true) {
-                    self.out.resolve(m.cmd, e.clone());
+                    self.ctrl.out.resolve(m.cmd, e.clone());
                 }
                 if e.get("chatEnded") == &Value::Bool(true) && self.active {
                     self.server_ended(host);
@@ -176,13 +176,13 @@ impl Session {
             }
             Pending::Typing { cmd } => {
                 if let Some(c) = cmd {
-                    self.out.resolve(c, e);
+                    self.ctrl.out.resolve(c, e);
                 }
             }
             Pending::History { cmd } => {
                 if !e.get("data").truthy() {
                     self.continue_poll(host);
-                    return self.out.reject(cmd, e);
+                    return self.ctrl.out.reject(cmd, e);
                 }
                 let mut e = e;
                 let mut list = messages_mut(&mut e).map(std::mem::take).unwrap_or_default();
@@ -208,7 +208,7 @@ impl Session {
                 if let Some(a) = messages_mut(&mut e) {
                     *a = list;
                 }
-                self.out.resolve(cmd, e);
+                self.ctrl.out.resolve(cmd, e);
                 if let Some(p) = published {
                     self.publish_messages(p, host);
                 }
@@ -216,13 +216,13 @@ impl Session {
                 // then stays paused for good).
                 self.continue_poll(host);
             }
-            Pending::UserData { cmd } => self.out.resolve(cmd, e),
-            Pending::Image { cmd } => self.out.resolve(cmd, e),
+            Pending::UserData { cmd } => self.ctrl.out.resolve(cmd, e),
+            Pending::Image { cmd } => self.ctrl.out.resolve(cmd, e),
             Pending::Attachment { .. } => {}
             Pending::Leave { cmd } => {
                 self.chat_ended(host);
-                self.out.publish("agentDisconnected", obj([("agents", Value::Object(self.agents.clone()))]));
-                self.out.resolve(cmd, e);
+                self.ctrl.out.publish("agentDisconnected", obj([("agents", Value::Object(self.agents.clone()))]));
+                self.ctrl.out.resolve(cmd, e);
                 self.terminate(host);
             }
         }
@@ -241,8 +241,8 @@ impl Session {
             Pending::Create { cmd } => {
                 let url = self.url("", &[]);
                 let to = crate::engine::diagnostics::StartTarget { url: &url, url_option: "webchat.transport.dataURL", key_option: "webchat.transport.headers (x-api-key)" };
-                crate::engine::diagnostics::start_failed(&mut self.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
-                self.out.reject(cmd, x.clone());
+                crate::engine::diagnostics::start_failed(&mut self.ctrl.out, &mut self.reported, &to, x.get("status").as_f64().unwrap_or(0.0));
+                self.ctrl.out.reject(cmd, x.clone());
                 self.handle_error(x, host);
             }
             Pending::Recreate => {
@@ -265,7 +265,7 @@ impl Session {
                 // Deliberate after a re-create: not left restoring (the shipped one is).
                 self.terminate(host);
                 if let Some(c) = cmd {
-                    self.out.reject(c, x);
+                    self.ctrl.out.reject(c, x);
                 }
             }
             Pending::Poll { cmd } => {
@@ -274,7 +274,7 @@ impl Session {
                 let status = x.get("status").as_f64().unwrap_or(0.0);
                 if status == 0.0 && !self.disconnected {
                     self.disconnected = true;
-                    self.out.publish("disconnected", Value::Undefined);
+                    self.ctrl.out.publish("disconnected", Value::Undefined);
                 } else if !self.disconnected {
                     self.handle_error(x.clone(), host);
                 }
@@ -283,7 +283,7 @@ impl Session {
                 }
                 self.schedule_poll(now);
                 if let Some(c) = cmd {
-                    self.out.reject(c, Value::Undefined);
+                    self.ctrl.out.reject(c, Value::Undefined);
                 }
             }
             Pending::Send => {
@@ -294,10 +294,10 @@ impl Session {
                 let status = x.get("status").as_f64().unwrap_or(0.0);
                 let refused = !self.active || crate::engine::xhr::refused_for_good(status);
                 match self.outbox.failed(rid, refused, self.next_request) {
-                    Failed::Delivered(m) => self.out.resolve(m.cmd, Value::Undefined),
+                    Failed::Delivered(m) => self.ctrl.out.resolve(m.cmd, Value::Undefined),
                     Failed::Refused(m) => {
                         self.publish_error(x);
-                        self.out.reject(m.cmd, Value::Undefined);
+                        self.ctrl.out.reject(m.cmd, Value::Undefined);
                     }
                     Failed::Uncertain | Failed::Stale => {}
                 }
@@ -306,23 +306,23 @@ impl Session {
             Pending::Typing { cmd } => {
                 self.publish_error(x.clone());
                 if let Some(c) = cmd {
-                    self.out.reject(c, x);
+                    self.ctrl.out.reject(c, x);
                 }
             }
             Pending::History { cmd } => {
                 self.continue_poll(host);
                 self.publish_error(x.clone());
-                self.out.reject(cmd, x);
+                self.ctrl.out.reject(cmd, x);
             }
-            Pending::UserData { cmd } => self.out.reject(cmd, x),
+            Pending::UserData { cmd } => self.ctrl.out.reject(cmd, x),
             Pending::Image { cmd } => {
                 self.handle_error(x.clone(), host);
-                self.out.reject(cmd, x);
+                self.ctrl.out.reject(cmd, x);
             }
             Pending::Attachment { .. } => {}
             Pending::Leave { cmd } => {
                 self.chat_ended(host);
-                self.out.reject(cmd, Value::Undefined);
+                self.ctrl.out.reject(cmd, Value::Undefined);
                 self.terminate(host);
             }
         }
@@ -335,10 +335,10 @@ impl Session {
     /// shipped transport only stops polling and leaves the chat half open.
     pub(super) fn server_ended(&mut self, host: &mut dyn Host) {
         self.stop_poll(host);
-        self.ctrl_reset();
-        crate::engine::prefilters::clear(&mut self.filters, host);
-        self.out.publish("ended", Value::Undefined);
-        self.out.command("App.deregisterAutoLoad");
+        self.ctrl.reset();
+        crate::engine::prefilters::clear(&mut self.ctrl.filters, host);
+        self.ctrl.out.publish("ended", Value::Undefined);
+        self.ctrl.out.command("App.deregisterAutoLoad");
         self.terminate(host);
     }
 
@@ -355,22 +355,22 @@ impl Session {
     fn session_lost(&mut self, x: Value, host: &mut dyn Host) {
         if self.cfg.callbacks.delete {
             let data = obj([("sessionData", Value::Object(self.session_data.clone())), ("response", x.clone())]);
-            self.out.push(Action::Storage(StorageCall::Delete(data)));
+            self.ctrl.out.push(Action::Storage(StorageCall::Delete(data)));
         }
         self.restoring = false;
         host.set_poll_flag("false");
-        self.ctrl_reset();
-        crate::engine::prefilters::clear(&mut self.filters, host);
-        self.out.publish("sessionLost", x.clone());
+        self.ctrl.reset();
+        crate::engine::prefilters::clear(&mut self.ctrl.filters, host);
+        self.ctrl.out.publish("sessionLost", x.clone());
         self.publish_error(x);
         self.terminate(host);
     }
 
     fn restore_failed(&mut self, e: Value, host: &mut dyn Host) {
         self.restoring = false;
-        self.ctrl_reset();
-        crate::engine::prefilters::clear(&mut self.filters, host);
-        self.out.publish("restoreFailed", e);
+        self.ctrl.reset();
+        crate::engine::prefilters::clear(&mut self.ctrl.filters, host);
+        self.ctrl.out.publish("restoreFailed", e);
     }
 
     /// The shipped `formatMessages` up to the publish: new messages (by sanitised index)
@@ -447,8 +447,8 @@ impl Session {
             match effect {
                 // The shipped payload holds the transport's agents object itself, and the
                 // bus delivers later: subscribers see it as it is after the whole answer.
-                Effect::Publish(name, v) if v.get("agents").is_object() => self.out.publish_live(name, v, Live::Agents),
-                Effect::Publish(name, v) => self.out.publish(name, v),
+                Effect::Publish(name, v) if v.get("agents").is_object() => self.ctrl.out.publish_live(name, v, Live::Agents),
+                Effect::Publish(name, v) => self.ctrl.out.publish(name, v),
                 Effect::TypingWindow => {
                     if self.agent_typing_until.is_none() {
                         self.agent_typing_until = Some(now.saturating_add(AGENT_TYPING_MS));
@@ -533,41 +533,18 @@ impl Session {
             }
             Batch::Poll => {}
         }
-        self.out.push(Action::Yield);
-        let messages: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
-        // The visitor's own copies settle sends whose answers were lost.
-        for m in &messages {
+        self.ctrl.out.push(Action::Yield);
+        // The visitor's own copies settle sends whose answers were lost (before the
+        // event); the controller filters, preprocesses and keeps the transcript.
+        let outbox = &mut self.outbox;
+        let old = Value::Bool(p.kind == Batch::History);
+        self.ctrl.publish(originals, messages, None, false, old, host, &mut |m, out| {
             if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
-                if let Some(sent) = m.get("text").as_str().and_then(|t| self.outbox.saw_own(t)) {
-                    self.out.resolve(sent.cmd, Value::Undefined);
+                if let Some(sent) = m.get("text").as_str().and_then(|t| outbox.saw_own(t)) {
+                    out.resolve(sent.cmd, Value::Undefined);
                 }
             }
-        }
-        let originals: Vec<Value> = originals.into_iter().filter(|o| !self.filters.matches(&text_of(o))).collect();
-        // The nextgen controller runs the preprocessors on each normalised message and
-        // keeps what they return.
-        let count = messages.len();
-        let processed = if count > 0 { host.preprocess_normalized(messages.clone()) } else { Vec::new() };
-        let messages = if processed.len() == count { processed } else { messages };
-        for m in &messages {
-            crate::engine::nextgen::keep(&mut self.transcript, m.clone(), TRANSCRIPT_KEPT);
-        }
-        for o in &originals {
-            crate::engine::nextgen::keep(&mut self.originals, o.clone(), TRANSCRIPT_KEPT);
-        }
-        if !messages.is_empty() {
-            self.out.publish(
-                "messageReceived",
-                obj([
-                    ("originalMessages", Value::Array(originals)),
-                    ("messages", Value::Array(messages)),
-                    // Read when the shipped one publishes, after its restore finished.
-                    ("restoring", Value::Bool(false)),
-                    ("sessionData", Value::Undefined),
-                    ("oldMessages", Value::Bool(p.kind == Batch::History)),
-                ]),
-            );
-        }
+        });
     }
 }
 
@@ -653,11 +630,6 @@ pub(super) enum Slot {
 /// `data.messages` of an answer, to change in place.
 fn messages_mut(e: &mut Value) -> Option<&mut Vec<Value>> {
     e.get_mut("data")?.get_mut("messages")?.as_array_mut()
-}
-
-fn text_of(m: &Value) -> String {
-    let t = m.get("text");
-    if t.truthy() { t.to_js_string() } else { String::new() }
 }
 
 /// By the (sanitised) index, numerically, ascending or descending, as the shipped restore

@@ -9,7 +9,7 @@ use crate::engine::form::flatten;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, FileRef, Map, Value};
 use crate::engine::output::{Action, Body, LogLevel};
-use crate::engine::{nextgen, prefilters, texts, CommandId, Millis};
+use crate::engine::{prefilters, texts, CommandId, Millis};
 
 const SEND_WHILE_INACTIVE: &str = texts::NO_ACTIVE_SESSION_DOT;
 
@@ -18,7 +18,7 @@ impl Session {
         self.clock = now;
         if let Some(text) = self.invalid {
             if !matches!(cmd, Command::Configure(_)) {
-                return self.out.reject_text(id, text);
+                return self.ctrl.out.reject_text(id, text);
             }
         }
         match cmd {
@@ -32,58 +32,54 @@ impl Session {
             Command::FetchHistory => self.fetch_history(id, host),
             // `""` once the keys were looked for and not found, as the shipped decode of a
             // missing token answers.
-            Command::GetSessionData => self.out.resolve(id, if self.session_data_missing { Value::str("") } else { Value::Object(self.session_data.clone()) }),
+            Command::GetSessionData => self.ctrl.out.resolve(id, if self.session_data_missing { Value::str("") } else { Value::Object(self.session_data.clone()) }),
             Command::StartPoll => {
-                if !self.ctrl_active {
-                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                if !self.ctrl.active {
+                    return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
                 if self.poll == PollLoop::Off && self.active {
                     self.poll_now(None, None, host);
                 }
-                self.out.resolve_empty(id);
+                self.ctrl.out.resolve_empty(id);
             }
             Command::StopPoll => {
                 if self.stop_poll(host) {
-                    self.out.resolve_empty(id);
+                    self.ctrl.out.resolve_empty(id);
                 } else {
-                    self.out.reject_text(id, texts::NOT_POLLING);
+                    self.ctrl.out.reject_text(id, texts::NOT_POLLING);
                 }
             }
             Command::PausePoll => {
-                if !self.ctrl_active {
-                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                if !self.ctrl.active {
+                    return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 }
                 self.pause_poll(host);
-                self.out.resolve_empty(id);
+                self.ctrl.out.resolve_empty(id);
             }
             Command::Poll { commander } => {
                 if commander != crate::engine::gms::OWN_NAME {
                     // As shipped: refused, yet a poll still runs.
-                    self.out.reject_text(id, texts::ACCESS_DENIED);
+                    self.ctrl.out.reject_text(id, texts::ACCESS_DENIED);
                     if self.active && !matches!(self.poll, PollLoop::InFlight | PollLoop::Paused) {
                         self.poll_now(None, None, host);
                     }
                 } else if !self.active {
-                    self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+                    self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION);
                 } else if matches!(self.poll, PollLoop::InFlight | PollLoop::Paused) {
-                    self.out.reject_text(id, texts::POLL_IN_FLIGHT_DOT);
+                    self.ctrl.out.reject_text(id, texts::POLL_IN_FLIGHT_DOT);
                 } else {
                     self.poll_now(Some(id), None, host);
                 }
             }
-            Command::ResetPollExceptions => self.out.reject_text(id, texts::NO_POLL_EXCEPTIONS),
-            Command::GetAgents => self.out.resolve(id, obj([("agents", Value::Object(self.agents.clone()))])),
-            Command::GetTranscript => self.out.resolve(id, nextgen::transcript(self.ctrl_active, &self.transcript, &self.originals, &self.saved)),
-            Command::GetStats => self.out.resolve(id, nextgen::stats(&self.transcript, &self.agents)),
-            Command::GetFileLimits => self.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
-            Command::SendCustomNotice(_) => self.out.reject_text(id, texts::transport_lacks("sendCustomNotice command")),
-            Command::DownloadFile(_) => self.out.reject_text(id, texts::transport_lacks("file download")),
+            Command::ResetPollExceptions => self.ctrl.out.reject_text(id, texts::NO_POLL_EXCEPTIONS),
+            Command::GetFileLimits => self.ctrl.out.reject_text(id, texts::transport_lacks("getFileLimits command")),
+            Command::DownloadFile(_) => self.ctrl.out.reject_text(id, texts::transport_lacks("file download")),
             Command::SendFile(file) => {
                 if !self.active {
-                    return self.out.reject_text(id, SEND_WHILE_INACTIVE);
+                    return self.ctrl.out.reject_text(id, SEND_WHILE_INACTIVE);
                 }
                 let Some(_) = file else {
-                    return self.out.reject_text(id, texts::NO_FILE_CHOSEN);
+                    return self.ctrl.out.reject_text(id, texts::NO_FILE_CHOSEN);
                 };
                 // The page keeps the File under this command's id until it settles.
                 let body = Body::Multipart { file: Some(FileRef(id)), fields: vec![("operationId".to_owned(), self.operation_id())] };
@@ -91,117 +87,101 @@ impl Session {
                 let headers = self.headers(host);
                 self.request("POST", url, headers, body, false, Pending::Image { cmd: id });
             }
-            Command::AddPrefilter(data) => prefilters::add_prefilter(&mut self.out, &mut self.filters, host, id, &data),
-            Command::SendFilteredMessage(data) => {
-                if !self.ctrl_active {
-                    return self.out.reject_text(id, texts::NO_ACTIVE_SESSION_FILTERED);
-                }
-                prefilters::send_filtered(&mut self.out, &mut self.filters, host, id, &data);
-            }
             Command::VerifySession => {
-                if self.restoring && self.verify_waiters.len() < 1000 {
+                if self.restoring && self.ctrl.wait_verify(id) {
                     // As shipped, the session is looked up first: in async mode without
                     // the keys cookie that asks the integrator (capabilitiesChanged, then
                     // setSessionData); the answer then waits for the restore.
                     if self.uses_storage() && host.storage_get(cookies::KEYS).is_none() {
                         let _ = self.stored_token(host);
                     }
-                    self.verify_waiters.push(id);
                 } else {
                     self.session_for_verify(host);
-                    self.out.resolve(id, obj([("sessionActive", Value::Bool(self.session_valid()))]));
+                    self.ctrl.out.resolve(id, obj([("sessionActive", Value::Bool(self.session_valid()))]));
                 }
             }
             Command::UpdateUserData(data) => {
                 // Merged into the object the bus holds, in place (no data event), then
                 // into `oUserData`.
-                let mut target = self.bus_user_data.clone().unwrap_or_else(|| self.user_data.clone());
-                target.deep_assign(&data);
-                if self.bus_user_data.is_some() {
-                    self.bus_user_data = Some(target.clone());
-                }
-                self.out.data_in_place("userData", Value::Object(target.clone()));
-                self.user_data.deep_assign(&Value::Object(target));
-                if self.ctrl_active {
+                self.ctrl.merge_user_data(&data);
+                if self.ctrl.active {
                     let mut fields = vec![("operationId".to_owned(), self.operation_id())];
                     flatten("data", &data, &mut fields);
                     let url = self.session_url("/userdata", &[]);
                     let headers = self.headers(host);
                     self.request("PUT", url, headers, Body::Form(fields), true, Pending::UserData { cmd: id });
                 } else {
-                    self.out.resolve(id, Value::Object(self.user_data.clone()));
+                    self.ctrl.out.resolve(id, Value::Object(self.ctrl.user_data.clone()));
                 }
             }
             Command::UpdateInteractionData(data) => {
-                self.interaction.deep_assign(&data);
-                self.out.data("interactionData", Value::Object(self.interaction.clone()));
-                if self.ctrl_active {
-                    self.out.reject_text(id, texts::transport_lacks("updateInteractionData command"));
+                self.ctrl.interaction.deep_assign(&data);
+                self.ctrl.out.data("interactionData", Value::Object(self.ctrl.interaction.clone()));
+                if self.ctrl.active {
+                    self.ctrl.out.reject_text(id, texts::transport_lacks("updateInteractionData command"));
                 } else {
-                    self.out.resolve(id, Value::Object(self.interaction.clone()));
+                    self.ctrl.out.resolve(id, Value::Object(self.ctrl.interaction.clone()));
                 }
             }
             // The controller's sleep pauses the transport's poll loop (which says `sleeping`
             // once more), its wake continues it (`waking` once more), as shipped.
             Command::Sleep => {
-                if nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, true) {
+                if self.ctrl.set_sleeping(true) {
                     self.pause_poll(host);
                 }
-                self.out.resolve_empty(id);
+                self.ctrl.out.resolve_empty(id);
             }
             Command::Wake(_) => {
-                if nextgen::set_sleeping(&mut self.out, self.sleep_enabled, self.ctrl_active, &mut self.sleeping, false) {
+                if self.ctrl.set_sleeping(false) {
                     self.continue_poll(host);
                 }
-                self.out.resolve_empty(id);
+                self.ctrl.out.resolve_empty(id);
+            }
+            other => {
+                // What the nextgen controller answers alike on every transport.
+                if self.ctrl.common(id, other, &self.agents, host).is_some() {
+                    self.ctrl.out.resolve_empty(id);
+                }
             }
         }
     }
 
     pub fn handle_page(&mut self, event: PageEvent) {
-        match event {
-            PageEvent::Focus(v) | PageEvent::Hidden { hidden: v, .. } if self.sleep_enabled && self.ctrl_active => match v {
-                Value::Bool(false) => self.out.command("WebChatService.sleep"),
-                Value::Bool(true) => self.out.command("WebChatService.wake"),
-                _ => {}
-            },
-            PageEvent::WebChatClosed => self.saved = (Vec::new(), Vec::new()),
-            _ => {}
-        }
+        self.ctrl.page(&event);
     }
 
     fn configure(&mut self, id: CommandId, v: &Value, host: &mut dyn Host) {
         if v.as_object().is_none_or(|m| m.is_empty()) {
-            return self.out.reject_text(id, texts::INVALID_CONFIGURATION);
+            return self.ctrl.out.reject_text(id, texts::INVALID_CONFIGURATION);
         }
         if let Value::Object(_) = v.get("userData") {
-            self.user_data.assign(v.get("userData"));
+            self.ctrl.user_data.assign(v.get("userData"));
         }
         let t = v.get("transport");
         if let Value::Object(i) = t.get("interactionData") {
-            self.interaction = i.clone();
+            self.ctrl.interaction = i.clone();
         }
         if let Some(b) = t.get("sleepEnabled").as_bool() {
-            self.sleep_enabled = b;
+            self.ctrl.sleep_enabled = b;
         }
-        self.out.data("userData", Value::Object(self.user_data.clone()));
-        self.bus_user_data = None;
-        self.out.data("interactionData", Value::Object(self.interaction.clone()));
-        if self.sleep_enabled {
-            self.out.data("sleeping", Value::Bool(false));
+        self.ctrl.out.data("userData", Value::Object(self.ctrl.user_data.clone()));
+        self.ctrl.new_transport();
+        self.ctrl.out.data("interactionData", Value::Object(self.ctrl.interaction.clone()));
+        if self.ctrl.sleep_enabled {
+            self.ctrl.out.data("sleeping", Value::Bool(false));
         }
-        self.out.data("sessionActive", Value::Bool(self.ctrl_active));
+        self.ctrl.out.data("sessionActive", Value::Bool(self.ctrl.active));
         if t.get("type").as_str() != Some(TRANSPORT) {
-            self.out.log(LogLevel::Error, "WebChatService: webchat.transport.type changed to one this build cannot switch to; every command rejects with 'Invalid transport configuration'.");
+            self.ctrl.out.log(LogLevel::Error, "WebChatService: webchat.transport.type changed to one this build cannot switch to; every command rejects with 'Invalid transport configuration'.");
             self.invalid = Some(texts::INVALID_TRANSPORT);
-            self.out.reject_text(id, texts::INVALID_TRANSPORT);
-            self.out.push(Action::Ready);
+            self.ctrl.out.reject_text(id, texts::INVALID_TRANSPORT);
+            self.ctrl.out.push(Action::Ready);
             return;
         }
         self.cfg = super::config::parse(v);
         self.cfg.callbacks = host.storage_callbacks();
         if self.cfg.async_mode && !self.cfg.callbacks.open_and_save {
-            self.out.log(LogLevel::Warn, "WebChatService: transport.async needs setSessionData and getSessionData functions; cookies are used.");
+            self.ctrl.out.log(LogLevel::Warn, "WebChatService: transport.async needs setSessionData and getSessionData functions; cookies are used.");
         }
         // As the shipped transport's constructor: the cross-tab poll flag exists.
         if host.poll_flag().is_none() {
@@ -209,43 +189,29 @@ impl Session {
         }
         self.poll_interval = self.cfg.poll_timeout_ms;
         if !self.cfg.missing.is_empty() {
-            self.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
+            self.ctrl.out.log(LogLevel::Error, format!("WebChatService: the {TRANSPORT} transport cannot start a chat: missing {}.", texts::list(&self.cfg.missing)));
         }
         for w in std::mem::take(&mut self.cfg.warnings) {
-            self.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
+            self.ctrl.out.log(LogLevel::Warn, format!("WebChatService: {w}"));
         }
-        self.capabilities.insert("async", Value::Bool(self.cfg.async_mode));
-        self.capabilities.insert("asyncClose", Value::str("endChat"));
-        self.capabilities.insert("pagination", Value::Bool(self.cfg.async_mode));
-        self.capabilities_set = false;
-        prefilters::sync_from_cookie(&mut self.out, &mut self.filters, host);
-        self.out.resolve_empty(id);
-        self.out.push(Action::Yield);
-        self.out.push(Action::Ready);
-        self.out.command("WebChatService.asyncRestore");
+        self.ctrl.capabilities.insert("async", Value::Bool(self.cfg.async_mode));
+        self.ctrl.capabilities.insert("asyncClose", Value::str("endChat"));
+        self.ctrl.capabilities.insert("pagination", Value::Bool(self.cfg.async_mode));
+        prefilters::sync_from_cookie(&mut self.ctrl.out, &mut self.ctrl.filters, host);
+        self.ctrl.out.resolve_empty(id);
+        self.ctrl.out.push(Action::Yield);
+        self.ctrl.out.push(Action::Ready);
+        self.ctrl.out.command("WebChatService.asyncRestore");
     }
 
     fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo) {
-        if self.ctrl_active {
-            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
+        if self.ctrl.active {
+            return self.ctrl.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
-        if self.sleep_enabled {
-            self.out.command("WebChatService.wake");
-        }
-        if data.get("userData").truthy() {
-            let mut fresh = self.bus_user_data.clone().unwrap_or_else(|| self.user_data.clone());
-            fresh.deep_assign(data.get("userData"));
-            self.bus_user_data = Some(fresh.clone());
-            self.out.data("userData", Value::Object(fresh));
-        }
-        if data.get("interactionData").truthy() {
-            self.interaction.deep_assign(data.get("interactionData"));
-            self.out.data_in_place("interactionData", Value::Object(self.interaction.clone()));
-        }
-        self.saved = (Vec::new(), Vec::new());
+        self.ctrl.start_keys(data);
         if self.active {
             // Deliberate: the shipped transport would start a second session.
-            return self.out.reject_text(id, texts::ALREADY_ACTIVE);
+            return self.ctrl.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
         let mut fields = Vec::new();
         flatten("data", &self.create_form(data, page), &mut fields);
@@ -280,7 +246,7 @@ impl Session {
     /// (undefined values left out, as jQuery's `extend` leaves them out).
     #[inline(never)]
     fn create_form(&self, data: &Value, page: &PageInfo) -> Value {
-        let mut ud = self.user_data.clone();
+        let mut ud = self.ctrl.user_data.clone();
         ud.insert("_genesys_source", Value::str(if page.mobile { "mobile" } else { "web" }));
         ud.insert("_genesys_referrer", Value::str(page.referrer.as_str()));
         ud.insert("_genesys_url", Value::str(page.url.as_str()));
@@ -333,18 +299,18 @@ impl Session {
     }
 
     fn send_message(&mut self, id: CommandId, data: &Value, host: &mut dyn Host) {
-        if self.typing.close() {
-            self.out.publish("clientTypingStopped", Value::Undefined);
+        if self.ctrl.typing.close() {
+            self.ctrl.out.publish("clientTypingStopped", Value::Undefined);
         }
         let message = data.get("message");
         if !matches!(message, Value::String(s) if !s.trim().is_empty()) {
-            return self.out.reject_text(id, texts::NO_MESSAGE_TEXT);
+            return self.ctrl.out.reject_text(id, texts::NO_MESSAGE_TEXT);
         }
-        if self.sleep_enabled {
-            self.out.command("WebChatService.wake");
+        if self.ctrl.sleep_enabled {
+            self.ctrl.out.command("WebChatService.wake");
         }
         if !self.active {
-            return self.out.reject_text(id, SEND_WHILE_INACTIVE);
+            return self.ctrl.out.reject_text(id, SEND_WHILE_INACTIVE);
         }
         let kind = match data.get("type") {
             Value::String(t) if t == "text" => Value::str("Text"),
@@ -352,7 +318,7 @@ impl Session {
             _ => Value::str("Text"),
         };
         if self.outbox.is_full() {
-            return self.out.resolve(id, obj([("statusCode", Value::int(1))]));
+            return self.ctrl.out.resolve(id, obj([("statusCode", Value::int(1))]));
         }
         // The operationId is chosen once per message: a send tried again carries the same
         // one, so a server that reads it as an idempotency key keeps the message once.
@@ -371,22 +337,22 @@ impl Session {
     }
 
     fn send_typing(&mut self, id: CommandId, now: Millis, host: &mut dyn Host) {
-        if self.typing.is_open() {
-            self.typing.touch(now);
-            return self.out.resolve_empty(id);
+        if self.ctrl.typing.is_open() {
+            self.ctrl.typing.touch(now);
+            return self.ctrl.out.resolve_empty(id);
         }
         if !self.send_typing_request("TypingStarted", host, Some(id)) {
-            self.out.reject_text(id, SEND_WHILE_INACTIVE);
+            self.ctrl.out.reject_text(id, SEND_WHILE_INACTIVE);
         }
-        self.out.publish("clientTypingStarted", Value::Undefined);
-        self.typing.touch(now);
+        self.ctrl.out.publish("clientTypingStarted", Value::Undefined);
+        self.ctrl.typing.touch(now);
     }
 
     fn end_chat(&mut self, id: CommandId, host: &mut dyn Host) {
         if !self.active {
             // As shipped: the DELETE goes out anyway (to …/undefined/participants/undefined)
             // and the chat "ends" when it fails; this one ends it at once.
-            self.out.reject_text(id, texts::NO_ACTIVE_SESSION);
+            self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION);
             self.chat_ended(host);
             self.terminate(host);
         } else {
@@ -397,17 +363,17 @@ impl Session {
             let body = Body::Form(vec![("operationId".into(), self.operation_id())]);
             self.request("DELETE", url, headers, body, false, Pending::Leave { cmd: id });
         }
-        self.ctrl_active = false;
-        self.out.data("sessionActive", Value::Bool(false));
+        self.ctrl.active = false;
+        self.ctrl.out.data("sessionActive", Value::Bool(false));
     }
 
     /// The shipped `onChatEnded`: the visitor is out of the chat.
     pub(super) fn chat_ended(&mut self, host: &mut dyn Host) {
-        self.ctrl_reset();
-        prefilters::clear(&mut self.filters, host);
-        self.out.publish("clientDisconnected", Value::Undefined);
-        self.out.publish("ended", Value::Undefined);
-        self.out.command("App.deregisterAutoLoad");
+        self.ctrl.reset();
+        prefilters::clear(&mut self.ctrl.filters, host);
+        self.ctrl.out.publish("clientDisconnected", Value::Undefined);
+        self.ctrl.out.publish("ended", Value::Undefined);
+        self.ctrl.out.command("App.deregisterAutoLoad");
     }
 
     /// The session named by the cookies (the keys cookie's token payload).
@@ -425,22 +391,22 @@ impl Session {
         if host.storage_get(cookies::SESSION).is_some() && keys.as_deref().is_some_and(|k| !k.is_empty() && super::token::payload(k).is_none()) {
             // A keys cookie that is no token (the shipped decode throws here: nothing is
             // restored and the chat is not marked active). Deliberate: the command settles.
-            return self.out.reject_empty(id);
+            return self.ctrl.out.reject_empty(id);
         }
         if host.storage_get(cookies::SESSION).is_some() {
             self.restore(None, host);
         } else if self.uses_storage() {
-            let Some(token) = self.stored_token(host) else { return self.out.reject_empty(id) };
+            let Some(token) = self.stored_token(host) else { return self.ctrl.out.reject_empty(id) };
             self.recreate(token, page);
         } else {
             if host.poll_flag().as_deref() == Some("true") && !self.active {
                 host.set_poll_flag("false");
             }
-            return self.out.reject_empty(id);
+            return self.ctrl.out.reject_empty(id);
         }
-        self.ctrl_active = true;
-        self.out.data("sessionActive", Value::Bool(true));
-        self.out.resolve_empty(id);
+        self.ctrl.active = true;
+        self.ctrl.out.data("sessionActive", Value::Bool(true));
+        self.ctrl.out.resolve_empty(id);
     }
 
     /// The shipped `restore(token)`: the create again with the stored token as the
@@ -451,7 +417,7 @@ impl Session {
             return;
         }
         self.restoring = true;
-        self.publish_capabilities();
+        self.ctrl.publish_capabilities();
         // `extend({key: token}, headers)`: a configured key wins over the stored one.
         let mut headers = self.configured_headers();
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(super::session::CLIENT_KEY)) {
@@ -491,11 +457,11 @@ impl Session {
     /// shipped one never settles).
     fn fetch_history(&mut self, id: CommandId, host: &mut dyn Host) {
         if !self.cfg.async_mode {
-            return self.out.reject_text(id, texts::HISTORY_ASYNC_ONLY);
+            return self.ctrl.out.reject_text(id, texts::HISTORY_ASYNC_ONLY);
         }
         if self.all_received || !self.previous_start.truthy() || self.sd("sessionId") == "undefined" {
             self.continue_poll(host);
-            return self.out.reject_text(id, texts::NO_MORE_MESSAGES);
+            return self.ctrl.out.reject_text(id, texts::NO_MORE_MESSAGES);
         }
         self.pause_poll(host);
         if self.history_by_count {
@@ -512,10 +478,10 @@ impl Session {
     /// polling.
     fn restore(&mut self, cmd: Option<CommandId>, host: &mut dyn Host) {
         if self.restoring {
-            return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::ALREADY_RESTORING));
+            return cmd.into_iter().for_each(|c| self.ctrl.out.reject_text(c, texts::ALREADY_RESTORING));
         }
         if self.active {
-            return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::RESTORE_WHILE_ACTIVE));
+            return cmd.into_iter().for_each(|c| self.ctrl.out.reject_text(c, texts::RESTORE_WHILE_ACTIVE));
         }
         self.read_cookie_session(host);
         let mut session_id = self.sd("sessionId");
@@ -526,24 +492,14 @@ impl Session {
             self.session_data = stored.unwrap_or_default();
         }
         if session_id == "undefined" || session_id.is_empty() {
-            return cmd.into_iter().for_each(|c| self.out.reject_text(c, texts::NOTHING_TO_RESTORE));
+            return cmd.into_iter().for_each(|c| self.ctrl.out.reject_text(c, texts::NOTHING_TO_RESTORE));
         }
         self.restoring = true;
-        self.publish_capabilities();
+        self.ctrl.publish_capabilities();
         let count = if self.cfg.async_mode { self.cfg.max_page } else { 10_000 };
         let path = format!("/{}/messages", crate::engine::output::path_segment(&session_id));
         let url = self.url(&path, &[("count", count.to_string()), ("operationId", self.operation_id())]);
         let headers = self.headers(host);
         self.request("GET", url, headers, Body::None, true, Pending::Restore { cmd, recreated: false });
-    }
-
-    /// Capabilities as the controller merges them (the data key is set once, then only
-    /// `capabilitiesChanged` is published).
-    pub(super) fn publish_capabilities(&mut self) {
-        if !self.capabilities_set {
-            self.capabilities_set = true;
-            self.out.data("capabilities", Value::Object(self.capabilities.clone()));
-        }
-        self.out.publish("capabilitiesChanged", Value::Object(self.capabilities.clone()));
     }
 }

@@ -8,25 +8,20 @@
 //! the poll loop and resume it from the last index seen; one poll at a time across the
 //! page's tabs, through the shipped `localStorage` flag.
 
+use crate::engine::nextgen::controller::Controller;
 use super::config::NexusConfig;
 use super::cookies;
-use crate::engine::emitter::Emitter;
-use crate::engine::filter::FilterSet;
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Map, Value};
 use crate::engine::outbox::Outbox;
 use crate::engine::output::{Action, Body, CommandData, HttpRequest, ReadBody, StorageCall, STORED_CLIENT_KEY};
 use crate::engine::seen::SeenSet;
-use crate::engine::typing::TypingWindow;
 use crate::engine::{CommandId, Millis, RequestId};
-use std::collections::VecDeque;
 
 /// How long the agent's typing indicator lasts without news.
 pub(super) const AGENT_TYPING_MS: Millis = 3000;
 /// Indexes kept for de-duplication (a bounded window).
 const SEEN_KEPT: usize = 20_000;
-/// Messages kept for `getTranscript`.
-pub(super) const TRANSCRIPT_KEPT: usize = 10_000;
 /// Polls refused in a row because the cross-tab flag says another tab polls, before the
 /// flag is taken as left over by a tab that closed mid-poll.
 const STALE_FLAG_REFUSALS: u8 = 3;
@@ -82,32 +77,15 @@ pub(super) enum PollLoop {
 
 pub struct Session {
     pub(super) cfg: NexusConfig,
-    pub(crate) out: Emitter,
     pub(super) next_request: RequestId,
     pub(super) requests: Vec<InFlight>,
     /// Bumped when a chat ends: later answers to its requests only settle commands.
     pub(super) chat: u64,
     /// Configuration mistakes already named on the console.
     pub(super) reported: crate::engine::diagnostics::Reported,
-    // The controller.
-    pub(super) ctrl_active: bool,
-    pub(super) transcript: VecDeque<Value>,
-    pub(super) originals: VecDeque<Value>,
-    /// The last ended chat's transcript, for `getTranscript` until `WebChat.closed`.
-    pub(super) saved: (Vec<Value>, Vec<Value>),
-    pub(super) verify_waiters: Vec<CommandId>,
-    pub(super) typing: TypingWindow,
-    pub(super) filters: FilterSet,
-    /// The controller's `oUserData`.
-    pub(super) user_data: Map,
-    /// The `userData` data key when startChat replaced it with a new object (otherwise
-    /// the bus holds `oUserData` itself).
-    pub(super) bus_user_data: Option<Map>,
-    pub(super) interaction: Map,
-    pub(super) sleep_enabled: bool,
-    pub(super) sleeping: bool,
-    pub(super) capabilities: Map,
-    pub(super) capabilities_set: bool,
+    /// The nextgen controller: the bus side (sessionActive, transcript, data keys,
+    /// capabilities, prefilters, typing window, sleep).
+    pub(crate) ctrl: Controller,
     /// A configure named another transport type: every command rejects with this.
     pub(super) invalid: Option<&'static str>,
     // The transport.
@@ -168,25 +146,11 @@ impl Session {
     pub fn new() -> Self {
         Session {
             cfg: super::config::parse(&Value::object()),
-            out: Emitter::default(),
             next_request: 1,
             requests: Vec::new(),
             chat: 0,
             reported: Default::default(),
-            ctrl_active: false,
-            transcript: VecDeque::new(),
-            originals: VecDeque::new(),
-            saved: (Vec::new(), Vec::new()),
-            verify_waiters: Vec::new(),
-            typing: TypingWindow::default(),
-            filters: FilterSet::default(),
-            user_data: Map::new(),
-            bus_user_data: None,
-            interaction: Map::new(),
-            sleep_enabled: false,
-            sleeping: false,
-            capabilities: crate::engine::nextgen::default_capabilities(),
-            capabilities_set: false,
+            ctrl: Controller::default(),
             invalid: None,
             session_data: Map::new(),
             session_data_missing: false,
@@ -219,24 +183,24 @@ impl Session {
 
     /// What the shipped loader does: `configure` through the bus.
     pub fn boot(&mut self) {
-        self.out.push(Action::Command { command: "WebChatService.configure", data: CommandData::WebchatConfig });
+        self.ctrl.out.push(Action::Command { command: "WebChatService.configure", data: CommandData::WebchatConfig });
     }
 
     pub fn is_active(&self) -> bool {
-        self.ctrl_active
+        self.ctrl.active
     }
 
     /// What this session holds, summed (see `Service::footprint`).
     pub fn footprint(&self) -> usize {
-        self.requests.len() + self.seen.len() + self.transcript.len() + self.originals.len() + self.saved.0.len() + self.agents.len() + self.outbox.len() + self.verify_waiters.len() + self.batches.len()
+        self.requests.len() + self.seen.len() + self.ctrl.footprint() + self.agents.len() + self.outbox.len() + self.batches.len()
     }
 
     pub fn queued_actions(&self) -> usize {
-        self.out.len()
+        self.ctrl.out.len()
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
-        let (mut action, live) = self.out.pop()?;
+        let (mut action, live) = self.ctrl.out.pop()?;
         if let Some(live) = live {
             crate::engine::emitter::fill(&mut action, live, &Value::Object(self.agents.clone()));
         }
@@ -249,20 +213,20 @@ impl Session {
             PollLoop::Waiting { at } => Some(at),
             _ => None,
         };
-        [poll, self.typing.deadline(), self.agent_typing_until, self.restore_retry.at].into_iter().flatten().min()
+        [poll, self.ctrl.typing.deadline(), self.agent_typing_until, self.restore_retry.at].into_iter().flatten().min()
     }
 
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
         self.clock = now;
-        if self.typing.due(now) {
-            self.typing.close();
+        if self.ctrl.typing.due(now) {
+            self.ctrl.typing.close();
             // The controller's window closed: the transport sends TypingStopped.
             self.send_typing_request("TypingStopped", host, None);
-            self.out.publish("clientTypingStopped", Value::Undefined);
+            self.ctrl.out.publish("clientTypingStopped", Value::Undefined);
         }
         if self.agent_typing_until.is_some_and(|at| at <= now) {
             self.agent_typing_until = None;
-            self.out.publish("agentTypingTimeout", Value::Undefined);
+            self.ctrl.out.publish("agentTypingTimeout", Value::Undefined);
         }
         if let PollLoop::Waiting { at } = self.poll {
             if at <= now {
@@ -274,7 +238,7 @@ impl Session {
                 req.id = self.next_request;
                 self.next_request += 1;
                 self.requests.push(InFlight { id: req.id, chat: self.chat, what });
-                self.out.push(Action::Http(Box::new(req)));
+                self.ctrl.out.push(Action::Http(Box::new(req)));
             }
         }
     }
@@ -336,13 +300,13 @@ impl Session {
     /// The shipped `getCustomerToken` as a request needs it: `capabilitiesChanged`, then
     /// `setSessionData`, whose token the shell puts on the request that follows.
     pub(super) fn ask_stored_key(&mut self) {
-        self.publish_capabilities();
-        self.out.push(Action::Storage(StorageCall::Open));
+        self.ctrl.publish_capabilities();
+        self.ctrl.out.push(Action::Storage(StorageCall::Open));
     }
 
     /// `getCustomerToken` where its answer decides what happens next.
     pub(super) fn stored_token(&mut self, host: &mut dyn Host) -> Option<String> {
-        self.publish_capabilities();
+        self.ctrl.publish_capabilities();
         host.stored_token().filter(|t| !t.is_empty())
     }
 
@@ -351,7 +315,7 @@ impl Session {
     pub(super) fn save_stored_session(&mut self) {
         if let Some(token) = self.session_data.get("token").filter(|t| t.truthy()).cloned() {
             let data = obj([("messageIndex", self.index.clone()), ("token", token)]);
-            self.out.push(Action::Storage(StorageCall::Save(data)));
+            self.ctrl.out.push(Action::Storage(StorageCall::Save(data)));
         }
     }
 
@@ -392,7 +356,7 @@ impl Session {
             self.restore_retry.reset();
         }
         self.requests.push(InFlight { id, chat: self.chat, what });
-        self.out.push(Action::Http(Box::new(req)));
+        self.ctrl.out.push(Action::Http(Box::new(req)));
         id
     }
 
@@ -427,14 +391,14 @@ impl Session {
             self.flag_refusals += 1;
             self.poll = PollLoop::Waiting { at: self.clock.saturating_add(self.cfg.poll_timeout_ms) };
             if let Some(c) = cmd {
-                self.out.reject_text(c, crate::engine::texts::POLL_IN_FLIGHT_DOT);
+                self.ctrl.out.reject_text(c, crate::engine::texts::POLL_IN_FLIGHT_DOT);
             }
             return;
         }
         self.flag_refusals = 0;
         host.set_poll_flag("true");
         self.poll = PollLoop::InFlight;
-        self.out.publish("pollingStarted", Value::Undefined);
+        self.ctrl.out.publish("pollingStarted", Value::Undefined);
         let own = (self.resume_from_own && self.original_index.truthy()).then(|| self.original_index.to_js_string());
         let index = index.or(own).or_else(|| self.behind_other_tab(host));
         let mut q = vec![("operationId", self.operation_id())];
@@ -464,7 +428,7 @@ impl Session {
             host.set_poll_flag("false");
             if let Some(at) = self.requests.iter().position(|r| matches!(r.what, Pending::Poll { .. })) {
                 if let Pending::Poll { cmd: Some(c) } = self.requests.remove(at).what {
-                    self.out.reject(c, Value::Undefined);
+                    self.ctrl.out.reject(c, Value::Undefined);
                 }
             }
         }
@@ -472,8 +436,8 @@ impl Session {
         self.poll_armed = false;
         self.poll_error = false;
         self.poll_interval = self.cfg.poll_timeout_ms;
-        if self.sleep_enabled {
-            self.out.publish("sleeping", Value::Undefined);
+        if self.ctrl.sleep_enabled {
+            self.ctrl.out.publish("sleeping", Value::Undefined);
         }
     }
 
@@ -489,7 +453,7 @@ impl Session {
             let index = self.original_index.truthy().then(|| self.original_index.to_js_string());
             self.poll_now(None, index, host);
         }
-        self.out.publish("waking", Value::Undefined);
+        self.ctrl.out.publish("waking", Value::Undefined);
     }
 
     /// The shipped `_longPoll`: the next poll after the interval.
@@ -516,7 +480,7 @@ impl Session {
         self.poll_error = false;
         self.poll_interval = self.cfg.poll_timeout_ms;
         if std::mem::take(&mut self.poll_armed) {
-            self.out.publish("pollingStopped", Value::Undefined);
+            self.ctrl.out.publish("pollingStopped", Value::Undefined);
         }
         true
     }
@@ -532,24 +496,6 @@ impl Session {
         let headers = self.headers(&*host);
         self.request("POST", url, headers, body, true, Pending::Typing { cmd });
         true
-    }
-
-    /// The controller's reset when a chat ends (`e()`): the transcript is kept for
-    /// `getTranscript`, the bus sees `sessionActive: false`.
-    pub(super) fn ctrl_reset(&mut self) {
-        self.ctrl_active = false;
-        self.saved = (self.transcript.drain(..).collect(), self.originals.drain(..).collect());
-        self.out.data("sessionActive", Value::Bool(false));
-        self.settle_verify_waiters();
-    }
-
-    /// Answered with the controller's flag, as shipped: true once restored, false after
-    /// a failed restore (the session data is still set then, so it cannot be the test).
-    pub(super) fn settle_verify_waiters(&mut self) {
-        let valid = self.ctrl_active;
-        for id in std::mem::take(&mut self.verify_waiters) {
-            self.out.resolve(id, obj([("sessionActive", Value::Bool(valid))]));
-        }
     }
 
     /// The shipped `fetchSessionAndRestoringInfo().bSessionValid`.
@@ -575,7 +521,7 @@ impl Session {
         self.session_data = Map::new();
         self.session_data_missing = false;
         // Events already published keep the agents object they were given.
-        self.out.freeze(crate::engine::emitter::Live::Agents, &Value::Object(std::mem::take(&mut self.agents)));
+        self.ctrl.out.freeze(crate::engine::emitter::Live::Agents, &Value::Object(std::mem::take(&mut self.agents)));
         self.seen = SeenSet::new(SEEN_KEPT);
         self.agent_typing_until = None;
         self.batches.clear();
@@ -585,11 +531,11 @@ impl Session {
         // A restore waiting to be tried again must not run for the ended chat; its
         // command settles here.
         if let Some((_, Pending::Restore { cmd: Some(c), .. })) = self.restore_request.take().filter(|_| self.restore_retry.at.is_some()) {
-            self.out.reject_text(c, crate::engine::texts::NOTHING_TO_RESTORE);
+            self.ctrl.out.reject_text(c, crate::engine::texts::NOTHING_TO_RESTORE);
         }
         self.restore_retry.reset();
         for m in self.outbox.drain() {
-            self.out.reject_text(m.cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
+            self.ctrl.out.reject_text(m.cmd, crate::engine::texts::NO_ACTIVE_SESSION_DOT);
         }
     }
 
@@ -605,7 +551,7 @@ impl Session {
     }
 
     pub(super) fn publish_error(&mut self, error: Value) {
-        self.out.publish("error", obj([("errors", Value::Array(vec![error]))]));
+        self.ctrl.out.publish("error", obj([("errors", Value::Array(vec![error]))]));
     }
 }
 

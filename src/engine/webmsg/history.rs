@@ -33,6 +33,7 @@ impl Session {
                     if let Some(c) = self.conv_mut() {
                         c.reading = None;
                         c.jwt_wait = None;
+                        c.jwt_due = None;
                     }
                     if let Purpose::Older { cmd } = purpose {
                         self.ctrl.out.reject_text(cmd, HISTORY_FAILED);
@@ -44,7 +45,9 @@ impl Session {
 
     /// The JWT was refused or never came: the read failed (and is tried again).
     pub(super) fn jwt_failed(&mut self, now: Millis, host: &mut dyn Host) {
-        let Some((purpose, _, _)) = self.conv_mut().and_then(|c| c.jwt_wait.take()) else { return };
+        let Some(c) = self.conv_mut() else { return };
+        c.jwt_due = None;
+        let Some((purpose, _, _)) = c.jwt_wait.take() else { return };
         self.history_failed(purpose, true, now, host);
     }
 

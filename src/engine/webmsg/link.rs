@@ -236,6 +236,8 @@ impl Session {
                 conv.link = Link::Down { retry_at: now.saturating_add(delay) };
                 conv.gap = true;
                 conv.reading = None;
+                conv.jwt_due = None;
+                let waiting = conv.jwt_wait.take();
                 // A send with no echo yet may have arrived: the catch-up tells.
                 let head = conv.next_send.saturating_sub(1);
                 conv.outbox.lost(head, next);
@@ -251,6 +253,9 @@ impl Session {
                 }
                 for u in uploads {
                     self.ctrl.out.reject_text(u.cmd, UPLOAD_CUT);
+                }
+                if let Some((Purpose::Older { cmd }, _, _)) = waiting {
+                    self.ctrl.out.reject_text(cmd, super::history::HISTORY_FAILED);
                 }
             }
             Chat::Idle { .. } => {}
