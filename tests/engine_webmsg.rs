@@ -655,3 +655,15 @@ fn fetch_history_waiting_for_its_jwt_settles_when_the_socket_drops() {
     assert!(p.rejected_text(id).contains("could not be read"), "it settles when the socket drops under it");
     p.advance(120_000);
 }
+
+#[test]
+fn a_session_response_without_connected_still_starts_and_a_bot_join_is_no_agent() {
+    let mut p = booted();
+    let id = p.cmd("startChat", "{}");
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Opened);
+    push(&mut p, r#"{"type":"response","class":"SessionResponse","code":200,"body":{"newSession":true}}"#);
+    assert!(p.outcome(id).unwrap().ok, "a server that leaves `connected` out has connected");
+    push(&mut p, r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"j1","direction":"Outbound","type":"Event","events":[{"eventType":"Presence","presence":{"type":"Join"}}],"originatingEntity":"Bot","channel":{"from":{"nickname":"Helper"}}}}"#);
+    assert_eq!(p.count("agentConnected"), 0, "a bot joining is no agent");
+}

@@ -135,7 +135,8 @@ fn session(b: &Value) -> SessionInfo {
     let inbound = b.path("allowedMedia.inbound");
     let types = inbound.get("fileTypes").as_array().map(|l| l.iter().filter_map(|t| string(t.get("type")).or_else(|| string(t))).collect()).unwrap_or_default();
     SessionInfo {
-        connected: b.get("connected").truthy(),
+        // Tolerant: a server that leaves `connected` out has connected the socket.
+        connected: !matches!(b.get("connected"), Value::Bool(false)),
         new_session: b.get("newSession").truthy(),
         read_only: flag(b.get("readOnly")),
         max_custom_data_bytes: number(b.get("maxCustomDataBytes")),

@@ -167,6 +167,8 @@ impl Session {
             let at = if m.time_ms > 0 { m.time_ms as u64 } else { now };
             match (m.inbound, m.kind.as_str()) {
                 (true, "Event") => {}
+                // A bot's presence is no agent's.
+                (false, "Event") if m.bot => {}
                 (false, "Event") => {
                     let key = self.agent_key(&m);
                     for e in &m.events {

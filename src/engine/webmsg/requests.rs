@@ -28,10 +28,11 @@ pub fn text_message(token: &str, text: &str, custom_id: &str, attributes: Option
         message.insert("content", Value::Array(content));
     }
     message.insert("metadata", obj([("customMessageId", Value::str(custom_id))]));
-    if let Some(a) = attributes.filter(|a| !a.is_empty()) {
-        message.insert("channel", obj([("metadata", obj([("customAttributes", Value::Object(a.clone()))]))]));
+    let channel = attributes.filter(|a| !a.is_empty()).map(channel_of);
+    if let Some(c) = &channel {
+        message.insert("channel", c.clone());
     }
-    on_message(token, Value::Object(message), Some(custom_id))
+    on_message(token, Value::Object(message), Some(custom_id), channel)
 }
 
 /// An `Event` message: Typing `On`, Presence `Join` (the auto-start) or `Clear`.
@@ -44,10 +45,11 @@ pub fn event(token: &str, event: Event, attributes: Option<&Map>) -> String {
     let mut message = Map::new();
     message.insert("type", Value::str("Event"));
     message.insert("events", Value::Array(vec![e]));
-    if let Some(a) = attributes.filter(|a| !a.is_empty()) {
-        message.insert("channel", obj([("metadata", obj([("customAttributes", Value::Object(a.clone()))]))]));
+    let channel = attributes.filter(|a| !a.is_empty()).map(channel_of);
+    if let Some(c) = &channel {
+        message.insert("channel", c.clone());
     }
-    on_message(token, Value::Object(message), None)
+    on_message(token, Value::Object(message), None, channel)
 }
 
 /// The events the client sends.
@@ -58,11 +60,22 @@ pub enum Event {
     Clear,
 }
 
-fn on_message(token: &str, message: Value, tracing_id: Option<&str>) -> String {
+/// `channel.metadata.customAttributes`.
+fn channel_of(a: &Map) -> Value {
+    obj([("metadata", obj([("customAttributes", Value::Object(a.clone()))]))])
+}
+
+/// `channel` goes inside `message` (as the Messenger transport SDK sends it) and at the
+/// top level of the request (as the Java SDK's `SendMessageRequest` and other public
+/// clients send it): which one the server reads is not documented.
+fn on_message(token: &str, message: Value, tracing_id: Option<&str>, channel: Option<Value>) -> String {
     let mut m = Map::new();
     m.insert("action", Value::str("onMessage"));
     m.insert("token", Value::str(token));
     m.insert("message", message);
+    if let Some(c) = channel {
+        m.insert("channel", c);
+    }
     if let Some(t) = tracing_id {
         m.insert("tracingId", Value::str(t));
     }
@@ -124,6 +137,7 @@ mod tests {
         assert_eq!(v.get("tracingId").as_str(), Some("c-1"));
         assert_eq!(v.path("message.metadata.customMessageId").as_str(), Some("c-1"));
         assert_eq!(v.path("message.channel.metadata.customAttributes.firstName").as_str(), Some("Jane"));
+        assert_eq!(v.path("channel.metadata.customAttributes.firstName").as_str(), Some("Jane"), "also at the top level");
         let content = v.path("message.content").as_array().unwrap();
         assert_eq!(content[0].path("attachment.id").as_str(), Some("att-1"));
         let plain = parse(&text_message("t", "hi", "c-2", None, &[])).unwrap();
