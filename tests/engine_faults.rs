@@ -596,3 +596,21 @@ fn nexus_a_restore_waiting_for_its_retry_does_not_outlive_the_end() {
     assert!(!p.has_request("/s-1/messages?count="), "no restore of the ended chat");
     assert!(!p.events().contains(&"restored"), "{:?}", p.events());
 }
+
+/// Nexus v3: a send whose copy came back while it was in flight is delivered, not sent
+/// again, also when a preprocessor changes the copy's text (the copy is matched as the
+/// server sent it, as shipped).
+#[test]
+fn nexus_a_send_seen_in_flight_is_matched_before_the_preprocessors() {
+    let host = MemoryHost { append_to_text: Some(" [edited]".into()), ..MemoryHost::default() };
+    let mut p = nexus_chatting(host, "");
+    let id = p.cmd("sendMessage", r#"{"message":"one"}"#);
+    let send = p.take("/s-1/messages");
+    let poll = nexus_next_poll(&mut p);
+    p.respond(&poll, 200, &nexus_messages(&nexus_msg(2, "Customer", "one"), false));
+    p.no_answer(&send, NetError::Timeout);
+    assert!(p.outcome(id).is_some_and(|o| o.ok), "delivered");
+    let poll = nexus_next_poll(&mut p);
+    p.respond(&poll, 200, &nexus_messages("", false));
+    assert!(!p.http.iter().any(|r| r.method == "POST" && r.url.ends_with("/s-1/messages")), "not sent again");
+}

@@ -56,7 +56,7 @@ fn push(p: &mut Page, text: &str) {
 }
 
 fn session(new: bool) -> String {
-    format!(r#"{{"type":"response","class":"SessionResponse","code":200,"body":{{"connected":true,"newSession":{new},"maxCustomDataBytes":200,"allowedMedia":{{"inbound":{{"fileTypes":[{{"type":"image/png"}},{{"type":"text/plain"}}],"maxFileSizeKB":100}}}},"blockedExtensions":[".exe"]}}}}"#)
+    format!(r#"{{"type":"response","class":"SessionResponse","code":200,"body":{{"connected":true,"newSession":{new},"maxCustomDataBytes":2048,"allowedMedia":{{"inbound":{{"fileTypes":[{{"type":"image/png"}},{{"type":"text/plain"}}],"maxFileSizeKB":100}}}},"blockedExtensions":[".exe"]}}}}"#)
 }
 
 fn agent_text(id: &str, text: &str, second: u32) -> String {
@@ -264,8 +264,8 @@ fn update_user_data_resolves_during_a_chat_and_rides_on_the_next_message() {
     assert!(p.outcome(id).unwrap().ok);
     p.cmd("sendMessage", r#"{"message":"hi"}"#);
     assert_eq!(last(&p).path("message.channel.metadata.customAttributes.tier").as_str(), Some("gold"));
-    let too_big = p.cmd("updateUserData", &format!(r#"{{"blob":"{}"}}"#, "x".repeat(300)));
-    assert!(p.rejected_text(too_big).contains("exceed the deployment's limit of 200 bytes"));
+    let too_big = p.cmd("updateUserData", &format!(r#"{{"blob":"{}"}}"#, "x".repeat(3000)));
+    assert!(p.rejected_text(too_big).contains("exceed the deployment's limit of 2048 bytes"));
 }
 
 #[test]
@@ -382,8 +382,9 @@ fn end_chat_clears_the_conversation_when_the_deployment_allows_it_and_forgets_th
     let (mut p, _) = started();
     let id = p.cmd("endChat", "{}");
     assert!(p.outcome(id).unwrap().ok);
-    let f = last(&p);
-    assert_eq!(f.path("message.events").as_array().unwrap()[0].path("presence.type").as_str(), Some("Clear"));
+    let clear = sent(&p, "onMessage").into_iter().last().expect("a Clear was sent");
+    assert_eq!(clear.path("message.events").as_array().unwrap()[0].path("presence.type").as_str(), Some("Clear"));
+    assert_eq!(last(&p).get("action").as_str(), Some("closeSession"), "then every connection of the session is closed");
     assert_eq!((p.count("clientDisconnected"), p.count("ended")), (1, 1));
     assert!(!p.host.store.contains_key(cookies::TOKEN));
     assert!(p.sockets.is_empty(), "the socket is closed");
@@ -666,4 +667,212 @@ fn a_session_response_without_connected_still_starts_and_a_bot_join_is_no_agent(
     assert!(p.outcome(id).unwrap().ok, "a server that leaves `connected` out has connected");
     push(&mut p, r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":"j1","direction":"Outbound","type":"Event","events":[{"eventType":"Presence","presence":{"type":"Join"}}],"originatingEntity":"Bot","channel":{"from":{"nickname":"Helper"}}}}"#);
     assert_eq!(p.count("agentConnected"), 0, "a bot joining is no agent");
+}
+
+// What a review of the transport found (each failed before its fix).
+
+#[test]
+fn a_send_queued_behind_one_a_drop_cut_both_go_in_order() {
+    let (mut p, _) = started();
+    let a = p.cmd("sendMessage", r#"{"message":"a"}"#);
+    let b = p.cmd("sendMessage", r#"{"message":"b"}"#);
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    p.advance(60_000);
+    configure(&mut p, false);
+    answer_history(&mut p, &[&[]]);
+    let f = last(&p);
+    assert_eq!(f.path("message.text").as_str(), Some("a"), "the cut send goes again first");
+    push(&mut p, &echo("e-a", "a", f.get("tracingId").as_str(), 3));
+    let f = last(&p);
+    assert_eq!(f.path("message.text").as_str(), Some("b"));
+    push(&mut p, &echo("e-b", "b", f.get("tracingId").as_str(), 4));
+    assert!(p.outcome(a).unwrap().ok && p.outcome(b).unwrap().ok);
+}
+
+#[test]
+fn fetch_history_during_a_gap_waits_and_the_catch_up_still_happens() {
+    let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
+    configure(&mut p, false);
+    answer_history_of(&mut p, &[&[&agent_text("m1", "one", 1)]], 2);
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    let id = p.cmd("fetchHistory", "{}");
+    assert!(p.rejected_text(id).contains("could not be read"), "no older page while what was missed is unread");
+    p.advance(60_000);
+    configure(&mut p, false);
+    // The catch-up reads page 1 with the JWT already known.
+    let r = p.take("pageNumber=1");
+    p.respond(&r, 200, &format!(r#"{{"entities":[{},{}],"pageSize":25,"pageNumber":1,"total":2,"pageCount":1}}"#, parse(&agent_text("m2", "missed", 2)).unwrap().get("body").to_json(), parse(&agent_text("m1", "one", 1)).unwrap().get("body").to_json()));
+    assert_eq!(texts_published(&p), vec!["one", "missed"]);
+}
+
+#[test]
+fn an_answer_to_a_read_a_drop_abandoned_is_stale() {
+    let (mut p, _) = started();
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    p.advance(60_000);
+    configure(&mut p, false);
+    push(&mut p, r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"j"}}"#);
+    let old = p.take("/api/v2/webmessaging/messages");
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    p.advance(60_000);
+    configure(&mut p, false);
+    let new = p.take("/api/v2/webmessaging/messages");
+    push(&mut p, &agent_text("m9", "live", 9));
+    // The abandoned read's answer changes nothing: the live message waits for the new one.
+    p.respond(&old, 200, r#"{"entities":[],"pageSize":25,"pageNumber":1,"total":0,"pageCount":0}"#);
+    assert!(texts_published(&p).is_empty(), "{:?}", texts_published(&p));
+    p.respond(&new, 200, &format!(r#"{{"entities":[{}],"pageSize":25,"pageNumber":1,"total":1,"pageCount":1}}"#, parse(&agent_text("m8", "missed", 8)).unwrap().get("body").to_json()));
+    assert_eq!(texts_published(&p), vec!["missed", "live"], "in time order");
+}
+
+#[test]
+fn a_rate_limit_on_a_typing_event_does_not_send_the_message_again() {
+    let (mut p, _) = started();
+    let id = p.cmd("sendMessage", r#"{"message":"a"}"#);
+    let msg = last(&p).get("tracingId").to_js_string();
+    p.cmd("sendTyping", "{}");
+    let typing = last(&p).get("tracingId").to_js_string();
+    assert_ne!(typing, msg, "every request carries its own tracingId");
+    push(&mut p, &format!(r#"{{"type":"response","class":"TooManyRequestsErrorMessage","code":429,"body":{{"retryAfter":1}},"tracingId":"{typing}"}}"#));
+    push(&mut p, &echo("e1", "a", Some(&msg), 2));
+    assert!(p.outcome(id).unwrap().ok);
+    p.advance(5_000);
+    assert_eq!(sent(&p, "onMessage").iter().filter(|f| f.path("message.text").as_str() == Some("a")).count(), 1);
+}
+
+#[test]
+fn two_page_loads_on_one_session_never_share_a_send_id() {
+    let mut a = booted_with("", stored("tok-1"), DEPLOYMENT);
+    configure(&mut a, false);
+    answer_history(&mut a, &[&[]]);
+    a.cmd("sendMessage", r#"{"message":"x"}"#);
+    // Another page: its own randomness.
+    let mut b = booted_with("", MemoryHost { random_state: 99, ..stored("tok-1") }, DEPLOYMENT);
+    configure(&mut b, false);
+    answer_history(&mut b, &[&[]]);
+    b.cmd("sendMessage", r#"{"message":"x"}"#);
+    assert_ne!(last(&a).get("tracingId"), last(&b).get("tracingId"));
+}
+
+#[test]
+fn a_read_only_end_during_a_catch_up_publishes_what_was_held_first() {
+    let (mut p, _) = started();
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    p.advance(60_000);
+    configure(&mut p, false);
+    push(&mut p, &agent_text("m5", "goodbye", 5));
+    push(&mut p, &agent_event("e6", LEAVE, r#""readOnly":"true""#, 6));
+    assert_eq!(texts_published(&p), vec!["goodbye"], "the agent's last words are shown");
+    assert_eq!(p.count("ended"), 1);
+}
+
+#[test]
+fn messages_without_an_id_are_known_by_their_channel_message_id() {
+    let (mut p, _) = started();
+    let no_id = r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"direction":"Outbound","type":"Text","text":"once","channel":{"time":"2026-12-08T10:00:01.000Z","messageId":"cm-1","from":{"nickname":"Anna"}}}}"#;
+    push(&mut p, no_id);
+    push(&mut p, no_id);
+    assert_eq!(texts_published(&p), vec!["once"]);
+}
+
+#[test]
+fn a_send_the_server_never_answers_is_checked_against_the_history_and_sent_again() {
+    let (mut p, _) = started();
+    let id = p.cmd("sendMessage", r#"{"message":"silent"}"#);
+    p.advance(20_000);
+    push(&mut p, &agent_event("t1", TYPING, "", 20));
+    p.advance(11_000);
+    answer_history(&mut p, &[&[]]);
+    let f = last(&p);
+    assert_eq!(f.path("message.text").as_str(), Some("silent"), "not in the history: sent again");
+    push(&mut p, &echo("e1", "silent", f.get("tracingId").as_str(), 40));
+    assert!(p.outcome(id).unwrap().ok);
+}
+
+#[test]
+fn a_configure_session_never_answered_fails_the_start() {
+    let mut p = booted();
+    let id = p.cmd("startChat", "{}");
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Opened);
+    p.advance(21_000);
+    assert_eq!(p.rejected_text(id), "websocket failed to open");
+}
+
+#[test]
+fn history_refused_for_good_does_not_loop() {
+    let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
+    configure(&mut p, false);
+    for _ in 0..3 {
+        if sent(&p, "getJwt").is_empty() || p.has_request("/api/v2/webmessaging/messages") {
+            break;
+        }
+        push(&mut p, r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"j"}}"#);
+        if let Some(at) = p.http.iter().position(|r| r.url.contains("/api/v2/webmessaging/messages")) {
+            let r = p.http.remove(at);
+            p.respond(&r, 401, "{}");
+        }
+    }
+    p.advance(120_000);
+    assert!(sent(&p, "getJwt").len() <= 3, "{} JWTs asked for", sent(&p, "getJwt").len());
+    assert!(p.s.is_active(), "the chat goes on without its transcript");
+}
+
+#[test]
+fn a_restore_that_drops_while_re_attached_settles_and_catches_up() {
+    let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
+    configure(&mut p, false);
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    let restore = p.seen.iter().filter(|s| matches!(s, Seen::Settled(..))).count();
+    assert!(restore >= 1, "the restore settled");
+    assert_eq!(p.count("disconnected"), 1);
+    p.advance(60_000);
+    configure(&mut p, false);
+    answer_history(&mut p, &[&[&agent_text("m1", "kept", 1)]]);
+    assert_eq!(texts_published(&p), vec!["kept"]);
+}
+
+#[test]
+fn a_health_reply_without_ids_is_not_the_visitors_ping() {
+    let (mut p, _) = started();
+    push(&mut p, r#"{"type":"response","class":"StructuredMessage","code":200,"body":{"text":"ping","type":"Text","direction":"Inbound","id":"h1"}}"#);
+    assert!(texts_published(&p).is_empty());
+}
+
+#[test]
+fn a_server_busy_at_restore_is_asked_again_and_connection_closed_keeps_the_token() {
+    let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Opened);
+    push(&mut p, r#"{"type":"response","class":"string","code":5000,"body":"Unexpected error"}"#);
+    assert_eq!(p.count("restoreFailed"), 0);
+    p.advance(60_000);
+    configure(&mut p, false);
+    answer_history(&mut p, &[&[]]);
+    assert!(p.s.is_active());
+    push(&mut p, r#"{"type":"message","class":"ConnectionClosedEvent","code":200,"body":{}}"#);
+    assert_eq!(p.count("ended"), 1);
+    assert!(p.host.store.contains_key(cookies::TOKEN), "other tabs may still be in the chat");
+}
+
+#[test]
+fn end_chat_while_the_socket_is_down_still_tells_the_server() {
+    let (mut p, _) = started();
+    let s = socket(&p);
+    p.socket(s, SocketEvent::Closed);
+    let id = p.cmd("endChat", "{}");
+    assert!(p.outcome(id).unwrap().ok);
+    let farewell = socket(&p);
+    assert_ne!(farewell, s);
+    p.socket(farewell, SocketEvent::Opened);
+    let actions: Vec<String> = p.frames.iter().filter(|(i, _)| *i == farewell).filter_map(|(_, t)| parse(t).ok()).map(|f| f.get("action").to_js_string()).collect();
+    assert_eq!(actions, ["configureSession", "onMessage", "closeSession"]);
+    p.advance(30_000);
+    assert!(p.sockets.is_empty(), "the farewell socket closes by itself");
 }

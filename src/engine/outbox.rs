@@ -182,6 +182,13 @@ impl<M> Outbox<M> {
     pub fn head(&self) -> Option<&Outgoing<M>> {
         self.queue.front()
     }
+    /// The request the head went out as, while no answer came.
+    pub fn in_flight_request(&self) -> Option<RequestId> {
+        match self.queue.front().map(|h| &h.state) {
+            Some(SendState::InFlight(r)) => Some(*r),
+            _ => None,
+        }
+    }
     /// The head's send is to go again later (the server asked to slow down): it waits.
     pub fn again(&mut self) -> Option<&Outgoing<M>> {
         let h = self.queue.front_mut().filter(|h| matches!(h.state, SendState::InFlight(_)))?;

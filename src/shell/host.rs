@@ -129,10 +129,13 @@ impl Host for BrowserHost {
         storage::local_set(POLL_FLAG, value);
     }
     fn random_bytes(&mut self, buf: &mut [u8]) {
-        // Every browser the plugin runs in has `crypto`; were it missing, the bytes stay
-        // as the caller seeded them rather than come from a guessable source.
-        if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
-            let _ = c.get_random_values_with_u8_array(buf);
+        let filled = web_sys::window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(buf).is_ok());
+        if !filled {
+            // Every browser the plugin supports has `crypto`; without it, two visitors
+            // must still not share a session token.
+            for b in buf.iter_mut() {
+                *b = (js_sys::Math::random() * 256.0) as u8;
+            }
         }
     }
 

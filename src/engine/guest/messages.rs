@@ -325,7 +325,7 @@ impl Session {
     /// whose copies they are, before the event.
     fn received(&mut self, originals: Vec<Value>, messages: Vec<Value>, restoring: bool, old: Value, host: &mut dyn Host) {
         let outbox = &mut self.outbox;
-        self.ctrl.publish(originals, messages, None, restoring, old, host, &mut |m, out| {
+        self.ctrl.publish(originals, messages, None, restoring, old, host, crate::engine::nextgen::controller::Copies::Processed, &mut |m, out| {
             if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
                 if let Some(text) = m.get("text").as_str() {
                     if let Some(sent) = outbox.saw_own(text) {

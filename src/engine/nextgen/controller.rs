@@ -77,6 +77,15 @@ impl Default for Controller {
     }
 }
 
+/// Which messages a transport's hook in [`Controller::publish`] sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copies {
+    /// As the server sent them (before the preprocessors).
+    Raw,
+    /// As the preprocessors left them.
+    Processed,
+}
+
 /// The text a prefilter is matched against (`text || ""`).
 fn text_of(v: &Value) -> String {
     let t = v.get("text");
@@ -329,17 +338,24 @@ impl Controller {
         item.insert("index", Value::int(now as i64));
         let v = Value::Object(item);
         let (left, result) = if self.filters.matches(&text_of(&v)) { (v.clone(), v.clone()) } else { host.preprocess_shared(v.clone()) };
-        self.publish(vec![left.clone()], vec![v], Some(vec![result]), restoring, Value::Undefined, host, &mut |_, _| {});
+        self.publish(vec![left.clone()], vec![v], Some(vec![result]), restoring, Value::Undefined, host, Copies::Processed, &mut |_, _| {});
         left
     }
 
     /// `onMessageReceived`: prefilters, preprocessors, the transcript, one
     /// `messageReceived`. `processed`: messages already through the preprocessors.
     /// `each` sees every message about to be published (before the event: a transport
-    /// settles the sends whose copies they are, and the bus sees those settle first).
+    /// settles the sends whose copies they are, and the bus sees those settle first), as
+    /// the server sent it (`Copies::Raw`, Nexus v3) or as the preprocessors left it
+    /// (`Copies::Processed`, guest chat), as the shipped transports do.
     #[allow(clippy::too_many_arguments)]
-    pub fn publish(&mut self, originals: Vec<Value>, messages: Vec<Value>, processed: Option<Vec<Value>>, restoring: bool, old: Value, host: &mut dyn Host, each: &mut dyn FnMut(&Value, &mut Emitter)) {
+    pub fn publish(&mut self, originals: Vec<Value>, messages: Vec<Value>, processed: Option<Vec<Value>>, restoring: bool, old: Value, host: &mut dyn Host, copies: Copies, each: &mut dyn FnMut(&Value, &mut Emitter)) {
         let kept: Vec<Value> = messages.into_iter().filter(|m| !self.filters.matches(&text_of(m))).collect();
+        if copies == Copies::Raw {
+            for m in &kept {
+                each(m, &mut self.out);
+            }
+        }
         let count = kept.len();
         let messages = match processed {
             Some(p) if count == p.len() => p,
@@ -362,8 +378,10 @@ impl Controller {
             })
             .map(Value::shared)
             .collect();
-        for m in &messages {
-            each(m, &mut self.out);
+        if copies == Copies::Processed {
+            for m in &messages {
+                each(m, &mut self.out);
+            }
         }
         let messages: Vec<Value> = messages.into_iter().map(Value::shared).collect();
         if self.keep_transcript {

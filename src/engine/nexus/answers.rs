@@ -538,7 +538,7 @@ impl Session {
         // event); the controller filters, preprocesses and keeps the transcript.
         let outbox = &mut self.outbox;
         let old = Value::Bool(p.kind == Batch::History);
-        self.ctrl.publish(originals, messages, None, false, old, host, &mut |m, out| {
+        self.ctrl.publish(originals, messages, None, false, old, host, crate::engine::nextgen::controller::Copies::Raw, &mut |m, out| {
             if m.get("from").get("type").as_str() == Some("Client") && m.get("type").as_str() == Some("Message") {
                 if let Some(sent) = m.get("text").as_str().and_then(|t| outbox.saw_own(t)) {
                     out.resolve(sent.cmd, Value::Undefined);

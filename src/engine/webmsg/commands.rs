@@ -26,11 +26,11 @@ impl Session {
         let Some(cmd) = self.ctrl.common(id, cmd, &agents, host) else { return };
         match cmd {
             Command::Configure(v) => self.configure(id, &v, host),
-            Command::StartChat { data, page } => self.start_chat(id, &data, &page, host),
+            Command::StartChat { data, page } => self.start_chat(id, &data, &page, now, host),
             Command::SendMessage(data) => self.send_message(id, &data, now),
-            Command::EndChat => self.end_chat(id, host),
-            Command::AsyncRestore { .. } => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, host),
-            Command::Restore(_) => self.restore(RestoreCmd { cmd: Some(id), asynchronous: false }, host),
+            Command::EndChat => self.end_chat(id, now, host),
+            Command::AsyncRestore { .. } => self.restore(RestoreCmd { cmd: Some(id), asynchronous: true }, now, host),
+            Command::Restore(_) => self.restore(RestoreCmd { cmd: Some(id), asynchronous: false }, now, host),
             Command::FetchHistory => self.fetch_history(id, now),
             Command::GetSessionData => self.ctrl.out.resolve(id, self.session_data()),
             Command::VerifySession => {
@@ -47,7 +47,7 @@ impl Session {
             Command::UpdateUserData(data) => self.update_user_data(id, &data),
             Command::SendTyping(_) => self.send_typing(id, now),
             Command::GetFileLimits => self.file_limits(id),
-            Command::SendFile(file) => self.send_file(id, file, host),
+            Command::SendFile(file) => self.send_file(id, file, now, host),
             // The attachment's `url` is on the message's `content`: a link downloads it.
             Command::DownloadFile(_) => self.ctrl.out.reject_text(id, texts::transport_lacks("file download")),
             // Answered by the controller.
@@ -92,15 +92,16 @@ impl Session {
         self.ctrl.out.push(Action::Ready);
     }
 
-    fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo, host: &mut dyn Host) {
+    fn start_chat(&mut self, id: CommandId, data: &Value, page: &PageInfo, now: Millis, host: &mut dyn Host) {
         if self.ctrl.active || !matches!(self.chat, Chat::Idle { .. }) {
             return self.ctrl.out.reject_text(id, texts::ALREADY_ACTIVE);
         }
         self.ctrl.start_keys(data);
         let token = Self::new_token(host);
+        let nonce = Self::new_token(host);
         let (attributes, name) = self.start_attributes(data, page);
         let socket = self.open_socket();
-        let mut conv = Conversation::new(token, name, true, Link::Opening { id: socket });
+        let mut conv = Conversation::new(token, nonce, name, true, Link::Opening { id: socket, since: now });
         conv.attributes = Some(attributes);
         self.failed_restore = None;
         self.chat = Chat::Starting { cmd: id, conv: Box::new(conv) };
@@ -154,15 +155,14 @@ impl Session {
     /// Puts a message in the outbox (it waits while the socket is down).
     pub(super) fn queue_message(&mut self, id: CommandId, text: String, attachment: Option<String>, now: Millis) {
         let read_only = matches!(self.chat, Chat::Idle { read_only: true });
-        let conv = match &mut self.chat {
-            Chat::Live(conv) | Chat::Restoring { conv, .. } => conv,
-            _ => return self.ctrl.out.reject_text(id, if read_only { READ_ONLY } else { texts::NO_ACTIVE_SESSION_DOT }),
+        let Some(conv) = self.chatting_mut() else {
+            return self.ctrl.out.reject_text(id, if read_only { READ_ONLY } else { texts::NO_ACTIVE_SESSION_DOT });
         };
         if conv.outbox.is_full() {
             self.ctrl.out.log(LogLevel::Warn, "WebChatService: too many messages are waiting for the connection; this one was refused.");
             return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION_DOT);
         }
-        let custom_id = format!("{}-{}", conv.token, conv.next_send);
+        let custom_id = format!("{}-{}", conv.nonce, conv.next_send);
         conv.next_send += 1;
         conv.outbox.push(id, text, super::SendMeta { custom_id, attachment });
         self.pump(now);
@@ -172,7 +172,6 @@ impl Session {
     /// limit holds it and no history is being read (a read after a drop tells whether an
     /// unanswered send arrived).
     pub(super) fn pump(&mut self, now: Millis) {
-        let _ = now;
         let Some(conv) = self.live_mut() else { return };
         if !conv.is_up() || conv.send_at.is_some() || conv.reading.is_some() || conv.gap {
             return;
@@ -182,8 +181,10 @@ impl Session {
         let Some(head) = conv.outbox.ready() else { return };
         let attachments: Vec<String> = head.meta.attachment.iter().cloned().collect();
         let frame = requests::text_message(&token, &head.text, &head.meta.custom_id, conv.attributes.as_ref(), &attachments);
+        conv.last_sent = Some(head.meta.custom_id.clone());
         conv.next_send += 1;
         conv.outbox.sent(seq);
+        conv.sent_at = Some(now);
         // Kept until the send is answered: a refusal or a drop sends them again.
         conv.attributes_sent = conv.attributes.take();
         self.send_frame(frame);
@@ -194,7 +195,7 @@ impl Session {
             self.ctrl.typing.touch(now);
             return self.ctrl.out.resolve_empty(id);
         }
-        let Some(conv) = self.live_mut() else {
+        let Some(conv) = self.chatting_mut() else {
             self.ctrl.out.publish("clientTypingStarted", Value::Undefined);
             self.ctrl.typing.touch(now);
             return self.ctrl.out.reject_text(id, texts::TYPING_WHILE_INACTIVE);
@@ -202,7 +203,9 @@ impl Session {
         let due = conv.is_up() && conv.typing_sent.is_none_or(|t| now.saturating_sub(t) >= TYPING_EVERY_MS);
         if due {
             conv.typing_sent = Some(now);
-            let frame = requests::event(&conv.token, Event::TypingOn, None);
+            let tracing = format!("{}-typing-{now}", conv.nonce);
+            let frame = requests::event(&conv.token, Event::TypingOn, None, &tracing);
+            conv.last_sent = Some(tracing);
             self.send_frame(frame);
         }
         self.ctrl.out.publish("clientTypingStarted", Value::Undefined);
@@ -211,26 +214,44 @@ impl Session {
     }
 
     /// Deliberate (README): `endChat` clears the conversation when the deployment allows
-    /// it (the agent sees the customer leave and the history is gone), otherwise it closes
-    /// the session's connections; either way the token is forgotten, so the next
-    /// `startChat` is a new conversation with nothing of this one.
-    fn end_chat(&mut self, id: CommandId, host: &mut dyn Host) {
-        let Some(token) = self.live_mut().map(|c| c.token.clone()) else {
+    /// it (the agent sees the customer leave and the history is gone), and closes the
+    /// session's connections (every tab's); either way the token is forgotten, so the next
+    /// `startChat` is a new conversation with nothing of this one. When the socket is down
+    /// a short-lived one carries the goodbye.
+    fn end_chat(&mut self, id: CommandId, now: Millis, host: &mut dyn Host) {
+        let Some((token, up)) = self.chatting_mut().map(|c| (c.token.clone(), c.is_up())) else {
             // As guest chat: the chat "ends" anyway, then the command rejects.
-            self.finish(host, false);
+            self.finish(host, super::End::Over);
             self.ctrl.chat_ended(host);
             return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION);
         };
-        let frame = if self.deployment.clear { requests::event(&token, Event::Clear, None) } else { requests::close_session(&token) };
-        self.send_frame(frame);
+        let goodbye = self.goodbye(&token);
+        if up {
+            for frame in goodbye {
+                self.send_frame(frame);
+            }
+        } else {
+            self.farewell(token, goodbye, now);
+        }
         self.ctrl.active = false;
         self.ctrl.out.data("sessionActive", Value::Bool(false));
-        self.finish(host, false);
+        self.finish(host, super::End::Over);
         self.ctrl.out.resolve(id, Value::Undefined);
         self.ctrl.chat_ended(host);
     }
 
-    fn restore(&mut self, r: RestoreCmd, host: &mut dyn Host) {
+    /// What ending a conversation sends: Presence `Clear` when the deployment allows it,
+    /// then `closeSession`.
+    fn goodbye(&self, token: &str) -> Vec<String> {
+        let mut frames = Vec::new();
+        if self.deployment.clear {
+            frames.push(requests::event(token, Event::Clear, None, requests::CLEAR_TRACING));
+        }
+        frames.push(requests::close_session(token));
+        frames
+    }
+
+    fn restore(&mut self, r: RestoreCmd, now: Millis, host: &mut dyn Host) {
         self.ctrl.publish_capabilities();
         match self.chat {
             Chat::Restoring { .. } => return self.restore_reject(r, texts::ALREADY_RESTORING),
@@ -241,8 +262,9 @@ impl Session {
             return self.restore_reject(r, texts::NOTHING_TO_RESTORE);
         };
         let name = host.storage_get(cookies::NAME).unwrap_or_else(|| "Customer".into());
+        let nonce = Self::new_token(host);
         let socket = self.open_socket();
-        self.chat = Chat::Restoring { r, conv: Box::new(Conversation::new(token, name, false, Link::Opening { id: socket })) };
+        self.chat = Chat::Restoring { r, conv: Box::new(Conversation::new(token, nonce, name, false, Link::Opening { id: socket, since: now })) };
     }
 
     fn fetch_history(&mut self, id: CommandId, now: Millis) {
@@ -250,10 +272,12 @@ impl Session {
             return self.ctrl.out.reject_text(id, texts::HISTORY_NOT_ENABLED);
         }
         let page = match self.live_mut() {
-            Some(c) if !c.all_received && c.reading.is_none() => c.older_page,
+            // While a drop's gap is unread, or another read is on, it waits its turn.
+            Some(c) if c.gap || c.reading.is_some() => return self.ctrl.out.reject_text(id, super::history::HISTORY_FAILED),
+            Some(c) if !c.all_received => c.older_page,
             _ => return self.ctrl.out.reject_text(id, texts::NO_MORE_MESSAGES),
         };
-        self.read_history(Purpose::Older { cmd: id }, page, Vec::new(), now);
+        self.read_history(Purpose::Older { cmd: id }, page, now);
     }
 
     /// Deliberate (README): guest chat refuses `updateUserData` during a chat; web
@@ -263,12 +287,11 @@ impl Session {
         let attributes: Map = self.ctrl.user_data.iter().map(|(k, v)| (k.clone(), attribute_text(v))).collect();
         let max = self.conv().and_then(|c| c.max_custom_bytes);
         if let Some(limit) = max {
-            let size: usize = attributes.iter().map(|(k, v)| k.len() + v.as_str().map_or(0, str::len)).sum();
-            if size as f64 > limit {
+            if attributes_size(&attributes) as f64 > limit {
                 return self.ctrl.out.reject_text(id, attributes_too_large(limit));
             }
         }
-        if let Some(c) = self.live_mut() {
+        if let Some(c) = self.chatting_mut() {
             let mut pending = c.attributes.take().unwrap_or_default();
             pending.assign(&Value::Object(attributes));
             c.attributes = Some(pending);
@@ -283,6 +306,11 @@ impl Session {
         self.ctrl.out.push(Action::SocketOpen { id, url: self.cfg.socket() });
         id
     }
+}
+
+/// The bytes of custom attributes as the server counts them (keys and values, UTF-8).
+pub fn attributes_size(a: &Map) -> usize {
+    a.iter().map(|(k, v)| k.len() + v.as_str().map_or(0, str::len)).sum()
 }
 
 /// A custom attribute's value as text (the server takes strings).

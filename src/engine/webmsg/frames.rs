@@ -100,6 +100,17 @@ pub fn read(text: &str) -> Frame {
     match class {
         "SessionResponse" => Frame::Session(session(body)),
         "StructuredMessage" if tracing_id.as_deref() == Some(super::HEALTH_CHECK_ID) || string(body.path("metadata.customMessageId")).as_deref() == Some(super::HEALTH_CHECK_ID) => Frame::HealthCheck,
+        // Tolerant: an answer (not a pushed message) that is the visitor's "ping" with no
+        // id at all is the echo's reply; the visitor's own texts always carry one.
+        "StructuredMessage"
+            if f.get("type").as_str() == Some("response")
+                && tracing_id.is_none()
+                && body.get("text").as_str() == Some("ping")
+                && body.get("direction").as_str() != Some("Outbound")
+                && body.path("metadata.customMessageId").is_undefined() =>
+        {
+            Frame::HealthCheck
+        }
         "StructuredMessage" => Frame::Message(Box::new(message(body, tracing_id))),
         "JwtResponse" => Frame::Jwt { jwt: string(body.get("jwt")).unwrap_or_default() },
         "PresignedUrlResponse" => Frame::UploadUrl {
@@ -156,7 +167,7 @@ pub fn message(b: &Value, tracing_id: Option<String>) -> Message {
         v => number(v).unwrap_or(0.0) as i64,
     };
     Message {
-        id: string(b.get("id")).unwrap_or_default(),
+        id: string(b.get("id")).filter(|s| !s.is_empty()).or_else(|| string(b.path("channel.messageId"))).unwrap_or_default(),
         inbound: b.get("direction").as_str() == Some("Inbound"),
         kind: string(b.get("type")).unwrap_or_else(|| "Text".into()),
         text: string(b.get("text")).unwrap_or_default(),

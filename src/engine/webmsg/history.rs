@@ -13,18 +13,28 @@ use crate::engine::output::{Body, HttpResponse, LogLevel, NetError};
 use crate::engine::{texts, Millis, RequestId};
 
 impl Session {
-    /// Starts (or goes on with) a history read: the JWT first, when none is known.
-    pub(super) fn read_history(&mut self, purpose: Purpose, page: u32, acc: Vec<Value>, now: Millis) {
+    /// Starts a history read (one at a time: a new one makes answers to an earlier
+    /// one stale).
+    pub(super) fn read_history(&mut self, purpose: Purpose, page: u32, now: Millis) {
+        let Some(c) = self.conv_mut() else { return };
+        c.read_id += 1;
+        self.read_page(purpose, page, Vec::new(), false, now);
+    }
+
+    /// Reads one page of the current read: the JWT first, when none is known.
+    /// `renewed`: the JWT was already renewed once for this read.
+    fn read_page(&mut self, purpose: Purpose, page: u32, acc: Vec<Value>, renewed: bool, now: Millis) {
         let Some(c) = self.conv_mut() else { return };
         c.reading = Some(purpose);
+        let read = c.read_id;
         match c.jwt.clone() {
             Some(jwt) => {
                 let url = self.cfg.history(page);
                 let headers = vec![("Authorization".to_owned(), format!("Bearer {jwt}"))];
-                self.request("GET", url, headers, Body::None, Pending::History { purpose, page, acc });
+                self.request("GET", url, headers, Body::None, Pending::History { purpose, page, acc, read, renewed });
             }
             None => {
-                c.jwt_wait = Some((purpose, page, acc));
+                c.jwt_wait = Some((purpose, page, acc, renewed));
                 c.jwt_due = Some(now.saturating_add(JWT_WAIT_MS));
                 let frame = requests::get_jwt(&c.token);
                 if !self.send_frame(frame) {
@@ -47,7 +57,7 @@ impl Session {
     pub(super) fn jwt_failed(&mut self, now: Millis, host: &mut dyn Host) {
         let Some(c) = self.conv_mut() else { return };
         c.jwt_due = None;
-        let Some((purpose, _, _)) = c.jwt_wait.take() else { return };
+        let Some((purpose, _, _, _)) = c.jwt_wait.take() else { return };
         self.history_failed(purpose, true, now, host);
     }
 
@@ -59,8 +69,8 @@ impl Session {
         }
         c.jwt = Some(jwt);
         c.jwt_due = None;
-        if let Some((purpose, page, acc)) = c.jwt_wait.take() {
-            self.read_history(purpose, page, acc, now);
+        if let Some((purpose, page, acc, renewed)) = c.jwt_wait.take() {
+            self.read_page(purpose, page, acc, renewed, now);
         }
     }
 
@@ -75,13 +85,20 @@ impl Session {
             Pending::DeploymentConfig => self.deployment_config(status, &body),
             _ if req.generation != self.generation => {}
             Pending::Put { attachment_id } => self.put_answered(&attachment_id, status),
-            Pending::History { purpose, page, mut acc } => {
+            Pending::History { purpose, page, mut acc, read, renewed } => {
+                if self.conv().is_none_or(|c| c.read_id != read) {
+                    // A read a drop or a newer read replaced: only its command settles.
+                    if let Purpose::Older { cmd } = purpose {
+                        self.ctrl.out.reject_text(cmd, HISTORY_FAILED);
+                    }
+                    return;
+                }
                 if !(200..300).contains(&status) || !body.is_object() {
-                    if status == 401 || status == 403 {
-                        // The JWT expired: a new one, once.
-                        if let Some(c) = self.conv_mut().filter(|c| c.jwt.is_some()) {
+                    if (status == 401 || status == 403) && !renewed {
+                        // The JWT expired: a new one, once per read.
+                        if let Some(c) = self.conv_mut() {
                             c.jwt = None;
-                            return self.read_history(purpose, page, acc, now);
+                            return self.read_page(purpose, page, acc, true, now);
                         }
                     }
                     return self.history_failed(purpose, status == 0 || status == 408 || status == 429 || status >= 500, now, host);
@@ -104,7 +121,7 @@ impl Session {
                         Purpose::Older { .. } => false,
                     };
                 if go_on {
-                    return self.read_history(purpose, page + 1, acc, now);
+                    return self.read_page(purpose, page + 1, acc, renewed, now);
                 }
                 if let Some(c) = self.conv_mut() {
                     if !matches!(purpose, Purpose::CatchUp) {
@@ -121,9 +138,13 @@ impl Session {
     /// once each, oldest first; then the chat goes on.
     fn history_read(&mut self, purpose: Purpose, entities: Vec<Value>, now: Millis, host: &mut dyn Host) {
         let mut list: Vec<frames::Message> = entities.iter().filter(|e| e.is_object()).map(|e| frames::message(e, None)).collect();
-        // What arrived while the page was away may answer a send a drop left unknown.
-        for m in list.iter().filter(|m| m.inbound && m.kind != "Event") {
-            self.own_copy(m);
+        // What arrived while the page was away may answer a send a drop left unknown
+        // (only a message not seen before can be that send's copy).
+        let unseen: Vec<usize> = self.conv().map_or(Vec::new(), |c| list.iter().enumerate().filter(|(_, m)| m.inbound && m.kind != "Event" && (m.id.is_empty() || !c.seen.contains(&m.id))).map(|(i, _)| i).collect());
+        for i in unseen {
+            if let Some(m) = list.get(i) {
+                self.own_copy(m);
+            }
         }
         let Some(c) = self.conv_mut() else { return };
         c.reading = None;
@@ -140,6 +161,12 @@ impl Session {
                 }
                 // Frames held meanwhile (none are, for this read) would go here.
                 self.show(held, now, false, Value::Undefined, host);
+                // An older page says nothing about a drop's gap or a send's fate; a gap
+                // that opened meanwhile is read now.
+                if self.live_mut().is_some_and(|c| c.gap && c.is_up()) {
+                    return self.read_history(Purpose::CatchUp, 1, now);
+                }
+                return self.pump(now);
             }
             Purpose::Restore { .. } => {
                 self.show(list, now, true, Value::Undefined, host);
@@ -149,11 +176,7 @@ impl Session {
                     return;
                 };
                 self.chat = Chat::Live(conv);
-                match r.cmd {
-                    Some(cmd) if r.asynchronous => self.ctrl.out.resolve_empty(cmd),
-                    Some(cmd) => self.ctrl.out.resolve(cmd, Value::Undefined),
-                    None => {}
-                }
+                self.restore_resolve(r);
                 self.show(held, now, false, Value::Undefined, host);
             }
             Purpose::CatchUp => {
@@ -162,10 +185,15 @@ impl Session {
             }
         }
         let request = self.next_request;
+        let mut end = false;
         if let Some(c) = self.conv_mut() {
             c.gap = false;
             // A send the read did not show did not arrive: it goes again.
             c.outbox.checked(request);
+            end = std::mem::take(&mut c.end_after_read);
+        }
+        if end {
+            return self.server_ended("the conversation was closed while the connection was down (read-only)", host, super::End::ReadOnly, now);
         }
         self.pump(now);
     }
@@ -188,11 +216,7 @@ impl Session {
                 let chat = std::mem::replace(&mut self.chat, Chat::Idle { read_only: false });
                 if let Chat::Restoring { r, conv } = chat {
                     self.chat = Chat::Live(conv);
-                    match r.cmd {
-                        Some(cmd) if r.asynchronous => self.ctrl.out.resolve_empty(cmd),
-                        Some(cmd) => self.ctrl.out.resolve(cmd, Value::Undefined),
-                        None => {}
-                    }
+                    self.restore_resolve(r);
                 } else {
                     self.chat = chat;
                 }

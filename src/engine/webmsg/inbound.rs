@@ -40,7 +40,7 @@ impl Session {
             self.show(vec![m], now, false, Value::Undefined, host);
         }
         if read_only {
-            return self.server_ended("the agent closed the conversation (read-only)", host, true);
+            return self.server_ended("the agent closed the conversation (read-only)", host, super::End::ReadOnly, now);
         }
         self.pump(now);
     }
@@ -53,6 +53,7 @@ impl Session {
         let no_ids = ids.iter().all(Option::is_none);
         let Some(sent) = c.outbox.settle_head(|h| ids.contains(&Some(h.meta.custom_id.as_str())) || (no_ids && h.text == m.text)) else { return };
         c.attributes_sent = None;
+        c.sent_at = None;
         self.ctrl.out.resolve(sent.cmd, Value::Undefined);
     }
 
@@ -61,14 +62,17 @@ impl Session {
     pub(super) fn send_refused(&mut self, code: i64, text: &str, tracing_id: Option<&str>) -> bool {
         let Some(c) = self.live_mut() else { return false };
         let Some(head) = c.outbox.head().filter(|h| matches!(h.state, crate::engine::outbox::SendState::InFlight(_))) else { return false };
+        // Every request carries a `tracingId`; a server that sends none back answers the
+        // last frame sent.
         let mine = match tracing_id {
             Some(t) => t == head.meta.custom_id,
-            None => matches!(code, 4011 | 4013),
+            None => c.last_sent.as_deref() == Some(head.meta.custom_id.as_str()) && (400..5000).contains(&code),
         };
         if !mine {
             return false;
         }
         let Some(h) = c.outbox.settle_head(|_| true) else { return false };
+        c.sent_at = None;
         let sent = c.attributes_sent.take();
         if code != 4013 {
             // Not the attributes' fault: they go with the next message.
@@ -91,14 +95,37 @@ impl Session {
     /// (never dropped).
     pub(super) fn rate_limited(&mut self, retry_after_ms: u64, tracing_id: Option<&str>, now: Millis) {
         let Some(c) = self.live_mut() else { return };
-        let mine = c.outbox.head().is_some_and(|h| tracing_id.is_none_or(|t| t == h.meta.custom_id));
+        let mine = c.outbox.head().is_some_and(|h| tracing_id.map_or(c.last_sent.as_deref() == Some(h.meta.custom_id.as_str()), |t| t == h.meta.custom_id));
         if mine && c.outbox.again().is_some() {
+            c.sent_at = None;
             if let Some(mut a) = c.attributes_sent.take() {
                 a.assign(&Value::Object(c.attributes.take().unwrap_or_default()));
                 c.attributes = Some(a);
             }
         }
         c.send_at = Some(now.saturating_add(retry_after_ms));
+    }
+
+    /// The send in flight got neither its copy nor a refusal in time, on a socket that
+    /// is up: the history tells whether the server has it (then it is delivered), and if
+    /// not it goes again. A server that drops frames cannot hold the outbox for good.
+    pub(super) fn echo_overdue(&mut self, now: Millis) {
+        let next = self.next_request;
+        let Some(c) = self.live_mut() else { return };
+        c.sent_at = None;
+        let Some(head) = c.outbox.in_flight_request() else { return };
+        c.outbox.lost(head, next);
+        if let Some(sent) = c.attributes_sent.take() {
+            let mut a = sent;
+            a.assign(&Value::Object(c.attributes.take().unwrap_or_default()));
+            c.attributes = Some(a);
+        }
+        if c.is_up() && c.reading.is_none() {
+            c.gap = true;
+            self.read_history(Purpose::CatchUp, 1, now);
+        } else {
+            c.gap = true;
+        }
     }
 
     /// An agent's Typing event (live only: history has no use for it).
@@ -231,7 +258,7 @@ impl Session {
 
     fn flush(&mut self, originals: &mut Vec<Value>, items: &mut Vec<Value>, restoring: bool, old: &Value, host: &mut dyn Host) {
         if !items.is_empty() {
-            self.ctrl.publish(std::mem::take(originals), std::mem::take(items), None, restoring, old.clone(), host, &mut |_, _| {});
+            self.ctrl.publish(std::mem::take(originals), std::mem::take(items), None, restoring, old.clone(), host, crate::engine::nextgen::controller::Copies::Processed, &mut |_, _| {});
         }
     }
 

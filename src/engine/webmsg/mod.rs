@@ -57,6 +57,11 @@ const HELD_MAX: usize = 2_000;
 const MAX_PAGES: u32 = 50;
 /// Agents known at most.
 const AGENTS_MAX: usize = 100;
+/// A send whose copy has not come back after this long (socket up) is checked against
+/// the history: a server that neither echoes nor refuses cannot hold the outbox.
+const ECHO_WAIT_MS: Millis = 30_000;
+/// A file whose upload URL or upload confirmation has not come after this long fails.
+const UPLOAD_WAIT_MS: Millis = 120_000;
 
 /// Which restore is running (`asyncRestore` rejects with no value).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,10 +85,10 @@ enum Chat {
 /// The socket of a conversation.
 #[derive(Debug, Clone, PartialEq)]
 enum Link {
-    /// Asked to open.
-    Opening { id: SocketId },
-    /// Open, `configureSession` sent, no `SessionResponse` yet.
-    Configuring { id: SocketId },
+    /// Asked to open at `since`.
+    Opening { id: SocketId, since: Millis },
+    /// Open, `configureSession` sent at `since`, no `SessionResponse` yet.
+    Configuring { id: SocketId, since: Millis },
     /// Configured: messages can go.
     Up { id: SocketId, health: Health },
     /// Down; opened again then.
@@ -116,6 +121,8 @@ enum Purpose {
 #[derive(Debug, Clone)]
 struct Upload {
     cmd: CommandId,
+    /// When it was asked for (or last moved on).
+    since: Millis,
     attachment_id: String,
     mime: String,
     step: UploadStep,
@@ -125,6 +132,19 @@ struct Upload {
 enum UploadStep {
     AskedUrl,
     Putting,
+}
+
+/// How a chat ended, as far as what stays behind goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// Over here and on the server: the stored token goes.
+    Over,
+    /// Read-only: sends say so until the next start; the token goes.
+    ReadOnly,
+    /// This page's connection was closed by the server (another sign-in, the connection
+    /// limit): other tabs may still be in the chat, so the shared token stays (a reload
+    /// finds out whether the session lives).
+    Elsewhere,
 }
 
 /// What a queued message needs to go (again).
@@ -139,6 +159,9 @@ struct SendMeta {
 /// What a conversation holds from its start to its end.
 struct Conversation {
     token: String,
+    /// Random per page load: the sends' custom ids of two tabs or two page loads on one
+    /// session never collide.
+    nonce: String,
     link: Link,
     /// `configureSession` asks for a new conversation (`startNew`).
     start_new: bool,
@@ -149,6 +172,15 @@ struct Conversation {
     next_send: RequestId,
     /// A rate limit holds the next send until then.
     send_at: Option<Millis>,
+    /// When the send in flight went out (its copy is awaited).
+    sent_at: Option<Millis>,
+    /// The `tracingId` of the last `onMessage` frame sent: an error without one is taken
+    /// as that frame's.
+    last_sent: Option<String>,
+    /// Numbers the history reads: an answer to a read a drop abandoned is stale.
+    read_id: u64,
+    /// The server said read-only while a read was on: the chat ends once it is done.
+    end_after_read: bool,
     /// Custom attributes to send with the next message (the form fields and userData at
     /// start, `updateUserData` later).
     attributes: Option<Map>,
@@ -180,21 +212,26 @@ struct Conversation {
     open_failures: u32,
     /// The JWT for the history API, once asked for; and the read waiting for it.
     jwt: Option<String>,
-    jwt_wait: Option<(Purpose, u32, Vec<Value>)>,
+    jwt_wait: Option<(Purpose, u32, Vec<Value>, bool)>,
     /// The `getJwt` counts as unanswered then.
     jwt_due: Option<Millis>,
 }
 
 impl Conversation {
-    fn new(token: String, name: String, start_new: bool, link: Link) -> Self {
+    fn new(token: String, nonce: String, name: String, start_new: bool, link: Link) -> Self {
         Conversation {
             token,
+            nonce,
             link,
             start_new,
             max_custom_bytes: None,
             outbox: Outbox::default(),
             next_send: 1,
             send_at: None,
+            sent_at: None,
+            last_sent: None,
+            read_id: 0,
+            end_after_read: false,
             attributes: None,
             attributes_sent: None,
             seen: SeenSet::new(SEEN_KEPT),
@@ -220,7 +257,7 @@ impl Conversation {
 
     fn socket(&self) -> Option<SocketId> {
         match self.link {
-            Link::Opening { id } | Link::Configuring { id } | Link::Up { id, .. } => Some(id),
+            Link::Opening { id, .. } | Link::Configuring { id, .. } | Link::Up { id, .. } => Some(id),
             Link::Down { .. } => None,
         }
     }
@@ -248,7 +285,8 @@ struct Deployment {
 #[derive(Debug, Clone)]
 enum Pending {
     DeploymentConfig,
-    History { purpose: Purpose, page: u32, acc: Vec<Value> },
+    /// `read`: which read it belongs to; `renewed`: the JWT was renewed once already.
+    History { purpose: Purpose, page: u32, acc: Vec<Value>, read: u64, renewed: bool },
     Put { attachment_id: String },
 }
 
@@ -274,6 +312,8 @@ pub struct Session {
     backoff: Backoff,
     /// The token whose restore failed: `verifySession` no longer offers it.
     failed_restore: Option<String>,
+    /// A chat ended while its socket was down: a short-lived socket tells the server.
+    farewell: Option<link::Farewell>,
 }
 
 impl Session {
@@ -290,6 +330,7 @@ impl Session {
             deployment: Deployment::default(),
             backoff: Backoff::new(1000, 30_000, seed),
             failed_restore: None,
+            farewell: None,
         }
     }
 
@@ -332,6 +373,14 @@ impl Session {
         }
     }
 
+    /// The conversation once it exists on the server (live, or being restored).
+    fn chatting_mut(&mut self) -> Option<&mut Conversation> {
+        match &mut self.chat {
+            Chat::Live(conv) | Chat::Restoring { conv, .. } => Some(conv),
+            _ => None,
+        }
+    }
+
     fn live_mut(&mut self) -> Option<&mut Conversation> {
         match &mut self.chat {
             Chat::Live(conv) => Some(conv),
@@ -340,16 +389,18 @@ impl Session {
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut at = vec![self.ctrl.typing.deadline()];
+        let mut at = vec![self.ctrl.typing.deadline(), self.farewell.as_ref().map(|f| f.since.saturating_add(link::OPEN_WAIT_MS))];
         if let Some(c) = self.conv() {
             at.push(c.agent_typing.as_ref().map(|t| t.1));
             at.push(c.send_at);
             at.push(c.retry.at);
             at.push(c.jwt_due);
+            at.push(c.sent_at.map(|t| t.saturating_add(ECHO_WAIT_MS)));
+            at.push(c.uploads.iter().map(|u| u.since.saturating_add(UPLOAD_WAIT_MS)).min());
             at.push(match &c.link {
                 Link::Down { retry_at } => Some(*retry_at),
                 Link::Up { health, .. } => Some(link::health_deadline(health)),
-                _ => None,
+                Link::Opening { since, .. } | Link::Configuring { since, .. } => Some(since.saturating_add(link::OPEN_WAIT_MS)),
             });
         }
         at.into_iter().flatten().min()
@@ -358,6 +409,9 @@ impl Session {
     pub fn handle_timeout(&mut self, now: Millis, host: &mut dyn Host) {
         if self.ctrl.typing.due(now) {
             self.ctrl.typing_stopped();
+        }
+        if let Some(f) = self.farewell.take_if(|f| f.since.saturating_add(link::OPEN_WAIT_MS) <= now) {
+            self.ctrl.out.push(Action::SocketClose { id: f.id });
         }
         let Some(c) = self.conv_mut() else { return };
         if c.agent_typing.as_ref().is_some_and(|t| t.1 <= now) {
@@ -371,13 +425,20 @@ impl Session {
         }
         let Some(c) = self.conv_mut() else { return };
         if c.retry.due(now) {
-            if let Some(p) = c.retry_purpose.take() {
-                self.read_history(p, 1, Vec::new(), now);
+            if c.reading.is_some() {
+                // Another read is on (`fetchHistory`): this one goes after it.
+                c.retry.at = Some(now.saturating_add(1000));
+            } else if let Some(p) = c.retry_purpose.take() {
+                self.read_history(p, 1, now);
             }
         }
         if self.conv().and_then(|c| c.jwt_due).is_some_and(|at| at <= now) {
             self.jwt_failed(now, host);
         }
+        if self.conv().and_then(|c| c.sent_at).is_some_and(|at| at.saturating_add(ECHO_WAIT_MS) <= now) {
+            self.echo_overdue(now);
+        }
+        self.uploads_overdue(now);
         self.link_timeout(now, host);
     }
 
@@ -393,7 +454,7 @@ impl Session {
     /// Sends a frame on the conversation's socket, when it is open.
     fn send_frame(&mut self, text: String) -> bool {
         match self.conv().map(|c| &c.link) {
-            Some(Link::Configuring { id } | Link::Up { id, .. }) => {
+            Some(Link::Configuring { id, .. } | Link::Up { id, .. }) => {
                 let id = *id;
                 self.ctrl.out.push(Action::SocketSend { id, text });
                 true
@@ -412,11 +473,13 @@ impl Session {
 
     /// The chat is over, whatever ended it: one assignment drops the conversation; the
     /// socket closes, its commands settle, the stored token goes.
-    fn finish(&mut self, host: &mut dyn Host, read_only: bool) {
-        let old = std::mem::replace(&mut self.chat, Chat::Idle { read_only });
+    fn finish(&mut self, host: &mut dyn Host, end: End) {
+        let old = std::mem::replace(&mut self.chat, Chat::Idle { read_only: end == End::ReadOnly });
         self.generation += 1;
-        host.storage_remove(cookies::TOKEN);
-        host.storage_remove(cookies::NAME);
+        if end != End::Elsewhere {
+            host.storage_remove(cookies::TOKEN);
+            host.storage_remove(cookies::NAME);
+        }
         let conv = match old {
             Chat::Idle { .. } => return,
             Chat::Starting { cmd, conv } => {
@@ -446,6 +509,15 @@ impl Session {
             self.ctrl.out.reject_text(cmd, super::texts::NO_MORE_MESSAGES);
         }
         self.backoff.reset();
+    }
+
+    /// A restore succeeded (`asyncRestore` resolves with no value).
+    fn restore_resolve(&mut self, r: RestoreCmd) {
+        match r.cmd {
+            Some(cmd) if r.asynchronous => self.ctrl.out.resolve_empty(cmd),
+            Some(cmd) => self.ctrl.out.resolve(cmd, Value::Undefined),
+            None => {}
+        }
     }
 
     /// Settles a restore (`asyncRestore` rejects with no value).

@@ -35,8 +35,9 @@ pub fn text_message(token: &str, text: &str, custom_id: &str, attributes: Option
     on_message(token, Value::Object(message), Some(custom_id), channel)
 }
 
-/// An `Event` message: Typing `On`, Presence `Join` (the auto-start) or `Clear`.
-pub fn event(token: &str, event: Event, attributes: Option<&Map>) -> String {
+/// An `Event` message: Typing `On`, Presence `Join` (the auto-start) or `Clear`. Every
+/// request carries a `tracingId`, so that an error answer names what it answers.
+pub fn event(token: &str, event: Event, attributes: Option<&Map>, tracing_id: &str) -> String {
     let e = match event {
         Event::TypingOn => obj([("eventType", Value::str("Typing")), ("typing", obj([("type", Value::str("On"))]))]),
         Event::Join => obj([("eventType", Value::str("Presence")), ("presence", obj([("type", Value::str("Join"))]))]),
@@ -49,7 +50,7 @@ pub fn event(token: &str, event: Event, attributes: Option<&Map>) -> String {
     if let Some(c) = &channel {
         message.insert("channel", c.clone());
     }
-    on_message(token, Value::Object(message), None, channel)
+    on_message(token, Value::Object(message), Some(tracing_id), channel)
 }
 
 /// The events the client sends.
@@ -82,25 +83,36 @@ fn on_message(token: &str, message: Value, tracing_id: Option<&str>, channel: Op
     Value::Object(m).to_json()
 }
 
-/// The health check: an `echo` the server answers at once.
+/// The health check: an `echo` the server answers at once. Its id rides both as the
+/// `tracingId` (current servers send it back on the envelope) and as
+/// `metadata.customMessageId` (older ones copied that back).
 pub fn echo(token: &str) -> String {
     obj([
         ("action", Value::str("echo")),
         ("token", Value::str(token)),
         ("tracingId", Value::str(super::HEALTH_CHECK_ID)),
-        ("message", obj([("type", Value::str("Text")), ("text", Value::str("ping"))])),
+        ("message", obj([("type", Value::str("Text")), ("text", Value::str("ping")), ("metadata", obj([("customMessageId", Value::str(super::HEALTH_CHECK_ID))]))])),
     ])
     .to_json()
 }
 
+/// The `tracingId` of a `getJwt`.
+pub const JWT_TRACING: &str = "getJwt";
+/// The `tracingId` of a `closeSession`.
+pub const CLOSE_TRACING: &str = "closeSession";
+/// The `tracingId` of the auto-start Join.
+pub const JOIN_TRACING: &str = "join";
+/// The `tracingId` of a Presence Clear.
+pub const CLEAR_TRACING: &str = "clear";
+
 /// `getJwt`: the JWT the history REST call needs.
 pub fn get_jwt(token: &str) -> String {
-    obj([("action", Value::str("getJwt")), ("token", Value::str(token))]).to_json()
+    obj([("action", Value::str("getJwt")), ("token", Value::str(token)), ("tracingId", Value::str(JWT_TRACING))]).to_json()
 }
 
 /// `closeSession`: every connection of the session is closed and the token is spent.
 pub fn close_session(token: &str) -> String {
-    obj([("action", Value::str("closeSession")), ("token", Value::str(token)), ("closeAllConnections", Value::Bool(true))]).to_json()
+    obj([("action", Value::str("closeSession")), ("token", Value::str(token)), ("closeAllConnections", Value::Bool(true)), ("tracingId", Value::str(CLOSE_TRACING))]).to_json()
 }
 
 /// `onAttachment`: asks for a presigned upload URL for one file.
@@ -113,6 +125,7 @@ pub fn on_attachment(token: &str, attachment_id: &str, name: &str, mime: &str, s
         ("fileType", Value::str(mime)),
         ("fileSize", Value::num(size)),
         ("errorsAsJson", Value::Bool(true)),
+        ("tracingId", Value::str(attachment_id)),
     ])
     .to_json()
 }
@@ -146,11 +159,12 @@ mod tests {
 
     #[test]
     fn events_and_the_health_check() {
-        let v = parse(&event("t", Event::TypingOn, None)).unwrap();
+        let v = parse(&event("t", Event::TypingOn, None, "typing-1")).unwrap();
+        assert_eq!(v.get("tracingId").as_str(), Some("typing-1"));
         assert_eq!(v.path("message.type").as_str(), Some("Event"));
         let e = &v.path("message.events").as_array().unwrap()[0];
         assert_eq!((e.get("eventType").as_str(), e.path("typing.type").as_str()), (Some("Typing"), Some("On")));
-        let v = parse(&event("t", Event::Join, None)).unwrap();
+        let v = parse(&event("t", Event::Join, None, "join")).unwrap();
         assert_eq!(v.path("message.events").as_array().unwrap()[0].path("presence.type").as_str(), Some("Join"));
         let v = parse(&echo("t")).unwrap();
         assert_eq!((v.get("action").as_str(), v.get("tracingId").as_str()), (Some("echo"), Some(crate::engine::webmsg::HEALTH_CHECK_ID)));

@@ -43,7 +43,7 @@ impl Session {
         self.ctrl.out.resolve(id, Value::String(answer.to_json()));
     }
 
-    pub(super) fn send_file(&mut self, id: CommandId, file: Option<FileInfo>, host: &mut dyn Host) {
+    pub(super) fn send_file(&mut self, id: CommandId, file: Option<FileInfo>, now: u64, host: &mut dyn Host) {
         match self.live_mut().map(|c| c.is_up()) {
             None => return self.ctrl.out.reject_text(id, texts::NO_ACTIVE_SESSION),
             Some(false) => return self.ctrl.out.reject_text(id, super::link::UPLOAD_CUT),
@@ -60,7 +60,7 @@ impl Session {
             return self.ctrl.out.reject_text(id, "Too many files are being sent; wait for one to finish.");
         }
         let frame = requests::on_attachment(&c.token, &attachment_id, &file.name, &file.mime, file.size as f64);
-        c.uploads.push(Upload { cmd: id, attachment_id, mime: file.mime, step: UploadStep::AskedUrl });
+        c.uploads.push(Upload { cmd: id, since: now, attachment_id, mime: file.mime, step: UploadStep::AskedUrl });
         self.send_frame(frame);
     }
 
@@ -85,11 +85,22 @@ impl Session {
         None
     }
 
+    /// Files whose upload URL or confirmation did not come in time fail.
+    pub(super) fn uploads_overdue(&mut self, now: u64) {
+        let Some(c) = self.live_mut() else { return };
+        let (late, keep): (Vec<Upload>, Vec<Upload>) = c.uploads.drain(..).partition(|u| u.since.saturating_add(super::UPLOAD_WAIT_MS) <= now);
+        c.uploads = keep;
+        for u in late {
+            self.upload_error(u.cmd, 0, "The file could not be sent: the server did not confirm the upload in time.");
+        }
+    }
+
     /// `PresignedUrlResponse`: the file goes there.
-    pub(super) fn upload_url(&mut self, attachment_id: &str, url: String, headers: Vec<(String, String)>) {
+    pub(super) fn upload_url(&mut self, attachment_id: &str, url: String, headers: Vec<(String, String)>, now: u64) {
         let Some(c) = self.live_mut() else { return };
         let Some(u) = c.uploads.iter_mut().find(|u| u.attachment_id == attachment_id && u.step == UploadStep::AskedUrl) else { return };
         u.step = UploadStep::Putting;
+        u.since = now;
         let (cmd, mime) = (u.cmd, u.mime.clone());
         let mut headers: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-type")).collect();
         headers.push(("Content-Type".to_owned(), if mime.is_empty() { "application/octet-stream".to_owned() } else { mime }));
