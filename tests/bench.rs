@@ -1,11 +1,13 @@
 //! Benchmark (prints figures, asserts nothing about time): in headless Chromium, the
 //! plugin's bytes (gzip -9 of dist/), the memory loading it adds (JS heap after GC + wasm
-//! memory, both transports), its start-up (.wasm arrived → `WebChatService.ready`), the
-//! ingest of a restored 2,000-message GMS transcript through 50 prefilters and a
-//! preprocessor (refresh answer arrived → `messageReceived` delivered), the ingest of 2,000
-//! and 10,000 agent messages in a running chat on both transports (time and memory retained,
-//! as `../shared/conformance/perf.mjs` measures them), and for guest chat the frame → event
-//! latency and the time to reconnect after the server drops the stream. Budgets
+//! memory; GMS, guest chat, web messaging), its start-up (.wasm arrived →
+//! `WebChatService.ready`), the ingest of a restored 2,000-message GMS transcript through 50
+//! prefilters and a preprocessor (refresh answer arrived → `messageReceived` delivered), the
+//! ingest of 2,000 and 10,000 agent messages in a running chat on GMS and guest chat and of
+//! 2,000 on web messaging (time and memory retained, as `../shared/conformance/perf.mjs`
+//! measures them), and for guest chat the frame → event latency and the time to reconnect
+//! after the server drops the stream. Web messaging's pages are tests/fixtures/bench/ (the
+//! stand-in serves them at /fixtures/bench/): www/test/ has none for it. Budgets
 //! (design.md §7, issue 7): 65 KB gzip, 137 KB at load, 50 ms start-up (goal 20), 20 ms
 //! restore, 1 ms per message, a 10,000-message transcript under 10 MB.
 
@@ -84,6 +86,15 @@ async fn measure_guest(c: &fantoccini::Client, server: &standin::Running) -> Res
     Ok((nums("latencies"), nums("reconnects")))
 }
 
+/// The bench page `kind` ("load" or "ingest") for a transport ("gms", "guest", "webmsg").
+#[cfg(not(target_arch = "wasm32"))]
+fn bench_page(server: &standin::Running, transport: &str, kind: &str) -> String {
+    match transport {
+        "webmsg" => format!("{}/fixtures/bench/webmsg-{kind}.html", server.url()),
+        _ => format!("{}/test/bench-{kind}.html?t={transport}", server.url()),
+    }
+}
+
 /// gzip -9 size of a file, by the system's gzip (as scripts/size.sh counts).
 #[cfg(not(target_arch = "wasm32"))]
 fn gzip_size(path: &std::path::Path) -> Result<(u64, u64), String> {
@@ -98,7 +109,7 @@ async fn measure_load(c: &fantoccini::Client, server: &standin::Running, transpo
     let (mut total, mut heap, mut wasm) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..LOADS {
         standin::world::lock(&server.world).reset();
-        c.goto(&format!("{}/test/bench-load.html?t={transport}", server.url())).await.map_err(|e| e.to_string())?;
+        c.goto(&bench_page(server, transport, "load")).await.map_err(|e| e.to_string())?;
         let r = wait_for(c, "the plugin to load", "window.bench.done && window.bench", 20).await?;
         let f = |side: &str, k: &str| r[side][k].as_f64().unwrap_or(f64::NAN);
         total.push(f("after", "total") - f("before", "total"));
@@ -114,18 +125,30 @@ async fn measure_load(c: &fantoccini::Client, server: &standin::Running, transpo
 async fn ingest_once(c: &fantoccini::Client, server: &standin::Running, transport: &str, n: usize) -> Result<(f64, f64, f64), String> {
     standin::world::lock(&server.world).reset();
     standin::world::lock(&server.world).agent.auto = false;
-    c.goto(&format!("{}/test/bench-ingest.html?t={transport}", server.url())).await.map_err(|e| e.to_string())?;
+    c.goto(&bench_page(server, transport, "ingest")).await.map_err(|e| e.to_string())?;
     wait_for(c, "the chat to start", "window.bench.started", 20).await?;
     let guest = transport == "guest";
-    let conv = if guest { standin::world::lock(&server.world).guest.keys().next().cloned().ok_or("no conversation")? } else { String::new() };
+    let conv = match transport {
+        "guest" => standin::world::lock(&server.world).guest.keys().next().cloned().ok_or("no conversation")?,
+        "webmsg" => standin::world::lock(&server.world).webmsg.sessions.keys().next().cloned().ok_or("no web messaging session")?,
+        _ => String::new(),
+    };
     if guest {
         standin::guest_agent::agent_join(&server.world, &conv);
+    } else if transport == "webmsg" {
+        standin::webmsg_agent::join(&server.world, &conv);
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     c.execute(&format!("return window.bench.arm({n});"), vec![]).await.map_err(|e| e.to_string())?;
     if guest {
         for i in 0..n {
             standin::guest_agent::agent_says(&server.world, &conv, &format!("bulk agent message {i} with some text in it"));
+        }
+    } else if transport == "webmsg" {
+        // Each is an Outbound StructuredMessage frame on the session's socket (and kept
+        // for its history), as the stand-in's agent sends them.
+        for i in 0..n {
+            standin::webmsg_agent::say(&server.world, &conv, &format!("bulk agent message {i} with some text in it"));
         }
     } else {
         let mut w = standin::world::lock(&server.world);
@@ -174,9 +197,9 @@ async fn main() {
     let client = browser_with(&driver, &["--js-flags=--expose-gc", "--enable-precise-memory-info"]).await.expect("a browser session opens");
     let mut loads = Vec::new();
     let mut ingests = Vec::new();
-    for transport in ["gms", "guest"] {
+    for (transport, sizes) in [("gms", &[2000, 10000][..]), ("guest", &[2000, 10000]), ("webmsg", &[2000])] {
         loads.push((transport, measure_load(&client, &server, transport).await));
-        for n in [2000, 10000] {
+        for &n in sizes {
             ingests.push((transport, n, measure_ingest(&client, &server, transport, n).await));
         }
     }

@@ -59,6 +59,30 @@ fn verify_session_waiting_on_a_failed_restore_answers_false() {
     assert_eq!(p.resolved(id).get("sessionActive"), &Value::Bool(false));
 }
 
+/// A verifySession waiting on a restore is answered when a configure makes the plugin
+/// unusable meanwhile (found by the fuzz test, `FUZZ_SEED=14970`: it never settled).
+#[test]
+fn verify_session_waiting_on_a_restore_is_answered_when_a_configure_refuses_the_transport() {
+    let mut p = Page::boot(&config(), with_cookies(Some(TOKEN)));
+    let _restore = p.take("/s-1/messages?count=");
+    let id = p.cmd("verifySession", "{}");
+    assert!(p.outcome(id).is_none(), "waits for the restore");
+    p.cmd("configure", r#"{"transport":{"type":"something-else"}}"#);
+    assert_eq!(p.resolved(id).get("sessionActive"), &Value::Bool(false));
+}
+
+/// A message waiting to be sent is refused when a configure makes the plugin unusable
+/// (found by the fuzz test, `FUZZ_SEED=16547`: it never settled).
+#[test]
+fn a_queued_message_settles_when_a_configure_refuses_the_transport() {
+    let mut p = Page::boot(&config(), with_cookies(Some(TOKEN)));
+    let restore = p.take("/s-1/messages?count=");
+    p.respond(&restore, 200, r#"{"status":{"code":0},"data":{"messages":[]}}"#);
+    let id = p.cmd("sendMessage", r#"{"message":"waiting"}"#);
+    p.cmd("configure", r#"{"transport":{"type":"something-else"}}"#);
+    assert!(p.outcome(id).is_some(), "it settles");
+}
+
 /// A verifySession waiting on a restore that succeeds answers `{sessionActive: true}`.
 #[test]
 fn verify_session_waiting_on_a_good_restore_answers_true() {

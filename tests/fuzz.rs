@@ -1,12 +1,14 @@
-//! Seeded native fuzzing of the engine, both transports: each case drives a chat into
+//! Seeded native fuzzing of the engine, every transport: each case drives a chat into
 //! the active state, then feeds mutated recorded answers, frames, commands, configs and
-//! cookies, interleaved with clock jumps. A case fails on a panic (overflow checks are on
-//! in test builds), on a spin (wake-ups without progress), when a check message sent
-//! after the garbage is not published, when a command never settles, or when what the
-//! engine holds grows past a bound.
+//! cookies, interleaved with clock jumps (web messaging: frames of every class built at
+//! random, as no recordings exist). A case fails on a panic (overflow checks are on in
+//! test builds), on a spin (wake-ups without progress), when a check message sent after
+//! the garbage is not published (web messaging: not exactly once), when a command never
+//! settles, or when what the engine holds grows past a bound.
 //!
 //! `FUZZ_CASES` sets the cases per family (default 150: a few seconds); `FUZZ_SEED` the
-//! first seed. It prints the inputs fed per family. A long run:
+//! first seed. It prints the inputs fed per family. A long run (about 10^6
+//! inputs per family):
 //! `FUZZ_CASES=140000 cargo test --profile fuzz --test fuzz -- --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -15,8 +17,9 @@ mod support;
 use support::page::{v, Page, T0};
 use webchatservice::engine::guest::cookies;
 use webchatservice::engine::host::MemoryHost;
-use webchatservice::engine::json::{Map, Value};
+use webchatservice::engine::json::{obj, Map, Value};
 use webchatservice::engine::output::{HttpResponse, NetError, SocketEvent};
+use webchatservice::engine::webmsg::cookies as wm_cookies;
 use webchatservice::engine::{keys, PageEvent, RegexSpec};
 
 /// What the engine may hold after a case (transcripts, seen ids, caps of every queue).
@@ -222,6 +225,11 @@ fn random_command(r: &mut Rng) -> (&'static str, String) {
 }
 
 fn issue(p: &mut Page, r: &mut Rng, issued: &mut Vec<u64>) {
+    issue_named(p, r, issued);
+}
+
+/// [`issue`], returning the command's name.
+fn issue_named(p: &mut Page, r: &mut Rng, issued: &mut Vec<u64>) -> &'static str {
     let (name, data) = random_command(r);
     let value = webchatservice::engine::json::parse(&data).unwrap_or(Value::object());
     let value = if r.chance(10) {
@@ -234,10 +242,13 @@ fn issue(p: &mut Page, r: &mut Rng, issued: &mut Vec<u64>) {
         value
     };
     let commander = if r.chance(10) { "WebChatService" } else { "Tester" };
-    if std::env::var("FUZZ_DEBUG").is_ok() {
-        eprintln!("command {}: {commander} {name} {}", issued.len(), value.write());
+    let shown = std::env::var("FUZZ_DEBUG").is_ok().then(|| value.write());
+    let id = p.bus_command(commander, name, value);
+    if let Some(data) = shown {
+        eprintln!("command {id}: {commander} {name} {data}");
     }
-    issued.push(p.bus_command(commander, name, value));
+    issued.push(id);
+    name
 }
 
 fn gms_case(seed: u64, s: &mut Stats) {
@@ -535,6 +546,620 @@ fn nexus_case(seed: u64, s: &mut Stats) {
     s.cases += 1;
 }
 
+const WEBMSG_CONFIG: &str = r#"{"userData":{"a":"1"},"transport":{"type":"genesys-web-messaging","deploymentId":"dep","webSocketURL":"wss://wm.test/v1","apiURL":"https://api.test","deploymentConfigURL":"https://cdn.test/config.json"}}"#;
+/// The same with the whole history read at restore, two messages a page (more pages).
+const WEBMSG_ALL_CONFIG: &str = r#"{"userData":{"a":"1"},"transport":{"type":"genesys-web-messaging","deploymentId":"dep","webSocketURL":"wss://wm.test/v1","apiURL":"https://api.test","deploymentConfigURL":"https://cdn.test/config.json","pagination":false,"maxMessagePageSize":2}}"#;
+const WEBMSG_DEPLOYMENT: &str = r#"{"messenger":{"apps":{"conversations":{"conversationClear":{"enabled":true}}},"fileUpload":{"modes":[{"fileTypes":["image/png","text/plain"],"maxFileSizeKB":100}]}}}"#;
+const WEBMSG_NO_HISTORY: &str = r#"{"entities":[],"pageSize":0,"pageNumber":1,"total":0,"pageCount":0}"#;
+
+/// The server side of a web messaging case: how many of the frames the plugin sent it
+/// has read (answered or let go unanswered), and a count for the ids it makes.
+#[derive(Default)]
+struct WmServer {
+    read: usize,
+    made: u64,
+}
+
+fn wm_envelope(kind: &str, class: &str, code: Value, body: Value, tracing: Option<&str>) -> String {
+    let mut m = Map::new();
+    m.insert("type", Value::str(kind));
+    m.insert("class", Value::str(class));
+    m.insert("code", code);
+    m.insert("body", body);
+    if let Some(t) = tracing {
+        m.insert("tracingId", Value::str(t));
+    }
+    Value::Object(m).to_json()
+}
+
+fn wm_session(connected: bool, new: bool, read_only: bool) -> String {
+    let media = obj([("inbound", obj([("fileTypes", Value::Array(vec![obj([("type", Value::str("image/png"))]), obj([("type", Value::str("text/plain"))])])), ("maxFileSizeKB", Value::int(100))]))]);
+    let body = obj([
+        ("connected", Value::Bool(connected)),
+        ("newSession", Value::Bool(new)),
+        ("readOnly", Value::Bool(read_only)),
+        ("maxCustomDataBytes", Value::int(2048)),
+        ("allowedMedia", media),
+        ("blockedExtensions", Value::Array(vec![Value::str(".exe")])),
+    ]);
+    wm_envelope("response", "SessionResponse", Value::int(200), body, None)
+}
+
+/// A server frame on the current socket, if it is open (a browser delivers none before
+/// `open` or after `close`).
+fn wm_push(p: &mut Page, text: String) {
+    if let Some((id, _)) = p.sockets.last().cloned().filter(|(id, _)| p.opened.contains(id)) {
+        p.socket(id, SocketEvent::Message(text));
+    }
+}
+
+/// The last frame the plugin sent with this action, parsed.
+fn wm_sent(p: &Page, action: &str) -> Option<Value> {
+    let quoted = format!("\"{action}\"");
+    p.frames.iter().rev().filter(|(_, t)| t.contains(&quoted)).filter_map(|(_, t)| webchatservice::engine::json::parse(t).ok()).find(|f| f.get("action").as_str() == Some(action))
+}
+
+/// A message id: from a small pool (so repeats come), empty, odd, or new.
+fn wm_id(r: &mut Rng) -> Value {
+    match r.below(8) {
+        0 => Value::str(""),
+        1 => odd_scalar(r),
+        2 => Value::str(format!("x-{}", r.next())),
+        _ => Value::str(format!("m-{}", r.below(6))),
+    }
+}
+
+fn wm_time(r: &mut Rng) -> Value {
+    match r.below(7) {
+        0 => Value::int(1_796_724_000_000 + r.below(100_000) as i64),
+        1 => odd_scalar(r),
+        2 => Value::str("2026-02-30T25:61:61.000Z"),
+        3 => Value::Undefined,
+        _ => Value::str(format!("2026-12-08T10:{:02}:{:02}.{:03}Z", r.below(60), r.below(60), r.below(1000))),
+    }
+}
+
+fn wm_event(r: &mut Rng) -> Value {
+    let typed = |event: &str, key: &str, ty: Value| obj([("eventType", Value::str(event)), (key, obj([("type", ty)]))]);
+    match r.below(9) {
+        0 => {
+            let duration = if r.chance(50) { Value::int(r.below(10_000) as i64) } else { odd_scalar(r) };
+            obj([("eventType", Value::str("Typing")), ("typing", obj([("type", Value::str("On")), ("duration", duration)]))])
+        }
+        1 => typed("Typing", "typing", Value::str("Off")),
+        2 | 3 => typed("Presence", "presence", Value::str("Join")),
+        4 => typed("Presence", "presence", Value::str("Disconnect")),
+        5 => typed("Presence", "presence", Value::str("Clear")),
+        6 => typed("Presence", "presence", odd_scalar(r)),
+        7 => odd_scalar(r),
+        _ => typed("CoBrowse", "coBrowse", Value::str("Offering")),
+    }
+}
+
+fn wm_content(r: &mut Rng) -> Value {
+    if r.chance(15) {
+        return odd_scalar(r);
+    }
+    let items = (0..r.below(4))
+        .map(|_| match r.below(4) {
+            0 => obj([("contentType", Value::str("QuickReply")), ("quickReply", obj([("text", Value::str("Yes")), ("payload", odd_scalar(r)), ("action", Value::str("Message"))]))]),
+            1 => obj([("contentType", Value::str("Attachment")), ("attachment", obj([("id", wm_id(r)), ("url", odd_scalar(r)), ("filename", Value::str("a.png")), ("mime", Value::str("image/png"))]))]),
+            2 => obj([("contentType", Value::str("Card")), ("card", obj([("title", odd_scalar(r)), ("actions", Value::Array(vec![odd_scalar(r)]))]))]),
+            _ => odd_scalar(r),
+        })
+        .collect();
+    Value::Array(items)
+}
+
+/// A `StructuredMessage` body, either direction unless `inbound` says, with random ids,
+/// times, events, content and metadata (`readOnly` now and then; `custom`: the
+/// `customMessageId`).
+fn wm_body(r: &mut Rng, inbound: Option<bool>, custom: Option<&str>) -> Value {
+    let direction = match inbound {
+        Some(true) => Value::str("Inbound"),
+        Some(false) => Value::str("Outbound"),
+        None => match r.below(5) {
+            0 | 1 => Value::str("Inbound"),
+            2 | 3 => Value::str("Outbound"),
+            _ => odd_scalar(r),
+        },
+    };
+    let kind = match r.below(7) {
+        0..=2 => Value::str("Text"),
+        3 => Value::str("Structured"),
+        4 | 5 => Value::str("Event"),
+        _ => odd_scalar(r),
+    };
+    let mut m = Map::new();
+    m.insert("id", wm_id(r));
+    m.insert("direction", direction);
+    m.insert("type", kind);
+    if r.chance(80) {
+        m.insert("text", if r.chance(70) { Value::str(format!("text {}", r.below(100))) } else { odd_scalar(r) });
+    }
+    if r.chance(40) {
+        m.insert("events", Value::Array((0..1 + r.below(3)).map(|_| wm_event(r)).collect()));
+    }
+    if r.chance(30) {
+        m.insert("content", wm_content(r));
+    }
+    let name = match r.below(5) {
+        0 => Value::str("Bob"),
+        1 => Value::str(""),
+        2 => odd_scalar(r),
+        _ => Value::str("Anna"),
+    };
+    let from = obj([("nickname", name), ("firstName", odd_scalar(r)), ("lastName", Value::str("L")), ("image", if r.chance(50) { Value::str("https://a/x.png") } else { odd_scalar(r) })]);
+    m.insert("channel", obj([("time", wm_time(r)), ("messageId", wm_id(r)), ("from", from)]));
+    m.insert("originatingEntity", Value::str(*r.pick(&["Human", "Human", "Bot", "Other"])));
+    if r.chance(50) {
+        let read_only = match r.below(40) {
+            0 => Value::Bool(true),
+            1 => Value::str("true"),
+            2 => odd_scalar(r),
+            _ => Value::str("false"),
+        };
+        let id = match custom {
+            Some(c) if r.chance(70) => Value::str(c),
+            _ => wm_id(r),
+        };
+        m.insert("metadata", obj([("customMessageId", id), ("readOnly", read_only)]));
+    }
+    Value::Object(m)
+}
+
+/// A random server frame of any class `frames.rs` reads (or none it reads); about a third
+/// mutated further. The ids it names are often the plugin's own (its last send's
+/// `tracingId`, its last upload's `attachmentId`), so the frame answers something.
+fn wm_frame(p: &Page, r: &mut Rng) -> String {
+    let tracing = match wm_sent(p, "onMessage").and_then(|f| f.get("tracingId").as_str().map(str::to_owned)) {
+        Some(t) if r.chance(70) => t,
+        _ => format!("t-{}", r.below(4)),
+    };
+    let att = match wm_sent(p, "onAttachment").and_then(|f| f.get("attachmentId").as_str().map(str::to_owned)) {
+        Some(a) if r.chance(70) => a,
+        _ => format!("a-{}", r.below(4)),
+    };
+    let t = Some(tracing.as_str()).filter(|_| r.chance(60));
+    let ok = Value::int(200);
+    let text = match r.below(24) {
+        0 | 1 => wm_session(!r.chance(10), r.chance(20), r.chance(5)),
+        2..=7 => wm_envelope("message", "StructuredMessage", ok, wm_body(r, Some(false), None), None),
+        8 | 9 => wm_envelope("message", "StructuredMessage", ok, wm_body(r, Some(true), Some(&tracing)), t),
+        10 => wm_envelope("message", "StructuredMessage", ok, wm_body(r, None, None), t),
+        11 => wm_envelope("response", "StructuredMessage", ok, obj([("text", Value::str("ping")), ("type", Value::str("Text"))]), Some(webchatservice::engine::webmsg::HEALTH_CHECK_ID)),
+        12 => wm_envelope("response", "JwtResponse", ok, obj([("jwt", if r.chance(70) { Value::str("jwt-1") } else { odd_scalar(r) }), ("exp", odd_scalar(r))]), None),
+        13 => {
+            let url = if r.chance(70) { Value::str(format!("https://up.test/{att}")) } else { odd_scalar(r) };
+            let headers = if r.chance(70) { obj([("x-amz-tagging", Value::str("t")), ("Content-Type", odd_scalar(r))]) } else { odd_scalar(r) };
+            wm_envelope("response", "PresignedUrlResponse", ok, obj([("attachmentId", Value::str(att.as_str())), ("url", url), ("headers", headers)]), None)
+        }
+        14 => wm_envelope("message", "UploadSuccessEvent", ok, obj([("attachmentId", Value::str(att.as_str())), ("downloadUrl", odd_scalar(r))]), None),
+        15 => {
+            let code = [Value::int(4001), Value::int(4002), Value::int(4005), odd_scalar(r)][r.below(4)].clone();
+            let class = *r.pick(&["UploadFailureEvent", "GenerateUrlError"]);
+            wm_envelope("message", class, ok, obj([("attachmentId", Value::str(att.as_str())), ("errorCode", code), ("errorMessage", Value::str("no"))]), None)
+        }
+        16 => {
+            let after = if r.chance(50) { Value::int(r.below(4) as i64) } else { odd_scalar(r) };
+            wm_envelope("response", "TooManyRequestsErrorMessage", Value::int(429), obj([("retryAfter", after), ("errorCode", Value::int(4029)), ("errorMessage", Value::str("slow down"))]), t)
+        }
+        17 => {
+            let class = *r.pick(&["SessionExpiredEvent", "SessionClearedEvent", "LogoutEvent"]);
+            wm_envelope("message", class, ok, Value::object(), None)
+        }
+        18 => wm_envelope("message", "ConnectionClosedEvent", ok, obj([("reason", if r.chance(50) { Value::str("signedIn") } else { odd_scalar(r) })]), None),
+        19..=21 => {
+            let code = match r.below(14) {
+                0 => Value::str("4011"),
+                1 => odd_scalar(r),
+                i => Value::int([400, 429, 4000, 4001, 4006, 4007, 4008, 4011, 4011, 4013, 4013, 4029, 5000][i - 1]),
+            };
+            let body = if r.chance(70) { Value::str("refused") } else { obj([("errorMessage", odd_scalar(r)), ("errorCode", odd_scalar(r))]) };
+            wm_envelope("response", "string", code, body, t)
+        }
+        _ => {
+            return match r.below(10) {
+                0 => String::new(),
+                1 => "not json".into(),
+                2 => "[".repeat(5000),
+                3 => "{\"class\":\"StructuredMessage\",\"body\":".into(),
+                4 => "null".into(),
+                5 => "42".into(),
+                6 => "\"SessionResponse\"".into(),
+                7 => "\u{0}\u{1}\u{fffd}".into(),
+                8 => "{\"class\":null,\"code\":4007}".into(),
+                _ => (0..r.below(64)).map(|_| char::from(b' ' + r.below(95) as u8)).collect(),
+            }
+        }
+    };
+    if r.chance(35) {
+        mutated_text(&text, r)
+    } else {
+        text
+    }
+}
+
+/// A history page: random entities (bodies in either direction), and paging fields that
+/// may be missing, odd or endless.
+fn wm_history(r: &mut Rng) -> String {
+    let n = *r.pick(&[0, 1, 2, 3, 25, 30]);
+    let entities: Vec<Value> = (0..n).map(|_| wm_body(r, None, None)).collect();
+    let count = match r.below(5) {
+        0 => Value::Undefined,
+        1 => Value::num(1e9),
+        2 => odd_scalar(r),
+        _ => Value::int(1 + r.below(3) as i64),
+    };
+    obj([("entities", Value::Array(entities)), ("pageSize", Value::int(25)), ("pageNumber", Value::int(1)), ("total", if r.chance(50) { Value::int(r.below(100) as i64) } else { odd_scalar(r) }), ("pageCount", count)]).to_json()
+}
+
+/// Answers one of the plugin's frames as the service would: the session configured, a
+/// send echoed, the JWT, the health check, an upload URL.
+fn wm_answer(p: &mut Page, socket: u64, frame: &str, srv: &mut WmServer) {
+    let Ok(f) = webchatservice::engine::json::parse(frame) else { return };
+    srv.made += 1;
+    let answer = match f.get("action").as_str() {
+        Some("configureSession") => Some(wm_session(true, f.get("startNew").as_bool() == Some(true), false)),
+        Some("onMessage") if f.get("tracingId").as_str().is_some() => {
+            let tracing = f.get("tracingId").to_js_string();
+            let body = obj([
+                ("id", Value::str(format!("echo-{}", srv.made))),
+                ("direction", Value::str("Inbound")),
+                ("type", Value::str("Text")),
+                ("text", f.path("message.text").clone()),
+                ("metadata", obj([("customMessageId", Value::str(tracing.as_str()))])),
+            ]);
+            Some(wm_envelope("message", "StructuredMessage", Value::int(200), body, Some(&tracing)))
+        }
+        Some("getJwt") => Some(wm_envelope("response", "JwtResponse", Value::int(200), obj([("jwt", Value::str("jwt-1")), ("exp", Value::int(9_999_999_999))]), None)),
+        Some("echo") => Some(wm_envelope("response", "StructuredMessage", Value::int(200), obj([("text", Value::str("ping")), ("type", Value::str("Text"))]), Some(webchatservice::engine::webmsg::HEALTH_CHECK_ID))),
+        Some("onAttachment") => {
+            let att = f.get("attachmentId").to_js_string();
+            Some(wm_envelope("response", "PresignedUrlResponse", Value::int(200), obj([("attachmentId", Value::str(att.as_str())), ("url", Value::str(format!("https://up.test/{att}"))), ("headers", Value::object())]), None))
+        }
+        _ => None,
+    };
+    if let Some(a) = answer {
+        p.socket(socket, SocketEvent::Message(a));
+    }
+}
+
+/// Opens the current socket, answers the plugin's frames on it and its requests (history
+/// with `history`), until the page is quiet.
+fn settle_webmsg(p: &mut Page, srv: &mut WmServer, history: &str) {
+    settle_webmsg_frames(p, srv);
+    for _ in 0..300 {
+        if p.http.is_empty() {
+            return;
+        }
+        let r = p.http.remove(0);
+        if r.method == "PUT" {
+            p.respond_raw(&r, HttpResponse { status: 200, status_text: "OK".into(), content_type: None, body: String::new() });
+            let att = r.url.rsplit('/').next().unwrap_or("").to_owned();
+            wm_push(p, wm_envelope("message", "UploadSuccessEvent", Value::int(200), obj([("attachmentId", Value::str(att.as_str())), ("downloadUrl", Value::str("https://dl.test/x"))]), None));
+        } else if r.url.contains("config.json") {
+            p.respond(&r, 200, WEBMSG_DEPLOYMENT);
+        } else if r.url.contains("/api/v2/webmessaging/messages") {
+            p.respond(&r, 200, history);
+        } else {
+            p.respond(&r, 404, "{}");
+        }
+        settle_webmsg_frames(p, srv);
+    }
+}
+
+/// The socket side of [`settle_webmsg`]: opens the current socket and answers the
+/// plugin's frames sent on it (frames sent on a socket since closed go unanswered).
+fn settle_webmsg_frames(p: &mut Page, srv: &mut WmServer) {
+    for _ in 0..300 {
+        let current = p.sockets.last().map(|(id, _)| *id);
+        if let Some(id) = current.filter(|id| !p.opened.contains(id)) {
+            p.socket(id, SocketEvent::Opened);
+            continue;
+        }
+        let Some((socket, frame)) = p.frames.get(srv.read).cloned() else { return };
+        srv.read += 1;
+        if Some(socket) == current {
+            wm_answer(p, socket, &frame, srv);
+        }
+    }
+}
+
+/// A bus command, most often one web messaging does something with, with plausible or
+/// odd data; else any command (`issue`).
+fn wm_command(p: &mut Page, r: &mut Rng, issued: &mut Vec<u64>) {
+    let text = |r: &mut Rng| match r.below(6) {
+        0 => Value::str(""),
+        1 => Value::str("   "),
+        2 => Value::str("y".repeat(r.below(6000))),
+        3 => odd_scalar(r),
+        _ => Value::str(format!("hello {}", r.below(100))),
+    };
+    let (name, data) = match r.below(12) {
+        0 => {
+            let form = obj([("firstname", text(r)), ("lastname", Value::str("L")), ("nickname", odd_scalar(r)), ("email", Value::str("a@b.test"))]);
+            ("startChat", obj([("form", form), ("userData", obj([("k", odd_scalar(r))]))]))
+        }
+        1 | 2 => ("sendMessage", obj([("message", text(r))])),
+        3 => ("endChat", Value::object()),
+        4 => ("sendTyping", Value::object()),
+        5 => ("fetchHistory", Value::object()),
+        6 => ("updateUserData", obj([(*r.pick(&["tier", "orderId", "x"]), text(r)), ("n", odd_scalar(r))])),
+        7 => {
+            let file = r.chance(90).then(|| webchatservice::engine::FileInfo {
+                name: r.pick(&["a.png", "b.exe", "c.txt", "noext", "D.PNG", "", "e.pdf"]).to_string(),
+                size: *r.pick(&[0, 10, 99_999, 100_001, u64::MAX]),
+                mime: r.pick(&["image/png", "text/plain", "application/x-msdownload", "", "image/gif"]).to_string(),
+            });
+            let shown = format!("{file:?}");
+            let id = p.send_file(file);
+            if std::env::var("FUZZ_DEBUG").is_ok() {
+                eprintln!("command {id}: Tester sendFile {shown}");
+            }
+            issued.push(id);
+            return;
+        }
+        8 => (*r.pick(&["restore", "asyncRestore", "verifySession", "getSessionData", "getFileLimits", "getTranscript", "getAgents", "downloadFile"]), Value::object()),
+        _ => {
+            issue_named(p, r, issued);
+            return;
+        }
+    };
+    let shown = std::env::var("FUZZ_DEBUG").is_ok().then(|| data.write().chars().take(200).collect::<String>());
+    let id = p.bus_command("Tester", name, data);
+    if let Some(data) = shown {
+        eprintln!("command {id}: Tester {name} {data}");
+    }
+    issued.push(id);
+}
+
+/// Genesys Cloud Web Messaging: a chat started (or restored from a stored token, half the
+/// time with the whole history read in pages of two), then random and mutated server
+/// frames of every class, the plugin's own frames answered or not, socket opens and
+/// closes (also of old sockets), HTTP answers to the config, history and `PUT` requests,
+/// commands, clock jumps, and another tab's storage changes. After every input the
+/// engine's footprint and the frames it sent stay bounded; then the check message is
+/// published exactly once, and every command settles.
+fn webmsg_case(seed: u64, s: &mut Stats) {
+    let mut r = Rng(seed | 1);
+    let mut srv = WmServer::default();
+    let mut host = MemoryHost::default();
+    if r.chance(40) {
+        host.store.insert(wm_cookies::TOKEN.into(), if r.chance(90) { "tok-1".into() } else { mutated_text("\"tok-1\"", &mut r) });
+        host.store.insert(wm_cookies::NAME.into(), "Jane".into());
+    }
+    let base = if r.chance(25) { WEBMSG_ALL_CONFIG } else { WEBMSG_CONFIG };
+    let config = if r.chance(15) { mutated_text(base, &mut r) } else { base.to_owned() };
+    let config = match webchatservice::engine::json::parse(&config) {
+        Ok(v) if v.get("transport").get("type").as_str() == Some(webchatservice::engine::webmsg::TRANSPORT) => config,
+        _ => base.to_owned(),
+    };
+    // The check holds for a configuration a chat can run on.
+    let checked = config == base;
+    let debug = std::env::var("FUZZ_DEBUG").is_ok();
+    let mut p = Page::boot(&config, host);
+    let mut issued = Vec::new();
+    if r.chance(20) {
+        if let Some(at) = p.http.iter().position(|q| q.url.contains("config.json")) {
+            let req = p.http.remove(at);
+            let status = *r.pick(&[200u16, 200, 404, 500]);
+            p.respond(&req, status, &mutated_text(WEBMSG_DEPLOYMENT, &mut r));
+        }
+    }
+    settle_webmsg(&mut p, &mut srv, WEBMSG_NO_HISTORY);
+    if !p.s.is_active() {
+        issued.push(p.cmd("startChat", r#"{"form":{"firstname":"Jane","nickname":"JaneD"},"userData":{"orderId":"42"}}"#));
+        settle_webmsg(&mut p, &mut srv, WEBMSG_NO_HISTORY);
+    }
+    for _ in 0..3 + r.below(16) {
+        s.inputs += 1;
+        let sent_before = p.frames.len();
+        let seen_before = p.seen.len();
+        let what = r.below(12);
+        match what {
+            0..=3 => {
+                let f = wm_frame(&p, &mut r);
+                if debug {
+                    eprintln!("server frame: {}", f.chars().take(300).collect::<String>());
+                }
+                wm_push(&mut p, f);
+            }
+            4 => {
+                // The next frame the plugin sent: answered as the service would, or never.
+                if let Some((socket, frame)) = p.frames.get(srv.read).cloned() {
+                    srv.read += 1;
+                    if r.chance(70) && p.sockets.iter().any(|(id, _)| *id == socket) {
+                        wm_answer(&mut p, socket, &frame, &mut srv);
+                    }
+                }
+            }
+            5 => {
+                if !p.http.is_empty() {
+                    let i = r.below(p.http.len());
+                    let req = p.http.remove(i);
+                    let status = *r.pick(&[200u16, 200, 200, 204, 400, 401, 403, 404, 408, 429, 500, 503]);
+                    match r.below(8) {
+                        0 => p.no_answer(&req, NetError::Timeout),
+                        1 => p.no_answer(&req, NetError::Network("fuzz".into())),
+                        2 => p.respond_raw(&req, HttpResponse { status, status_text: "X".into(), content_type: Some("text/html".into()), body: "<html>".into() }),
+                        _ => {
+                            let body = if req.url.contains("config.json") {
+                                WEBMSG_DEPLOYMENT.to_owned()
+                            } else if req.method == "PUT" {
+                                "{}".to_owned()
+                            } else {
+                                wm_history(&mut r)
+                            };
+                            let body = if r.chance(40) { mutated_text(&body, &mut r) } else { body };
+                            p.respond(&req, status, &body);
+                        }
+                    }
+                }
+            }
+            6 | 7 => wm_command(&mut p, &mut r, &mut issued),
+            8 => {
+                // The current socket opens or closes (or an old one reports, late).
+                let current = p.sockets.last().map_or(1, |(id, _)| *id);
+                let id = if r.chance(20) { current.saturating_sub(1 + r.below(3) as u64).max(1) } else { current };
+                let open = r.chance(40) && !p.opened.contains(&id);
+                p.socket(id, if open { SocketEvent::Opened } else { SocketEvent::Closed });
+            }
+            9 => {
+                let jump = match r.below(4) {
+                    0 => r.below(1000),
+                    1 => r.below(20_000),
+                    2 => r.below(70_000),
+                    _ => 300_001,
+                };
+                p.advance(jump as u64);
+                if r.chance(50) {
+                    settle_webmsg(&mut p, &mut srv, WEBMSG_NO_HISTORY);
+                }
+            }
+            10 => {
+                // Another tab's doing: the stored session changes or goes.
+                let k = *r.pick(&[wm_cookies::TOKEN, wm_cookies::NAME, keys::FILTERS]);
+                if r.chance(40) {
+                    p.host.store.remove(k);
+                } else {
+                    let val = match r.below(4) {
+                        0 => "tok-2".to_owned(),
+                        1 => "not a token!".to_owned(),
+                        2 => "t".repeat(100),
+                        _ => mutated_text(r#"{"custom":[{"source":"a","flags":"i"}]}"#, &mut r),
+                    };
+                    p.host.store.insert(k.into(), val);
+                }
+            }
+            _ => p.page_event(match r.below(4) {
+                0 => PageEvent::Focus(odd_scalar(&mut r)),
+                1 => PageEvent::Hidden { hidden: odd_scalar(&mut r), focused: r.chance(50) },
+                2 => PageEvent::WebChatClosed,
+                _ => PageEvent::Leaving,
+            }),
+        }
+        if debug {
+            wm_debug(&p, what, sent_before, seen_before);
+        }
+        assert!(p.s.footprint() < FOOTPRINT_MAX, "the engine holds {} things", p.s.footprint());
+        assert!(p.frames.len() - sent_before < 64, "one input made the plugin send {} frames", p.frames.len() - sent_before);
+    }
+    if checked {
+        check_webmsg(&mut p, &mut srv, seed, r.below(4));
+    }
+    all_settled(&mut p, &issued);
+    s.cases += 1;
+}
+
+/// With `FUZZ_DEBUG`: what one input was and what it made the plugin do.
+fn wm_debug(p: &Page, what: usize, sent_before: usize, seen_before: usize) {
+    let sent: Vec<String> = p.frames[sent_before..].iter().map(|(id, t)| format!("{id}:{}", t.chars().take(120).collect::<String>())).collect();
+    let did: Vec<String> = p.seen[seen_before..]
+        .iter()
+        .filter_map(|s| match s {
+            support::page::Seen::Event(e, _) => Some(format!("event {e}")),
+            support::page::Seen::Settled(id, o) => Some(format!("{} {id}", if o.ok { "resolve" } else { "reject" })),
+            support::page::Seen::Log(l) => Some(format!("log {}", l.chars().take(100).collect::<String>())),
+            _ => None,
+        })
+        .collect();
+    eprintln!("input {what} at +{} ms: sent {sent:?}; did {did:?}; pending {:?}; sockets {:?}, opened {:?}", p.now - T0, p.http.iter().map(|q| &q.url).collect::<Vec<_>>(), p.sockets.iter().map(|s| s.0).collect::<Vec<_>>(), p.opened);
+}
+
+/// The check of a web messaging case: with a chat live again (started anew if the
+/// garbage ended it; a socket stuck unconfigured is dropped, as a real one times out), an
+/// agent message with a known id is published exactly once, whichever way it comes:
+/// `variant` 0 once, 1 twice, 2 once and again in the history read after a drop, 3 while
+/// that read is in flight and in it.
+fn check_webmsg(p: &mut Page, srv: &mut WmServer, case: u64, variant: usize) {
+    let ready = |p: &Page| p.s.is_active() && p.sockets.last().is_some_and(|(id, _)| p.opened.contains(id));
+    for attempt in 0..30 {
+        settle_webmsg(p, srv, WEBMSG_NO_HISTORY);
+        if ready(p) {
+            break;
+        }
+        if attempt % 3 == 2 {
+            if let Some((id, _)) = p.sockets.last().cloned() {
+                p.socket(id, SocketEvent::Closed);
+            }
+        }
+        if !p.s.is_active() && p.http.is_empty() {
+            // Answered at once: a socket not configured within 20 s counts as failed.
+            p.cmd("startChat", r#"{"form":{"firstname":"Jane"}}"#);
+            settle_webmsg(p, srv, WEBMSG_NO_HISTORY);
+            if ready(p) {
+                break;
+            }
+        }
+        p.advance(20_000);
+    }
+    p.mark = 0;
+    if !ready(p) {
+        let refusals: Vec<String> = p
+            .seen
+            .iter()
+            .rev()
+            .filter_map(|s| match s {
+                support::page::Seen::Settled(id, o) if !o.ok => Some(format!("{id}: {}", o.arg.as_ref().map(Value::write).unwrap_or_default())),
+                _ => None,
+            })
+            .take(3)
+            .collect();
+        panic!("a chat is live again after the garbage; last refusals {refusals:?}; {:?}", p.trace());
+    }
+    let id = format!("check-{case}");
+    let body = obj([
+        ("id", Value::str(id.as_str())),
+        ("direction", Value::str("Outbound")),
+        ("type", Value::str("Text")),
+        ("text", Value::str(format!("check {case}"))),
+        ("channel", obj([("time", Value::str("2026-12-08T11:00:00.000Z")), ("from", obj([("nickname", Value::str("Anna"))]))])),
+        ("originatingEntity", Value::str("Human")),
+    ]);
+    let frame = wm_envelope("message", "StructuredMessage", Value::int(200), body.clone(), None);
+    let history = obj([("entities", Value::Array(vec![body])), ("pageSize", Value::int(25)), ("pageNumber", Value::int(1)), ("total", Value::int(1)), ("pageCount", Value::int(1))]).to_json();
+    p.mark();
+    let drop_and_reopen = |p: &mut Page, srv: &mut WmServer| {
+        if let Some((s, _)) = p.sockets.last().cloned() {
+            p.socket(s, SocketEvent::Closed);
+        }
+        p.advance(31_000);
+        settle_webmsg_frames(p, srv);
+    };
+    match variant {
+        0 => wm_push(p, frame),
+        1 => {
+            wm_push(p, frame.clone());
+            wm_push(p, frame);
+        }
+        2 => {
+            wm_push(p, frame);
+            settle_webmsg(p, srv, WEBMSG_NO_HISTORY);
+            drop_and_reopen(p, srv);
+        }
+        _ => {
+            drop_and_reopen(p, srv);
+            wm_push(p, frame);
+        }
+    }
+    // Held while a history read is on (one the garbage left waiting for its JWT goes
+    // again after 15 s): published once that read is done.
+    for _ in 0..4 {
+        settle_webmsg(p, srv, &history);
+        p.advance(20_000);
+    }
+    settle_webmsg(p, srv, &history);
+    let count: usize = p.seen[p.mark..]
+        .iter()
+        .map(|s| match s {
+            support::page::Seen::Event("messageReceived", d) => d.get("messages").as_array().map_or(0, |l| l.iter().filter(|m| m.get("id").as_str() == Some(id.as_str())).count()),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(count, 1, "the check message (variant {variant}) is published exactly once; {:?}", p.trace());
+}
+
 fn run(family: &str, case: fn(u64, &mut Stats)) {
     let cases: u64 = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
     let first: u64 = std::env::var("FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
@@ -584,4 +1209,11 @@ fn fuzz_guest_config_and_cookies() {
 #[test]
 fn fuzz_nexus_answers_config_and_commands() {
     run("nexus", nexus_case);
+}
+
+/// Web messaging: random and mutated frames of every class, answers, socket events,
+/// commands, clock jumps, storage changes.
+#[test]
+fn fuzz_webmsg_frames_answers_and_commands() {
+    run("webmsg", webmsg_case);
 }

@@ -89,6 +89,12 @@ impl Session {
             let name = self.ctrl.transport_type.clone().unwrap_or_default();
             self.ctrl.out.log(LogLevel::Error, format!("WebChatService: webchat.transport.type '{name}' is not supported by this build (supported: none = GMS Chat API v2, '{TRANSPORT}', '{}' and '{}'). Every command rejects with 'Invalid transport configuration'.", crate::engine::nexus::TRANSPORT, crate::engine::webmsg::TRANSPORT));
             self.invalid = Some(texts::INVALID_TRANSPORT);
+            // Nothing will answer a verifySession waiting on a restore, or send a queued
+            // message, now.
+            self.ctrl.answer_verify(false);
+            for m in self.outbox.drain() {
+                self.ctrl.out.reject_text(m.cmd, texts::INVALID_TRANSPORT);
+            }
             self.ctrl.out.reject_text(id, texts::INVALID_TRANSPORT);
             // Deliberate: the shipped plugin never goes ready then (commands wait forever).
             self.ctrl.out.push(Action::Ready);

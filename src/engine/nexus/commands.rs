@@ -174,6 +174,12 @@ impl Session {
         if t.get("type").as_str() != Some(TRANSPORT) {
             self.ctrl.out.log(LogLevel::Error, "WebChatService: webchat.transport.type changed to one this build cannot switch to; every command rejects with 'Invalid transport configuration'.");
             self.invalid = Some(texts::INVALID_TRANSPORT);
+            // Nothing will answer a verifySession waiting on a restore, or send a queued
+            // message, now.
+            self.ctrl.answer_verify(false);
+            for m in self.outbox.drain() {
+                self.ctrl.out.reject_text(m.cmd, texts::INVALID_TRANSPORT);
+            }
             self.ctrl.out.reject_text(id, texts::INVALID_TRANSPORT);
             self.ctrl.out.push(Action::Ready);
             return;

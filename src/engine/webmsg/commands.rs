@@ -88,6 +88,18 @@ impl Session {
     fn refuse(&mut self, id: CommandId, line: String) {
         self.ctrl.out.log(LogLevel::Error, line);
         self.invalid = Some(texts::INVALID_TRANSPORT);
+        // Nothing will answer a verifySession waiting on a restore, or send a queued
+        // message or file, now.
+        self.ctrl.answer_verify(false);
+        if let Some(c) = self.conv_mut() {
+            let (sends, uploads) = (c.outbox.drain(), std::mem::take(&mut c.uploads));
+            for m in sends {
+                self.ctrl.out.reject_text(m.cmd, texts::INVALID_TRANSPORT);
+            }
+            for u in uploads {
+                self.ctrl.out.reject_text(u.cmd, texts::INVALID_TRANSPORT);
+            }
+        }
         self.ctrl.out.reject_text(id, texts::INVALID_TRANSPORT);
         self.ctrl.out.push(Action::Ready);
     }

@@ -83,6 +83,8 @@ impl Session {
         };
         match req.what {
             Pending::DeploymentConfig => self.deployment_config(status, &body),
+            // An ended chat's `fetchHistory` still settles.
+            Pending::History { purpose: Purpose::Older { cmd }, .. } if req.generation != self.generation => self.ctrl.out.reject_text(cmd, HISTORY_FAILED),
             _ if req.generation != self.generation => {}
             Pending::Put { attachment_id } => self.put_answered(&attachment_id, status),
             Pending::History { purpose, page, mut acc, read, renewed } => {

@@ -505,8 +505,10 @@ impl Session {
         for u in conv.uploads.drain(..) {
             self.ctrl.out.reject_text(u.cmd, super::texts::NO_ACTIVE_SESSION);
         }
-        if let Some(Purpose::Older { cmd }) = conv.reading {
-            self.ctrl.out.reject_text(cmd, super::texts::NO_MORE_MESSAGES);
+        // A `fetchHistory` waiting for its JWT settles here; one whose request is out
+        // settles when its (now stale) answer comes.
+        if let Some((Purpose::Older { cmd }, ..)) = conv.jwt_wait.take() {
+            self.ctrl.out.reject_text(cmd, history::HISTORY_FAILED);
         }
         self.backoff.reset();
     }
