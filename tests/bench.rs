@@ -6,8 +6,7 @@
 //! ingest of 2,000 and 10,000 agent messages in a running chat on GMS and guest chat and of
 //! 2,000 on web messaging (time and memory retained, as `../shared/conformance/perf.mjs`
 //! measures them), and for guest chat the frame → event latency and the time to reconnect
-//! after the server drops the stream. Web messaging's pages are tests/fixtures/bench/ (the
-//! stand-in serves them at /fixtures/bench/): www/test/ has none for it. Budgets
+//! after the server drops the stream (`www/test/bench-*.html?t=gms|guest|webmsg`). Budgets
 //! (design.md §7, issue 7): 65 KB gzip, 137 KB at load, 50 ms start-up (goal 20), 20 ms
 //! restore, 1 ms per message, a 10,000-message transcript under 10 MB.
 
@@ -89,10 +88,7 @@ async fn measure_guest(c: &fantoccini::Client, server: &standin::Running) -> Res
 /// The bench page `kind` ("load" or "ingest") for a transport ("gms", "guest", "webmsg").
 #[cfg(not(target_arch = "wasm32"))]
 fn bench_page(server: &standin::Running, transport: &str, kind: &str) -> String {
-    match transport {
-        "webmsg" => format!("{}/fixtures/bench/webmsg-{kind}.html", server.url()),
-        _ => format!("{}/test/bench-{kind}.html?t={transport}", server.url()),
-    }
+    format!("{}/test/bench-{kind}.html?t={transport}", server.url())
 }
 
 /// gzip -9 size of a file, by the system's gzip (as scripts/size.sh counts).
