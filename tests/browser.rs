@@ -561,6 +561,43 @@ async fn guest_chat_streams_events_and_sends() {
     assert_eq!(err.as_string().as_deref(), Some("This transport doesn't support polling."));
 }
 
+/// Web messaging in the browser: the socket configures a session, the agent's join arrives in the guest shape, a send resolves on its echo, a dropped socket reconnects and what the agent said meanwhile arrives once from the history, and endChat ends it.
+#[wasm_bindgen_test]
+async fn web_messaging_chats_reconnects_and_catches_up() {
+    let ws = standin().replacen("http", "ws", 1);
+    let t = serde_json::json!({"type": "genesys-web-messaging", "deploymentId": "demo-deployment", "webSocketURL": format!("{ws}/v1"), "apiURL": standin(),
+        "deploymentConfigURL": format!("{}/webdeployments/v1/deployments/demo-deployment/config.json", standin())});
+    let page = Page::open_with(&serde_json::json!({"transport": t}).to_string(), "{}", false).await;
+    page.command("WebChatService.startChat", obj(r#"{"form": {"nickname": "Wes"}}"#)).await.expect("startChat resolves once the session is configured");
+    let started = page.event("started", 3000).await.unwrap();
+    let token = field(&started, "data.token").as_string().unwrap_or_default();
+    assert_eq!(token.len(), 36, "a UUID from crypto.getRandomValues");
+    let act = |body: serde_json::Value| {
+        let path = format!("/control/webmsg/{token}/act");
+        async move { control("POST", &path, &body.to_string()).await }
+    };
+    act(serde_json::json!({"action": "agentJoin"})).await;
+    let joined = page.event("agentConnected", 5000).await.expect("the agent's join comes over the socket");
+    assert_eq!(field(&joined, "message.role").as_string().as_deref(), Some("AGENT"));
+    let sent = page.command("WebChatService.sendMessage", obj(r#"{"message": "over the socket"}"#)).await.expect("resolves on the server's copy");
+    assert!(sent.is_undefined());
+    act(serde_json::json!({"action": "drop"})).await;
+    page.event("disconnected", 5000).await.expect("a dropped socket is reported");
+    act(serde_json::json!({"action": "agentSay", "text": "said while you were away"})).await;
+    page.event("reconnected", 10000).await.expect("it reconnects");
+    let mut seen = 0;
+    for _ in 0..20 {
+        match page.event("messageReceived", 3000).await {
+            Ok(m) if field(&m, "messages.0.text").as_string().as_deref() == Some("said while you were away") => seen += 1,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    assert_eq!(seen, 1, "what the agent said meanwhile arrives once");
+    page.command("WebChatService.endChat", obj("{}")).await.expect("endChat resolves");
+    page.event("ended", 3000).await.expect("the chat ends");
+}
+
 /// A stream that goes silent (no heartbeats) is declared lost and replaced; what was said meanwhile arrives once.
 #[wasm_bindgen_test]
 async fn guest_silent_stream_reconnects_and_catches_up() {
