@@ -4,7 +4,8 @@
 #      payloads, stand-in tests, and the end-to-end WebDriver test (Chromium);
 #   2. browser: wasm-bindgen tests of the real plugin in headless Chromium against the
 #      stand-in, through the bus stand-in (wasm-pack test --headless --chrome);
-#   3. size of dist/ (loader + glue + wasm, raw and gzip) against the budget.
+#   3. each transport's build alone compiles (one cargo feature per transport);
+#   4. size of dist/ (loader + glue + wasm, raw and gzip) against the budget.
 # Installs what is missing first (see scripts/lib.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -28,6 +29,11 @@ rm -f "$port_file"
 WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}" \
   PATH="$(dirname "$(command -v chromedriver)"):$PATH" \
   wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install . --test browser 2>&1 | tee -a "$log"
+
+say "one-transport builds (issue 19: each transport compiles alone)"
+for feature in gms guest nexus webmsg; do
+  cargo check --quiet --lib --target wasm32-unknown-unknown --no-default-features --features "$feature"
+done
 
 say "plugin size"
 "$ROOT/scripts/size.sh"
