@@ -101,6 +101,19 @@ fn started() -> (Page, u64) {
     (p, id)
 }
 
+/// The server drops the socket; returns the id it had.
+fn drop_socket(p: &mut Page) -> u64 {
+    let s = socket(p);
+    p.socket(s, SocketEvent::Closed);
+    s
+}
+
+/// After a drop: the backoff runs out and the new socket re-attaches the session.
+fn reattach(p: &mut Page) {
+    p.advance(60_000);
+    configure(p, false);
+}
+
 /// Sends a message and answers it with its echo; returns the command id.
 fn send_and_echo(p: &mut Page, text: &str, id: &str, second: u32) -> u64 {
     let cmd = p.cmd("sendMessage", &format!(r#"{{"message":"{text}"}}"#));
@@ -313,10 +326,8 @@ fn a_drop_publishes_disconnected_then_reconnected_and_every_missed_message_once_
 fn a_send_cut_by_a_drop_is_not_sent_again_when_the_history_shows_it_arrived() {
     let (mut p, _) = started();
     let id = p.cmd("sendMessage", r#"{"message":"did it?"}"#);
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    p.advance(60_000);
-    configure(&mut p, false);
+    drop_socket(&mut p);
+    reattach(&mut p);
     answer_history(&mut p, &[&[&echo("c1", "did it?", None, 4)]]);
     assert!(p.outcome(id).unwrap().ok, "the history showed it: delivered");
     assert_eq!(sent(&p, "onMessage").iter().filter(|f| f.path("message.text").as_str() == Some("did it?")).count(), 1);
@@ -327,10 +338,8 @@ fn a_send_cut_by_a_drop_is_not_sent_again_when_the_history_shows_it_arrived() {
 fn a_send_cut_by_a_drop_goes_again_when_the_history_does_not_show_it() {
     let (mut p, _) = started();
     let id = p.cmd("sendMessage", r#"{"message":"lost"}"#);
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    p.advance(60_000);
-    configure(&mut p, false);
+    drop_socket(&mut p);
+    reattach(&mut p);
     answer_history(&mut p, &[&[]]);
     let f = last(&p);
     assert_eq!(f.path("message.text").as_str(), Some("lost"));
@@ -472,8 +481,7 @@ fn an_unknown_deployment_rejects_the_start_naming_it_and_leaves_the_plugin_ready
 fn a_refused_upgrade_at_start_rejects_it() {
     let mut p = booted();
     let id = p.cmd("startChat", "{}");
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    drop_socket(&mut p);
     assert_eq!(p.rejected_text(id), "websocket failed to open");
 }
 
@@ -597,11 +605,9 @@ fn no_answer_to_history_is_tried_again_and_a_cut_read_does_not_lose_the_restore(
 #[test]
 fn a_jwt_that_never_comes_does_not_stall_the_chat() {
     let (mut p, _) = started();
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    drop_socket(&mut p);
     let queued = p.cmd("sendMessage", r#"{"message":"waiting"}"#);
-    p.advance(60_000);
-    configure(&mut p, false);
+    reattach(&mut p);
     assert_eq!(sent(&p, "getJwt").len(), 1);
     p.advance(20_000);
     assert_eq!(sent(&p, "getJwt").len(), 2, "an unanswered getJwt is asked again");
@@ -615,11 +621,9 @@ fn a_jwt_that_never_comes_does_not_stall_the_chat() {
 fn a_drop_while_the_restored_history_is_read_reconnects_and_reads_it_again() {
     let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
     configure(&mut p, false);
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    drop_socket(&mut p);
     assert_eq!(p.count("restoreFailed"), 0, "the chat is not given up for one drop");
-    p.advance(60_000);
-    configure(&mut p, false);
+    reattach(&mut p);
     answer_history(&mut p, &[&[&agent_text("m1", "kept", 1)]]);
     assert_eq!(p.count("restored"), 1);
     assert_eq!(texts_published(&p), vec!["kept"]);
@@ -637,8 +641,7 @@ fn a_bot_answer_ends_the_typing_indicator() {
 #[test]
 fn fetch_history_while_the_socket_is_down_settles_and_nothing_spins() {
     let (mut p, _) = started();
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    drop_socket(&mut p);
     let id = p.cmd("fetchHistory", "{}");
     assert!(p.rejected_text(id).contains("could not be read"));
     // Found by the fuzz test (FUZZ_SEED=19): a JWT deadline left behind woke the engine
@@ -651,8 +654,7 @@ fn fetch_history_waiting_for_its_jwt_settles_when_the_socket_drops() {
     let (mut p, _) = started();
     let id = p.cmd("fetchHistory", "{}");
     assert_eq!(last(&p).get("action").as_str(), Some("getJwt"));
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    drop_socket(&mut p);
     assert!(p.rejected_text(id).contains("could not be read"), "it settles when the socket drops under it");
     p.advance(120_000);
 }
@@ -676,10 +678,8 @@ fn a_send_queued_behind_one_a_drop_cut_both_go_in_order() {
     let (mut p, _) = started();
     let a = p.cmd("sendMessage", r#"{"message":"a"}"#);
     let b = p.cmd("sendMessage", r#"{"message":"b"}"#);
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    p.advance(60_000);
-    configure(&mut p, false);
+    drop_socket(&mut p);
+    reattach(&mut p);
     answer_history(&mut p, &[&[]]);
     let f = last(&p);
     assert_eq!(f.path("message.text").as_str(), Some("a"), "the cut send goes again first");
@@ -695,12 +695,10 @@ fn fetch_history_during_a_gap_waits_and_the_catch_up_still_happens() {
     let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
     configure(&mut p, false);
     answer_history_of(&mut p, &[&[&agent_text("m1", "one", 1)]], 2);
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    drop_socket(&mut p);
     let id = p.cmd("fetchHistory", "{}");
     assert!(p.rejected_text(id).contains("could not be read"), "no older page while what was missed is unread");
-    p.advance(60_000);
-    configure(&mut p, false);
+    reattach(&mut p);
     // The catch-up reads page 1 with the JWT already known.
     let r = p.take("pageNumber=1");
     p.respond(&r, 200, &format!(r#"{{"entities":[{},{}],"pageSize":25,"pageNumber":1,"total":2,"pageCount":1}}"#, parse(&agent_text("m2", "missed", 2)).unwrap().get("body").to_json(), parse(&agent_text("m1", "one", 1)).unwrap().get("body").to_json()));
@@ -710,16 +708,12 @@ fn fetch_history_during_a_gap_waits_and_the_catch_up_still_happens() {
 #[test]
 fn an_answer_to_a_read_a_drop_abandoned_is_stale() {
     let (mut p, _) = started();
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    p.advance(60_000);
-    configure(&mut p, false);
+    drop_socket(&mut p);
+    reattach(&mut p);
     push(&mut p, r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"j"}}"#);
     let old = p.take("/api/v2/webmessaging/messages");
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    p.advance(60_000);
-    configure(&mut p, false);
+    drop_socket(&mut p);
+    reattach(&mut p);
     let new = p.take("/api/v2/webmessaging/messages");
     push(&mut p, &agent_text("m9", "live", 9));
     // The abandoned read's answer changes nothing: the live message waits for the new one.
@@ -761,10 +755,8 @@ fn two_page_loads_on_one_session_never_share_a_send_id() {
 #[test]
 fn a_read_only_end_during_a_catch_up_publishes_what_was_held_first() {
     let (mut p, _) = started();
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    p.advance(60_000);
-    configure(&mut p, false);
+    drop_socket(&mut p);
+    reattach(&mut p);
     push(&mut p, &agent_text("m5", "goodbye", 5));
     push(&mut p, &agent_event("e6", LEAVE, r#""readOnly":"true""#, 6));
     assert_eq!(texts_published(&p), vec!["goodbye"], "the agent's last words are shown");
@@ -827,13 +819,13 @@ fn history_refused_for_good_does_not_loop() {
 fn a_restore_that_drops_while_re_attached_settles_and_catches_up() {
     let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
     configure(&mut p, false);
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
-    let restore = p.seen.iter().filter(|s| matches!(s, Seen::Settled(..))).count();
-    assert!(restore >= 1, "the restore settled");
+    // Only the boot's asyncRestore is still waiting here (the configure settled at boot).
+    p.mark();
+    drop_socket(&mut p);
+    let settled = p.seen[p.mark..].iter().filter(|s| matches!(s, Seen::Settled(_, o) if o.ok)).count();
+    assert_eq!(settled, 1, "the restore settled");
     assert_eq!(p.count("disconnected"), 1);
-    p.advance(60_000);
-    configure(&mut p, false);
+    reattach(&mut p);
     answer_history(&mut p, &[&[&agent_text("m1", "kept", 1)]]);
     assert_eq!(texts_published(&p), vec!["kept"]);
 }
@@ -864,8 +856,7 @@ fn a_server_busy_at_restore_is_asked_again_and_connection_closed_keeps_the_token
 #[test]
 fn end_chat_while_the_socket_is_down_still_tells_the_server() {
     let (mut p, _) = started();
-    let s = socket(&p);
-    p.socket(s, SocketEvent::Closed);
+    let s = drop_socket(&mut p);
     let id = p.cmd("endChat", "{}");
     assert!(p.outcome(id).unwrap().ok);
     let farewell = socket(&p);

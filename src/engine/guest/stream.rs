@@ -5,7 +5,7 @@
 use super::messages::Kind;
 use super::{Fetch, MePurpose, Opening, PageKind, Pending, Session, AGENT_TYPING_MS, HELD_MAX, MAX_PAGES};
 use crate::engine::host::Host;
-use crate::engine::json::{obj, parse, Map, Value};
+use crate::engine::json::{obj, parse, Value};
 use crate::engine::output::{Action, Body, SocketEvent, SocketId};
 use crate::engine::{texts, Millis};
 
@@ -39,7 +39,7 @@ impl Session {
                 self.ctrl.out.publish_direct("ajaxResponse", Value::Undefined);
                 self.ctrl.activate();
                 self.ctrl.out.resolve(cmd, Value::Undefined);
-                let started = started_item();
+                let started = crate::engine::nextgen::joined_item("Client", None, None);
                 let item = self.post_synthetic(started, now, host);
                 self.ctrl.out.publish("clientConnected", obj([("message", item), ("agents", Value::Object(self.agents.clone()))]));
                 self.opening = false;
@@ -306,16 +306,4 @@ impl Session {
             self.fetch_messages(Fetch::Probe);
         }
     }
-}
-
-/// The shipped `conversationStarted` item (stamped when posted).
-fn started_item() -> Map {
-    let mut m = Map::new();
-    m.push("type", Value::str("ParticipantJoined"));
-    m.push("text", Value::str(""));
-    m.push("restoring", Value::Bool(false));
-    m.push("index", Value::int(0));
-    m.push("timestamp", Value::int(0));
-    m.push("from", obj([("type", Value::str("Client"))]));
-    m
 }

@@ -17,6 +17,27 @@ pub fn default_capabilities() -> Map {
     m
 }
 
+/// The item a transport posts when someone joins (or, with `type` changed to
+/// `ParticipantLeft`, leaves): `from` names who (`Client`, `Agent`), stamped when posted.
+pub fn joined_item(who: &str, name: Option<&str>, avatar: Option<&str>) -> Map {
+    let mut m = Map::new();
+    m.push("type", Value::str("ParticipantJoined"));
+    m.push("text", Value::str(""));
+    m.push("restoring", Value::Bool(false));
+    m.push("index", Value::int(0));
+    m.push("timestamp", Value::int(0));
+    let mut from = Map::new();
+    from.push("type", Value::str(who));
+    if let Some(n) = name {
+        from.push("name", Value::str(n));
+    }
+    m.push("from", Value::Object(from));
+    if let Some(a) = avatar.filter(|a| !a.is_empty()) {
+        m.push("avatar", Value::str(a));
+    }
+    m
+}
+
 /// Appends to a transcript list that keeps at most `cap` entries (the oldest go).
 pub fn keep(list: &mut VecDeque<Value>, v: Value, cap: usize) {
     if list.len() >= cap {

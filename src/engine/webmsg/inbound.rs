@@ -4,7 +4,7 @@
 //! what another tab sent), and the server's refusals of a send.
 
 use super::frames::{Event, Message};
-use super::link::joined_item;
+use crate::engine::nextgen::joined_item;
 use super::{Chat, Purpose, Session, AGENTS_MAX, HELD_MAX};
 use crate::engine::host::Host;
 use crate::engine::json::{obj, Map, Value};

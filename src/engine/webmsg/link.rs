@@ -134,7 +134,7 @@ impl Session {
                 self.ctrl.out.publish_direct("ajaxResponse", Value::Undefined);
                 self.ctrl.activate();
                 self.ctrl.out.resolve(cmd, Value::Undefined);
-                let item = self.ctrl.post_synthetic(joined_item("Client", None, None), now, false, host);
+                let item = self.ctrl.post_synthetic(crate::engine::nextgen::joined_item("Client", None, None), now, false, host);
                 self.ctrl.out.publish("clientConnected", obj([("message", item), ("agents", Value::Object(Map::new()))]));
                 // The auto-start Join carries the form's fields and userData, when the
                 // session takes that much.
@@ -437,23 +437,3 @@ impl Session {
 
 /// An upload cut by a dropped connection.
 pub const UPLOAD_CUT: &str = "The connection dropped during the upload; send the file again.";
-
-/// The item published when someone joins (or, with `ParticipantLeft`, leaves).
-pub fn joined_item(who: &str, name: Option<&str>, avatar: Option<&str>) -> Map {
-    let mut m = Map::new();
-    m.push("type", Value::str("ParticipantJoined"));
-    m.push("text", Value::str(""));
-    m.push("restoring", Value::Bool(false));
-    m.push("index", Value::int(0));
-    m.push("timestamp", Value::int(0));
-    let mut from = Map::new();
-    from.push("type", Value::str(who));
-    if let Some(n) = name {
-        from.push("name", Value::str(n));
-    }
-    m.push("from", Value::Object(from));
-    if let Some(a) = avatar.filter(|a| !a.is_empty()) {
-        m.push("avatar", Value::str(a));
-    }
-    m
-}
