@@ -867,3 +867,14 @@ fn end_chat_while_the_socket_is_down_still_tells_the_server() {
     p.advance(30_000);
     assert!(p.sockets.is_empty(), "the farewell socket closes by itself");
 }
+
+#[test]
+fn verify_session_during_the_restored_history_read_answers_at_once() {
+    let mut p = booted_with("", stored("tok-1"), DEPLOYMENT);
+    let waiting = p.cmd("verifySession", "{}");
+    assert!(p.outcome(waiting).is_none(), "before the server answers, it waits");
+    configure(&mut p, false);
+    assert_eq!(p.resolved(waiting).get("sessionActive").as_bool(), Some(true));
+    let id = p.cmd("verifySession", "{}");
+    assert_eq!(p.resolved(id).get("sessionActive").as_bool(), Some(true), "re-attached: known at once, not after the history");
+}

@@ -34,7 +34,9 @@ impl Session {
             Command::FetchHistory => self.fetch_history(id, now),
             Command::GetSessionData => self.ctrl.out.resolve(id, self.session_data()),
             Command::VerifySession => {
-                if matches!(self.chat, Chat::Restoring { .. }) {
+                // Waits until the server says whether the stored session lives (once it
+                // re-attached, the answer is known).
+                if matches!(self.chat, Chat::Restoring { .. }) && !self.ctrl.active {
                     if !self.ctrl.wait_verify(id) {
                         self.ctrl.out.resolve(id, obj([("sessionActive", Value::Bool(false))]));
                     }
